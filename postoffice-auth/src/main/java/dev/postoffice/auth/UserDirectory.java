@@ -1,0 +1,10 @@
+package dev.postoffice.auth;
+
+import java.io.IOException;
+import java.util.Optional;
+
+/** Where users and their secrets come from. Implementations must be safe for concurrent use. */
+public interface UserDirectory {
+    /** Looks a user up by login name (exact match). */
+    Optional<UserRecord> find(String name) throws IOException;
+}
