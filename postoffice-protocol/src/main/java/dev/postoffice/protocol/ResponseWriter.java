@@ -1,0 +1,154 @@
+package dev.postoffice.protocol;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Writes POP3 responses (RFC 1939 section 3) into a bounded buffer in front of a blocking stream.
+ *
+ * <p>Nothing reaches the peer until the buffer fills or {@link #flush()} is called; the session flushes
+ * when it is about to wait for the next command. A peer that stops reading makes the underlying write
+ * block, which stops the session from reading further commands: back-pressure with constant memory.
+ */
+public final class ResponseWriter {
+    private static final byte[] OK = "+OK".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] ERR = "-ERR".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] END = ".\r\n".getBytes(StandardCharsets.US_ASCII);
+
+    private final OutputStream out;
+    private final byte[] buf;
+    private int count;
+    private long bytesWritten;
+
+    public ResponseWriter(OutputStream out, int bufferSize) {
+        this.out = out;
+        this.buf = new byte[bufferSize];
+    }
+
+    /** {@code +OK} with optional text. */
+    public void ok(String text) throws IOException {
+        status(OK, null, text);
+    }
+
+    /** {@code -ERR} with a reason. */
+    public void err(String text) throws IOException {
+        status(ERR, null, text);
+    }
+
+    /** {@code -ERR [CODE] reason} (RFC 2449 section 8). */
+    public void err(ResponseCode code, String text) throws IOException {
+        status(ERR, code, text);
+    }
+
+    private void status(byte[] indicator, ResponseCode code, String text) throws IOException {
+        write(indicator, 0, indicator.length);
+        if (code != null) {
+            writeByte(' ');
+            writeByte('[');
+            writeText(code.wire());
+            writeByte(']');
+        }
+        if (text != null && !text.isEmpty()) {
+            writeByte(' ');
+            writeText(text);
+        }
+        crlf();
+    }
+
+    /**
+     * One line of a multi-line response, byte-stuffed: a line that starts with '.' gets another '.'
+     * (RFC 1939 section 3). The text must not contain CR or LF.
+     */
+    public void line(String text) throws IOException {
+        if (!text.isEmpty() && text.charAt(0) == '.') {
+            writeByte('.');
+        }
+        writeText(text);
+        crlf();
+    }
+
+    /** Ends a multi-line response with the termination octet and CRLF. */
+    public void end() throws IOException {
+        write(END, 0, END.length);
+    }
+
+    /**
+     * Sends a stored message as the body of a multi-line response, in canonical form and byte-stuffed
+     * (see {@link WireEncoder}), then the terminating line.
+     *
+     * @param bodyLines how many body lines to send after the header and the blank line, or a negative
+     *                  number for the whole message (RETR)
+     * @return the octets of the message sent, before byte-stuffing
+     */
+    public long message(InputStream message, long bodyLines) throws IOException {
+        long n = new WireEncoder(this, bodyLines).encode(message);
+        end();
+        return n;
+    }
+
+    /** Sends everything buffered. */
+    public void flush() throws IOException {
+        if (count > 0) {
+            out.write(buf, 0, count);
+            bytesWritten += count;
+            count = 0;
+        }
+        out.flush();
+    }
+
+    /** Octets handed to the underlying stream so far. */
+    public long bytesWritten() {
+        return bytesWritten + count;
+    }
+
+    private void crlf() throws IOException {
+        if (buf.length - count < 2) {
+            drain();
+        }
+        buf[count++] = '\r';
+        buf[count++] = '\n';
+    }
+
+    private void writeText(String s) throws IOException {
+        byte[] b = isAscii(s) ? s.getBytes(StandardCharsets.ISO_8859_1) : s.getBytes(StandardCharsets.UTF_8);
+        write(b, 0, b.length);
+    }
+
+    private static boolean isAscii(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) >= 0x80) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    void writeByte(int b) throws IOException {
+        if (count == buf.length) {
+            drain();
+        }
+        buf[count++] = (byte) b;
+    }
+
+    void write(byte[] b, int off, int len) throws IOException {
+        while (len > 0) {
+            if (count == buf.length) {
+                drain();
+            }
+            int n = Math.min(len, buf.length - count);
+            System.arraycopy(b, off, buf, count, n);
+            count += n;
+            off += n;
+            len -= n;
+        }
+    }
+
+    /** Writes the buffer out without flushing the stream below. */
+    private void drain() throws IOException {
+        out.write(buf, 0, count);
+        bytesWritten += count;
+        count = 0;
+    }
+}

@@ -1,0 +1,121 @@
+package dev.postoffice.protocol;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class ResponseWriterTest {
+
+    @Test
+    void statusLines() throws IOException {
+        ByteArrayOutputStream sink = new ByteArrayOutputStream();
+        ResponseWriter w = new ResponseWriter(sink, 16);
+        w.ok("2 320");
+        w.ok(null);
+        w.err("no such message");
+        w.err(ResponseCode.IN_USE, "maildrop is locked by another session");
+        w.err(ResponseCode.SYS_TEMP, "try later");
+        w.flush();
+        assertThat(sink.toString(StandardCharsets.US_ASCII)).isEqualTo(
+                "+OK 2 320\r\n+OK\r\n-ERR no such message\r\n"
+                        + "-ERR [IN-USE] maildrop is locked by another session\r\n-ERR [SYS/TEMP] try later\r\n");
+    }
+
+    @Test
+    void multilineIsByteStuffed() throws IOException {
+        ByteArrayOutputStream sink = new ByteArrayOutputStream();
+        ResponseWriter w = new ResponseWriter(sink, 8);
+        w.ok("capabilities follow");
+        w.line("TOP");
+        w.line(".hidden");
+        w.end();
+        w.flush();
+        assertThat(sink.toString(StandardCharsets.US_ASCII))
+                .isEqualTo("+OK capabilities follow\r\nTOP\r\n..hidden\r\n.\r\n");
+    }
+
+    /** stored message, RETR body on the wire (before the terminating ".\r\n"), TOP 0 body, TOP 1 body. */
+    static final String[][] MESSAGES = {
+            {"", "", "", ""},
+            {"Subject: a\r\n\r\nbody\r\n", "Subject: a\r\n\r\nbody\r\n", "Subject: a\r\n\r\n", "Subject: a\r\n\r\nbody\r\n"},
+            {"Subject: a\n\nbody\n", "Subject: a\r\n\r\nbody\r\n", "Subject: a\r\n\r\n", "Subject: a\r\n\r\nbody\r\n"},
+            {"Subject: a\n\nno final newline", "Subject: a\r\n\r\nno final newline\r\n", "Subject: a\r\n\r\n",
+                    "Subject: a\r\n\r\nno final newline\r\n"},
+            {"Subject: a\r\rbody\r", "Subject: a\r\n\r\nbody\r\n", "Subject: a\r\n\r\n", "Subject: a\r\n\r\nbody\r\n"},
+            {"S: a\n\n.\n..x\n.\r\nend\n", "S: a\r\n\r\n..\r\n...x\r\n..\r\nend\r\n", "S: a\r\n\r\n", "S: a\r\n\r\n..\r\n"},
+            {".Header: starts with dot\n\nb1\nb2\nb3\n", "..Header: starts with dot\r\n\r\nb1\r\nb2\r\nb3\r\n",
+                    "..Header: starts with dot\r\n\r\n", "..Header: starts with dot\r\n\r\nb1\r\n"},
+            {"Only: headers\nNo: body\n", "Only: headers\r\nNo: body\r\n", "Only: headers\r\nNo: body\r\n",
+                    "Only: headers\r\nNo: body\r\n"},
+            {"A: b\n\n\n\nx\n", "A: b\r\n\r\n\r\n\r\nx\r\n", "A: b\r\n\r\n", "A: b\r\n\r\n\r\n"},
+            {"ends in bare cr\r", "ends in bare cr\r\n", "ends in bare cr\r\n", "ends in bare cr\r\n"},
+            {"\r\n\r\n", "\r\n\r\n", "\r\n", "\r\n\r\n"},
+            {"A: 한국어\n\n안녕하세요\n", "A: 한국어\r\n\r\n안녕하세요\r\n", "A: 한국어\r\n\r\n", "A: 한국어\r\n\r\n안녕하세요\r\n"},
+    };
+
+    static Stream<Arguments> messagesInEveryChunkSize() {
+        List<Arguments> out = new ArrayList<>();
+        for (String[] m : MESSAGES) {
+            for (int chunk = 1; chunk <= 9; chunk++) {
+                out.add(Arguments.of(m[0], chunk, m[1], m[2], m[3]));
+            }
+            out.add(Arguments.of(m[0], 16384, m[1], m[2], m[3]));
+        }
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "[{index}] chunk {1}")
+    @MethodSource("messagesInEveryChunkSize")
+    void encodesMessagesAndAgreesWithTheSizeCounter(String stored, int chunk, String retr, String top0, String top1)
+            throws IOException {
+        byte[] data = stored.getBytes(StandardCharsets.UTF_8);
+        assertThat(send(data, chunk, -1)).isEqualTo(retr + ".\r\n");
+        assertThat(send(data, chunk, 0)).isEqualTo(top0 + ".\r\n");
+        assertThat(send(data, chunk, 1)).isEqualTo(top1 + ".\r\n");
+
+        MessageFormat.SizeCounter counter = new MessageFormat.SizeCounter();
+        for (int off = 0; off < data.length; off += chunk) {
+            counter.update(data, off, Math.min(chunk, data.length - off));
+        }
+        long unstuffed = retr.replace("\r\n.", "\r\n").getBytes(StandardCharsets.UTF_8).length
+                - (retr.startsWith(".") ? 1 : 0);
+        assertThat(counter.size()).isEqualTo(unstuffed);
+        assertThat(MessageFormat.canonicalSize(data)).isEqualTo(unstuffed);
+    }
+
+    @Test
+    void returnsOctetsBeforeStuffing() throws IOException {
+        byte[] data = ".a\n".getBytes(StandardCharsets.US_ASCII);
+        ResponseWriter w = new ResponseWriter(new ByteArrayOutputStream(), 64);
+        assertThat(w.message(new ChunkedInputStream(data, 1), -1)).isEqualTo(4);
+    }
+
+    @Test
+    void topStopsReadingAfterTheRequestedLines() throws IOException {
+        byte[] header = "Subject: big\n\nline1\n".getBytes(StandardCharsets.US_ASCII);
+        byte[] data = new byte[header.length + 10_000_000];
+        System.arraycopy(header, 0, data, 0, header.length);
+        java.util.Arrays.fill(data, header.length, data.length, (byte) 'x');
+        ChunkedInputStream in = new ChunkedInputStream(data, 16384);
+        ResponseWriter w = new ResponseWriter(new ByteArrayOutputStream(), 64);
+        w.message(in, 0);
+        assertThat(in.available()).isGreaterThan(9_000_000);
+    }
+
+    private static String send(byte[] data, int chunk, long lines) throws IOException {
+        ByteArrayOutputStream sink = new ByteArrayOutputStream();
+        ResponseWriter w = new ResponseWriter(sink, 7);
+        w.message(new ChunkedInputStream(data, chunk), lines);
+        w.flush();
+        return sink.toString(StandardCharsets.UTF_8);
+    }
+}
