@@ -1,0 +1,376 @@
+package dev.postoffice.storage.maildir;
+
+import dev.postoffice.protocol.MessageFormat;
+import dev.postoffice.storage.Maildrop;
+import dev.postoffice.storage.StorageException;
+import dev.postoffice.storage.StoredMessage;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A locked Maildir and the snapshot of its messages taken at open. Messages are looked up by base name,
+ * so other software may move them from {@code new/} to {@code cur/} or change their flags meanwhile.
+ * Nothing here moves or deletes a file except {@link #remove}.
+ */
+final class MaildirMaildrop implements Maildrop {
+    static final String NEW = "new";
+    static final String CUR = "cur";
+    static final String TMP = "tmp";
+
+    private static final int BUFFER_SIZE = 1 << 16;
+    private static final Logger log = LoggerFactory.getLogger(MaildirMaildrop.class);
+
+    /** Where a message's file is: index into {@link #dirs} (0 = new, 1 = cur) and the full file name. */
+    private record Location(int dir, String name) {}
+
+    /** A listed message with its sort key (seconds) and canonical size. */
+    private record Entry(String base, Location location, long seconds, long size) {}
+
+    private final Path maildir;
+    private final Path[] dirs;
+    private final List<StoredMessage> messages;
+    private final Map<String, Location> locations;
+    private final Map<String, Long> cachedSizes;
+    private final Set<String> removed = new HashSet<>();
+    private final FileChannel lockChannel;
+    private final Runnable unlock;
+    private boolean closed;
+
+    private MaildirMaildrop(Path maildir, Path[] dirs, List<StoredMessage> messages, Map<String, Location> locations,
+            Map<String, Long> cachedSizes, FileChannel lockChannel, Runnable unlock) {
+        this.maildir = maildir;
+        this.dirs = dirs;
+        this.messages = messages;
+        this.locations = locations;
+        this.cachedSizes = cachedSizes;
+        this.lockChannel = lockChannel;
+        this.unlock = unlock;
+    }
+
+    /**
+     * Takes the snapshot of a Maildir whose lock the caller holds, and updates the size cache.
+     *
+     * @param lockChannel the channel holding the file lock; closed by {@link #close()}
+     * @param unlock      releases the in-process lock; run by {@link #close()} after the file lock is gone
+     */
+    static MaildirMaildrop open(Path maildir, FileChannel lockChannel, Runnable unlock) throws IOException {
+        Path[] dirs = {maildir.resolve(NEW), maildir.resolve(CUR)};
+        Map<String, Location> listed = list(dirs, null);
+        Map<String, Long> cache = SizeCache.load(maildir, listed.size());
+        Measurer measurer = new Measurer(dirs, cache);
+
+        List<Entry> entries = new ArrayList<>(listed.size());
+        Set<String> vanished = new HashSet<>();
+        for (Map.Entry<String, Location> e : listed.entrySet()) {
+            measurer.add(e.getKey(), e.getValue(), entries, vanished);
+        }
+        if (!vanished.isEmpty()) {
+            // Renamed by other software (new -> cur, flag change) since the listing: find them once more.
+            for (Map.Entry<String, Location> e : list(dirs, vanished).entrySet()) {
+                measurer.add(e.getKey(), e.getValue(), entries, null);
+            }
+        }
+        entries.sort(Comparator.comparingLong(Entry::seconds).thenComparing(Entry::base));
+
+        List<StoredMessage> messages = new ArrayList<>(entries.size());
+        Map<String, Location> locations = HashMap.newHashMap(entries.size());
+        Map<String, Long> sizes = LinkedHashMap.newLinkedHashMap(entries.size());
+        for (Entry e : entries) {
+            messages.add(new StoredMessage(e.base(), MaildirNames.uidl(e.base()), e.size()));
+            locations.put(e.base(), e.location());
+            if (SizeCache.storable(e.base())) {
+                sizes.put(e.base(), e.size());
+            }
+        }
+        if (!sizes.equals(cache)) {
+            storeCache(maildir, sizes);
+        }
+        return new MaildirMaildrop(maildir, dirs, Collections.unmodifiableList(messages), locations, sizes,
+                lockChannel, unlock);
+    }
+
+    /** Measures listed messages, using the size cache where it can. */
+    private static final class Measurer {
+        private final Path[] dirs;
+        private final Map<String, Long> cache;
+        private byte[] buffer;
+
+        Measurer(Path[] dirs, Map<String, Long> cache) {
+            this.dirs = dirs;
+            this.cache = cache;
+        }
+
+        /**
+         * Adds the entry for one message, skips it if it is not a readable regular file, or notes it in
+         * {@code vanished} (when given) if its file is gone.
+         */
+        void add(String base, Location location, List<Entry> entries, Set<String> vanished) {
+            Long cached = cache.get(base);
+            long seconds = MaildirNames.leadingSeconds(base);
+            if (cached != null && seconds >= 0) {
+                entries.add(new Entry(base, location, seconds, cached));
+                return;
+            }
+            Path path = dirs[location.dir()].resolve(location.name());
+            try {
+                BasicFileAttributes attrs =
+                        Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                if (!attrs.isRegularFile()) {
+                    return;
+                }
+                if (seconds < 0) {
+                    seconds = attrs.lastModifiedTime().to(TimeUnit.SECONDS);
+                }
+                long size = cached != null ? cached : canonicalSize(path, base, attrs.size());
+                entries.add(new Entry(base, location, seconds, size));
+            } catch (NoSuchFileException e) {
+                if (vanished != null) {
+                    vanished.add(base);
+                }
+            } catch (IOException e) {
+                log.warn("skipping unreadable message {}: {}", path, e.toString());
+            }
+        }
+
+        /**
+         * The canonical size of a message file. A {@code ,W=} field in the name gives it from one byte:
+         * W counts LF as CRLF but adds no final CRLF, which the canonical form has when the last byte is
+         * not a line break. A name whose {@code ,S=} disagrees with the file's size is not trusted.
+         */
+        private long canonicalSize(Path path, String base, long rawSize) throws IOException {
+            long w = MaildirNames.sizeField(base, 'W');
+            if (w >= 0 && rawSize > 0) {
+                long s = MaildirNames.sizeField(base, 'S');
+                if (s < 0 || s == rawSize) {
+                    try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+                        ByteBuffer last = ByteBuffer.allocate(1);
+                        if (ch.read(last, rawSize - 1) == 1) {
+                            byte b = last.get(0);
+                            return b == '\n' || b == '\r' ? w : w + 2;
+                        }
+                    }
+                }
+            }
+            return scan(path);
+        }
+
+        private long scan(Path path) throws IOException {
+            if (buffer == null) {
+                buffer = new byte[BUFFER_SIZE];
+            }
+            MessageFormat.SizeCounter counter = new MessageFormat.SizeCounter();
+            try (InputStream in = Files.newInputStream(path, LinkOption.NOFOLLOW_LINKS)) {
+                for (int n; (n = in.read(buffer)) >= 0; ) {
+                    counter.update(buffer, 0, n);
+                }
+            }
+            return counter.size();
+        }
+    }
+
+    /**
+     * Lists the messages in {@code new/} and {@code cur/} by base name, skipping dotfiles. A base name
+     * found in both keeps its {@code cur/} file.
+     *
+     * @param wanted if not null, only these base names are returned
+     */
+    private static Map<String, Location> list(Path[] dirs, Set<String> wanted) throws IOException {
+        Map<String, Location> found = new HashMap<>();
+        for (int d = 0; d < dirs.length; d++) {
+            try (DirectoryStream<Path> stream = Files.newDirectoryStream(dirs[d])) {
+                for (Path p : stream) {
+                    String name = p.getFileName().toString();
+                    if (name.isEmpty() || name.charAt(0) == '.') {
+                        continue;
+                    }
+                    String base = MaildirNames.baseName(name);
+                    if (!base.isEmpty() && (wanted == null || wanted.contains(base))) {
+                        found.put(base, new Location(d, name));
+                    }
+                }
+            }
+        }
+        return found;
+    }
+
+    private static void storeCache(Path maildir, Map<String, Long> sizes) {
+        try {
+            SizeCache.store(maildir, sizes);
+        } catch (IOException e) {
+            log.warn("could not update the size cache of {}: {}", maildir, e.toString());
+        }
+    }
+
+    @Override
+    public List<StoredMessage> messages() {
+        return messages;
+    }
+
+    @Override
+    public InputStream openMessage(StoredMessage message) throws IOException {
+        ensureOpen();
+        String id = message.id();
+        Location location = location(id);
+        if (removed.contains(id)) {
+            throw gone(id, "it was removed in this session");
+        }
+        try {
+            return open(location);
+        } catch (NoSuchFileException e) {
+            Location moved = list(dirs, Set.of(id)).get(id);
+            if (moved == null) {
+                throw gone(id, "other software removed it");
+            }
+            locations.put(id, moved);
+            return open(moved);
+        }
+    }
+
+    private Location location(String id) {
+        Location location = locations.get(id);
+        if (location == null) {
+            throw new IllegalArgumentException("message " + id + " is not in this maildrop snapshot");
+        }
+        return location;
+    }
+
+    private InputStream open(Location location) throws IOException {
+        Path path = dirs[location.dir()].resolve(location.name());
+        // Refuse anything but a regular file first: opening a FIFO planted in the Maildir would block.
+        if (!Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isRegularFile()) {
+            throw new IOException("message file " + path + " is not a regular file");
+        }
+        return Files.newInputStream(path, LinkOption.NOFOLLOW_LINKS);
+    }
+
+    private static NoSuchFileException gone(String id, String why) {
+        return new NoSuchFileException(null, null, "message " + id + " is no longer in the maildrop: " + why);
+    }
+
+    @Override
+    public void remove(Collection<StoredMessage> toRemove) throws StorageException {
+        ensureOpen();
+        Map<String, Location> targets = new LinkedHashMap<>();
+        for (StoredMessage m : toRemove) {
+            Location location = location(m.id());
+            if (!removed.contains(m.id())) {
+                targets.put(m.id(), location);
+            }
+        }
+        if (targets.isEmpty()) {
+            return;
+        }
+        boolean[] touched = new boolean[dirs.length];
+        Set<String> vanished = new HashSet<>();
+        List<String> failed = new ArrayList<>();
+        for (Map.Entry<String, Location> t : targets.entrySet()) {
+            unlink(t.getKey(), t.getValue(), touched, vanished, failed);
+        }
+        if (!vanished.isEmpty()) {
+            Map<String, Location> moved = null;
+            try {
+                moved = list(dirs, vanished);
+            } catch (IOException e) {
+                log.warn("cannot list the maildir {}: {}", maildir, e.toString());
+            }
+            for (String id : vanished) {
+                if (moved == null) {
+                    failed.add(id); // cannot tell whether it is gone
+                } else if (moved.containsKey(id)) {
+                    locations.put(id, moved.get(id)); // renamed by other software
+                    unlink(id, moved.get(id), touched, null, failed);
+                } else {
+                    removed.add(id); // already gone counts as removed
+                }
+            }
+        }
+
+        IOException syncFailure = null;
+        for (int d = 0; d < dirs.length; d++) {
+            if (touched[d]) {
+                try {
+                    FileOps.fsyncDirectory(dirs[d]);
+                } catch (IOException e) {
+                    syncFailure = e;
+                }
+            }
+        }
+        if (cachedSizes.keySet().removeAll(removed)) {
+            storeCache(maildir, cachedSizes);
+        }
+        if (!failed.isEmpty()) {
+            String ids = String.join(" ", failed.subList(0, Math.min(failed.size(), 5)));
+            throw new StorageException(failed.size() + " of " + targets.size() + " messages could not be removed: "
+                    + ids + (failed.size() > 5 ? " ..." : ""), true);
+        }
+        if (syncFailure != null) {
+            throw new StorageException("messages removed but the maildir could not be synced", true, syncFailure);
+        }
+    }
+
+    /**
+     * Unlinks one message file. Success, or a missing file when {@code vanished} is null, marks the
+     * message removed; a missing file is noted in {@code vanished} when given; a failure goes to
+     * {@code failed}.
+     */
+    private void unlink(String id, Location location, boolean[] touched, Set<String> vanished, List<String> failed) {
+        Path path = dirs[location.dir()].resolve(location.name());
+        try {
+            Files.delete(path);
+            touched[location.dir()] = true;
+            removed.add(id);
+        } catch (NoSuchFileException e) {
+            if (vanished != null) {
+                vanished.add(id);
+            } else {
+                removed.add(id);
+            }
+        } catch (IOException e) {
+            log.warn("could not remove message file {}: {}", path, e.toString());
+            failed.add(id);
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("maildrop " + maildir + " is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            lockChannel.close(); // releases the file lock
+        } catch (IOException e) {
+            log.warn("error closing the lock file of {}: {}", maildir, e.toString());
+        } finally {
+            unlock.run();
+        }
+    }
+}

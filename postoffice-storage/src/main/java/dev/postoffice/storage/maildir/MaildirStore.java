@@ -1,0 +1,254 @@
+package dev.postoffice.storage.maildir;
+
+import dev.postoffice.protocol.MessageFormat;
+import dev.postoffice.storage.Maildrop;
+import dev.postoffice.storage.MaildropBusyException;
+import dev.postoffice.storage.MaildropStore;
+import dev.postoffice.storage.StorageException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Maildrops kept as Maildirs, in the layout Postfix ({@code home_mailbox = Maildir/}) and Dovecot write:
+ * {@code new/}, {@code cur/} and {@code tmp/}. A user's Maildir is {@code <home>/Maildir} when the user
+ * directory names a home, otherwise {@code <dataDir>/home/<user>/Maildir}.
+ *
+ * <p>Besides the three directories, the Maildir holds two files of ours: {@code postoffice-pop3.lock},
+ * the POP3 session lock, and {@code postoffice-sizes}, a cache of canonical message sizes (see
+ * {@link SizeCache}). Sizes are those of {@link MessageFormat.SizeCounter}. UIDLs are the messages' base
+ * names, or a digest of them for names that are not valid UIDLs, so they stay stable when other software
+ * moves a message to {@code cur/} or changes its flags. This store never moves messages to {@code cur/}.
+ *
+ * <p>A home given by the user directory must exist (a missing one is a temporary failure, since creating
+ * it could hide a file system that is not mounted yet); below it, and below {@code dataDir}, missing
+ * directories are created with mode 0700. Thread-safe; the session lock is shared by all instances in
+ * the JVM and held across processes with an OS file lock.
+ */
+public final class MaildirStore implements MaildropStore {
+    static final String LOCK_FILE = "postoffice-pop3.lock";
+
+    private static final int BUFFER_SIZE = 1 << 16;
+    /** Canonical paths of the Maildirs locked by sessions in this JVM, across all store instances. */
+    private static final Set<Path> LOCKED = ConcurrentHashMap.newKeySet();
+    private static final AtomicLong DELIVERIES = new AtomicLong();
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final long PID = ProcessHandle.current().pid();
+
+    private final Path dataDir;
+
+    /** @param dataDir the directory under which users without a home get {@code home/<user>/Maildir} */
+    public MaildirStore(Path dataDir) {
+        this.dataDir = Objects.requireNonNull(dataDir, "dataDir");
+    }
+
+    @Override
+    public Maildrop open(String user, Optional<Path> home) throws MaildropBusyException, StorageException {
+        Path maildir = prepare(user, home);
+        Path key;
+        try {
+            key = maildir.toRealPath();
+        } catch (IOException e) {
+            throw new StorageException("cannot resolve the maildir " + maildir, true, e);
+        }
+        if (!LOCKED.add(key)) {
+            throw new MaildropBusyException("the maildrop is in use by another session");
+        }
+        FileChannel lockChannel = null;
+        boolean opened = false;
+        try {
+            Path lockFile = key.resolve(LOCK_FILE);
+            lockChannel = FileChannel.open(lockFile,
+                    Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
+                    FileOps.privateFile(lockFile));
+            FileLock lock;
+            try {
+                lock = lockChannel.tryLock();
+            } catch (OverlappingFileLockException e) {
+                lock = null;
+            }
+            if (lock == null) {
+                throw new MaildropBusyException("the maildrop is in use by another session");
+            }
+            Maildrop maildrop = MaildirMaildrop.open(key, lockChannel, () -> LOCKED.remove(key));
+            opened = true;
+            return maildrop;
+        } catch (IOException e) {
+            throw new StorageException("cannot open the maildir " + key + ": " + e.getMessage(), true, e);
+        } finally {
+            if (!opened) {
+                closeQuietly(lockChannel);
+                LOCKED.remove(key);
+            }
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The message is streamed to {@code tmp/} while its raw and canonical sizes are counted, fsynced,
+     * renamed to {@code new/<unique>,S=<raw size>,W=<canonical size>}, and {@code new/} is fsynced. The
+     * returned id is that file name. A message that does not end in a line break gets a final LF, so the
+     * stored file always does, like any mail delivered over SMTP or LMTP (whose DATA ends in CRLF.CRLF).
+     *
+     * @throws StorageException permanent for an empty message or an invalid user name; temporary for
+     *                          I/O trouble (disk full, unreadable input), after removing the partial file
+     */
+    @Override
+    public String deliver(String user, Optional<Path> home, InputStream message) throws StorageException {
+        Objects.requireNonNull(message, "message");
+        Path maildir = prepare(user, home);
+        String unique = nextUniqueName();
+        Path tmp = maildir.resolve(MaildirMaildrop.TMP).resolve(unique);
+        Path newDir = maildir.resolve(MaildirMaildrop.NEW);
+        FileChannel out;
+        try {
+            out = FileChannel.open(tmp, EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                    FileOps.privateFile(tmp));
+        } catch (IOException e) {
+            throw new StorageException("cannot create a file in " + tmp.getParent() + ": " + e.getMessage(), true, e);
+        }
+        boolean renamed = false;
+        try {
+            MessageFormat.SizeCounter counter = new MessageFormat.SizeCounter();
+            long raw = 0;
+            byte[] buf = new byte[BUFFER_SIZE];
+            try (out) {
+                for (int n; (n = message.read(buf)) >= 0; ) {
+                    counter.update(buf, 0, n);
+                    writeFully(out, buf, n);
+                    raw += n;
+                }
+                if (raw == 0) {
+                    throw new StorageException("empty message", false);
+                }
+                if (!counter.endsWithLineBreak()) {
+                    buf[0] = '\n';
+                    counter.update(buf, 0, 1);
+                    writeFully(out, buf, 1);
+                    raw++;
+                }
+                out.force(true);
+            }
+            String name = unique + ",S=" + raw + ",W=" + counter.size();
+            Path target = newDir.resolve(name);
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            renamed = true;
+            try {
+                FileOps.fsyncDirectory(newDir);
+            } catch (IOException e) {
+                // Not durable: withdraw it so that the sender's retry cannot produce a duplicate.
+                FileOps.deleteQuietly(target, e);
+                throw e;
+            }
+            return name;
+        } catch (IOException e) {
+            throw new StorageException("cannot store the message: " + e.getMessage(), true, e);
+        } finally {
+            if (!renamed) {
+                FileOps.deleteQuietly(tmp, null);
+            }
+        }
+    }
+
+    /** The user's Maildir, after checking the user name. */
+    Path maildir(String user, Optional<Path> home) throws StorageException {
+        if (user == null || user.isEmpty() || user.equals(".") || user.equals("..")
+                || user.indexOf('/') >= 0 || user.indexOf('\0') >= 0) {
+            throw new StorageException("invalid user name", false);
+        }
+        try {
+            return home.isPresent()
+                    ? home.get().resolve("Maildir")
+                    : dataDir.resolve("home").resolve(user).resolve("Maildir");
+        } catch (InvalidPathException e) {
+            throw new StorageException("invalid user name", false, e);
+        }
+    }
+
+    /** Finds the user's Maildir and creates what is missing of it (mode 0700). */
+    private Path prepare(String user, Optional<Path> home) throws StorageException {
+        Path maildir = maildir(user, home);
+        // A given home must exist: creating it could hide a file system that is not mounted yet.
+        if (home.isPresent() && !Files.isDirectory(home.get())) {
+            throw new StorageException("the home directory " + home.get() + " does not exist", true);
+        }
+        try {
+            FileOps.ensureDirectory(maildir, home.isEmpty());
+            FileOps.ensureDirectory(maildir.resolve(MaildirMaildrop.NEW), false);
+            FileOps.ensureDirectory(maildir.resolve(MaildirMaildrop.CUR), false);
+            FileOps.ensureDirectory(maildir.resolve(MaildirMaildrop.TMP), false);
+        } catch (IOException e) {
+            throw new StorageException("cannot create the maildir " + maildir + ": " + e, true, e);
+        }
+        return maildir;
+    }
+
+    private static String nextUniqueName() {
+        Instant now = Instant.now();
+        return MaildirNames.uniqueName(now.getEpochSecond(), now.getNano() / 1000, PID,
+                DELIVERIES.incrementAndGet(), RANDOM.nextInt(), Host.NAME);
+    }
+
+    private static void writeFully(FileChannel out, byte[] buf, int len) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(buf, 0, len);
+        while (b.hasRemaining()) {
+            out.write(b);
+        }
+    }
+
+    private static void closeQuietly(FileChannel ch) {
+        if (ch != null) {
+            try {
+                ch.close();
+            } catch (IOException ignored) {
+                // nothing left to release
+            }
+        }
+    }
+
+    /** The escaped host name for unique names, looked up once. */
+    private static final class Host {
+        static final String NAME = MaildirNames.escapeHostname(lookUp());
+
+        private static String lookUp() {
+            try {
+                // The kernel's name, what gethostname() returns to Postfix and Dovecot, without a DNS lookup.
+                String name = Files.readString(Path.of("/proc/sys/kernel/hostname"), StandardCharsets.US_ASCII).strip();
+                if (!name.isEmpty()) {
+                    return name;
+                }
+            } catch (IOException | RuntimeException e) {
+                // not Linux: ask the platform
+            }
+            try {
+                String name = InetAddress.getLocalHost().getHostName();
+                if (name != null && !name.isEmpty()) {
+                    return name;
+                }
+            } catch (IOException e) {
+                // fall through
+            }
+            return "localhost";
+        }
+    }
+}

@@ -1,0 +1,128 @@
+package dev.postoffice.storage.maildir;
+
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The per-Maildir cache of canonical sizes, {@value #FILE_NAME}: UTF-8 text, one
+ * {@code <base name> SP <canonical size>} line per message. Maildir message files never change once
+ * delivered, so an entry stays valid until its message is gone. The cache is only an accelerator: a
+ * missing, unreadable or corrupt cache reads as empty and is rebuilt.
+ */
+final class SizeCache {
+    static final String FILE_NAME = "postoffice-sizes";
+    private static final String TMP_NAME = FILE_NAME + ".tmp";
+    /** Generous bound on one line (a 255-byte name, a space, 19 digits, a newline) for the size sanity check. */
+    private static final long MAX_LINE_BYTES = 512;
+    private static final Logger log = LoggerFactory.getLogger(SizeCache.class);
+
+    private SizeCache() {}
+
+    /** Whether a base name can be written as a cache line (it must not contain a line break). */
+    static boolean storable(String baseName) {
+        return baseName.indexOf('\n') < 0 && baseName.indexOf('\r') < 0;
+    }
+
+    /**
+     * Reads the cache of a Maildir. Never fails: anything wrong with the file yields an empty map.
+     *
+     * @param expectedEntries about how many messages the maildrop has, to refuse an absurdly large file
+     */
+    static Map<String, Long> load(Path maildir, int expectedEntries) {
+        Path file = maildir.resolve(FILE_NAME);
+        try {
+            BasicFileAttributes attrs =
+                    Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            if (!attrs.isRegularFile() || attrs.size() > (expectedEntries + 64L) * MAX_LINE_BYTES) {
+                log.warn("ignoring size cache {}: not a regular file or too large", file);
+                return new HashMap<>();
+            }
+            Map<String, Long> sizes = HashMap.newHashMap(expectedEntries);
+            var decoder = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT);
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(
+                    Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS), decoder), 1 << 16)) {
+                for (String line; (line = in.readLine()) != null; ) {
+                    int space = line.lastIndexOf(' ');
+                    long size = space > 0 ? parseSize(line, space + 1) : -1;
+                    if (size < 0) {
+                        log.warn("ignoring corrupt size cache {}", file);
+                        return new HashMap<>();
+                    }
+                    sizes.put(line.substring(0, space), size);
+                }
+            }
+            return sizes;
+        } catch (NoSuchFileException e) {
+            return new HashMap<>();
+        } catch (IOException e) {
+            log.warn("ignoring unreadable size cache {}: {}", file, e.toString());
+            return new HashMap<>();
+        }
+    }
+
+    private static long parseSize(String line, int from) {
+        int n = line.length();
+        if (from >= n || n - from > 18) {
+            return -1;
+        }
+        long value = 0;
+        for (int i = from; i < n; i++) {
+            char c = line.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            value = value * 10 + (c - '0');
+        }
+        return value;
+    }
+
+    /**
+     * Replaces the cache atomically: writes a temporary file, fsyncs it and renames it over the cache.
+     * The caller holds the maildrop lock, so no other writer races for the temporary name.
+     */
+    static void store(Path maildir, Map<String, Long> sizes) throws IOException {
+        Path tmp = maildir.resolve(TMP_NAME);
+        Files.deleteIfExists(tmp);
+        try {
+            try (FileChannel ch = FileChannel.open(tmp,
+                    EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), FileOps.privateFile(tmp))) {
+                Writer out = new BufferedWriter(
+                        new OutputStreamWriter(Channels.newOutputStream(ch), StandardCharsets.UTF_8), 1 << 16);
+                for (Map.Entry<String, Long> e : sizes.entrySet()) {
+                    out.write(e.getKey());
+                    out.write(' ');
+                    out.write(Long.toString(e.getValue()));
+                    out.write('\n');
+                }
+                out.flush();
+                ch.force(true);
+            }
+            Files.move(tmp, maildir.resolve(FILE_NAME), StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | RuntimeException e) {
+            FileOps.deleteQuietly(tmp, e);
+            throw e;
+        }
+    }
+}

@@ -1,0 +1,200 @@
+package dev.postoffice.storage.maildir;
+
+import static dev.postoffice.storage.maildir.Fixtures.USER;
+import static dev.postoffice.storage.maildir.Fixtures.bytes;
+import static dev.postoffice.storage.maildir.Fixtures.canonical;
+import static dev.postoffice.storage.maildir.Fixtures.input;
+import static dev.postoffice.storage.maildir.Fixtures.names;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.postoffice.storage.Maildrop;
+import dev.postoffice.storage.StorageException;
+import dev.postoffice.storage.StoredMessage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class MaildirDeliverTest {
+    @TempDir
+    Path dataDir;
+
+    private MaildirStore store() {
+        return new MaildirStore(dataDir);
+    }
+
+    private Path maildir() {
+        return dataDir.resolve("home").resolve(USER).resolve("Maildir");
+    }
+
+    /** Delivers and checks the stored file: its name, its content and the S= and W= fields. */
+    private void assertDelivered(String input, String stored) throws Exception {
+        String id = store().deliver(USER, Optional.empty(), input(input));
+
+        assertThat(names(maildir().resolve("new"))).containsExactly(id);
+        assertThat(names(maildir().resolve("tmp"))).isEmpty();
+        assertThat(Files.readAllBytes(maildir().resolve("new").resolve(id))).isEqualTo(bytes(stored));
+        assertThat(id).endsWith(",S=" + stored.length() + ",W=" + canonical(input));
+        assertThat(canonical(stored)).isEqualTo(canonical(input));
+    }
+
+    @Test
+    void crlfMessageIsStoredAsIs() throws Exception {
+        String m = "Subject: hi\r\n\r\nbody\r\n";
+        assertDelivered(m, m);
+        assertThat(canonical(m)).isEqualTo(m.length());
+    }
+
+    @Test
+    void lfMessageCountsEveryLfAsCrlf() throws Exception {
+        assertDelivered("Subject: hi\n\nbody\n", "Subject: hi\n\nbody\n");
+        assertThat(maildir().resolve("new").toFile().list()[0]).endsWith(",S=18,W=21");
+    }
+
+    @Test
+    void messageWithoutFinalNewlineGetsOne() throws Exception {
+        assertDelivered("Subject: hi\n\nno newline", "Subject: hi\n\nno newline\n");
+        assertThat(maildir().resolve("new").toFile().list()[0]).endsWith(",S=24,W=27");
+    }
+
+    @Test
+    void crlfMessageWithoutFinalNewlineGetsLf() throws Exception {
+        assertDelivered("a\r\nb", "a\r\nb\n");
+        assertThat(maildir().resolve("new").toFile().list()[0]).endsWith(",S=5,W=6");
+    }
+
+    @Test
+    void loneCrIsALineEnd() throws Exception {
+        assertDelivered("a\rb\r", "a\rb\r");
+        assertThat(maildir().resolve("new").toFile().list()[0]).endsWith(",S=4,W=6");
+    }
+
+    @Test
+    void loneCrInsideAndNoFinalLineBreak() throws Exception {
+        assertDelivered("a\rb", "a\rb\n");
+        assertThat(maildir().resolve("new").toFile().list()[0]).endsWith(",S=4,W=6");
+    }
+
+    @Test
+    void crlfSplitAcrossReadsIsCountedOnce() throws Exception {
+        InputStream in = new SequenceInputStream(input("line\r"), input("\nnext\r\n"));
+        String id = store().deliver(USER, Optional.empty(), in);
+        assertThat(id).endsWith(",S=12,W=12");
+    }
+
+    @Test
+    void nameFollowsTheMaildirSpecAndIsTheId() throws Exception {
+        String id = store().deliver(USER, Optional.empty(), input("x\n"));
+        String pid = Long.toString(ProcessHandle.current().pid());
+        assertThat(id).matches("\\d{10,}\\.M\\d{1,6}P" + pid + "Q\\d+R[0-9a-f]{8}\\.[^/:]+,S=2,W=3");
+        try (Maildrop m = store().open(USER, Optional.empty())) {
+            assertThat(m.messages()).containsExactly(new StoredMessage(id, id, 3));
+        }
+    }
+
+    @Test
+    void namesAreUnique() throws Exception {
+        MaildirStore store = store();
+        Set<String> ids = new HashSet<>();
+        for (int i = 0; i < 200; i++) {
+            ids.add(store.deliver(USER, Optional.empty(), input("m" + i + "\n")));
+        }
+        assertThat(ids).hasSize(200);
+        assertThat(names(maildir().resolve("new"))).hasSize(200);
+    }
+
+    @Test
+    void createsTheMaildirPrivately() throws Exception {
+        store().deliver(USER, Optional.empty(), input("x\n"));
+        for (Path dir : new Path[] {maildir(), maildir().resolve("new"), maildir().resolve("cur"), maildir().resolve("tmp")}) {
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir))).isEqualTo("rwx------");
+        }
+        Path file = maildir().resolve("new").resolve(names(maildir().resolve("new")).get(0));
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+    }
+
+    @Test
+    void givenHomeHoldsTheMaildir() throws Exception {
+        Path home = Files.createDirectory(dataDir.resolve("users-alice"));
+        String id = store().deliver(USER, Optional.of(home), input("x\n"));
+        assertThat(home.resolve("Maildir").resolve("new").resolve(id)).exists();
+        assertThat(dataDir.resolve("home")).doesNotExist();
+    }
+
+    @Test
+    void missingHomeIsATemporaryFailure() {
+        Path home = dataDir.resolve("not-mounted");
+        assertThatThrownBy(() -> store().deliver(USER, Optional.of(home), input("x\n")))
+                .isInstanceOfSatisfying(StorageException.class, e -> assertThat(e.temporary()).isTrue());
+        assertThat(home).doesNotExist();
+    }
+
+    @Test
+    void repairsMissingSubdirectories() throws Exception {
+        Files.createDirectories(maildir().resolve("new"));
+        store().deliver(USER, Optional.empty(), input("x\n"));
+        assertThat(maildir().resolve("cur")).isDirectory();
+        assertThat(maildir().resolve("tmp")).isDirectory();
+    }
+
+    @Test
+    void emptyMessageIsAPermanentFailure() {
+        assertThatThrownBy(() -> store().deliver(USER, Optional.empty(), input("")))
+                .isInstanceOfSatisfying(StorageException.class, e -> {
+                    assertThat(e.temporary()).isFalse();
+                    assertThat(e).hasMessage("empty message");
+                });
+        assertThat(maildir().resolve("tmp").toFile().list()).isEmpty();
+        assertThat(maildir().resolve("new").toFile().list()).isEmpty();
+    }
+
+    @Test
+    void failingInputIsTemporaryAndLeavesNoPartialFile() throws Exception {
+        Path tmp = Fixtures.maildir(dataDir).resolve("tmp");
+        Path foreign = Files.writeString(tmp.resolve("1700000000.P1.otherhost"), "someone else's delivery\n");
+        InputStream failing = new SequenceInputStream(new ByteArrayInputStream(new byte[100_000]), new InputStream() {
+            @Override
+            public int read() throws IOException {
+                throw new IOException("connection reset");
+            }
+        });
+
+        assertThatThrownBy(() -> store().deliver(USER, Optional.empty(), failing))
+                .isInstanceOfSatisfying(StorageException.class, e -> assertThat(e.temporary()).isTrue());
+
+        assertThat(names(tmp)).containsExactly("1700000000.P1.otherhost");
+        assertThat(foreign).hasContent("someone else's delivery");
+        assertThat(names(maildir().resolve("new"))).isEmpty();
+    }
+
+    @Test
+    void unwritableMaildirIsTemporary() throws Exception {
+        Path maildir = Fixtures.maildir(dataDir);
+        Files.delete(maildir.resolve("tmp"));
+        Files.writeString(maildir.resolve("tmp"), "not a directory");
+        assertThatThrownBy(() -> store().deliver(USER, Optional.empty(), input("x\n")))
+                .isInstanceOfSatisfying(StorageException.class, e -> assertThat(e.temporary()).isTrue());
+        assertThat(names(maildir.resolve("new"))).isEmpty();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", ".", "..", "a/b", "../bob", "nul\0x"})
+    void refusesUnsafeUserNames(String user) {
+        assertThatThrownBy(() -> store().deliver(user, Optional.empty(), input("x\n")))
+                .isInstanceOfSatisfying(StorageException.class, e -> assertThat(e.temporary()).isFalse());
+        assertThatThrownBy(() -> store().open(user, Optional.empty()))
+                .isInstanceOfSatisfying(StorageException.class, e -> assertThat(e.temporary()).isFalse());
+        assertThat(dataDir.resolve("home")).doesNotExist();
+    }
+}

@@ -1,0 +1,142 @@
+package dev.postoffice.storage.maildir;
+
+import static dev.postoffice.storage.maildir.Fixtures.USER;
+import static dev.postoffice.storage.maildir.Fixtures.byId;
+import static dev.postoffice.storage.maildir.Fixtures.canonical;
+import static dev.postoffice.storage.maildir.Fixtures.put;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.postoffice.storage.Maildrop;
+import dev.postoffice.storage.StoredMessage;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class SizeCacheTest {
+    static final String A = "1600000001.P1.host";
+    static final String B = "1600000002.P1.host";
+    static final String CONTENT_A = "Subject: a\n\nbody a\n";
+    static final String CONTENT_B = "Subject: b\n\nbody b without newline";
+
+    @TempDir
+    Path dataDir;
+    Path maildir;
+    Path cache;
+    MaildirStore store;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        maildir = Fixtures.maildir(dataDir);
+        cache = maildir.resolve(SizeCache.FILE_NAME);
+        store = new MaildirStore(dataDir);
+        put(maildir, "new", A, CONTENT_A);
+        put(maildir, "cur", B + ":2,S", CONTENT_B);
+    }
+
+    private List<StoredMessage> snapshot() throws Exception {
+        try (Maildrop m = store.open(USER, Optional.empty())) {
+            return m.messages();
+        }
+    }
+
+    private List<String> cacheLines() throws Exception {
+        return Files.readAllLines(cache, StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void openWritesTheCache() throws Exception {
+        snapshot();
+        assertThat(cacheLines()).containsExactly(A + " " + canonical(CONTENT_A), B + " " + canonical(CONTENT_B));
+    }
+
+    @Test
+    void cachedSizeIsUsed() throws Exception {
+        Files.writeString(cache, A + " 12345\n" + B + " 777\n");
+        List<StoredMessage> messages = snapshot();
+        assertThat(messages).extracting(StoredMessage::size).containsExactly(12345L, 777L);
+    }
+
+    @Test
+    void unchangedCacheIsNotRewritten() throws Exception {
+        snapshot();
+        Object before = Files.readAttributes(cache, BasicFileAttributes.class).fileKey();
+        snapshot();
+        assertThat(Files.readAttributes(cache, BasicFileAttributes.class).fileKey()).isEqualTo(before);
+    }
+
+    @Test
+    void newMessagesAreAddedAndVanishedOnesDropped() throws Exception {
+        snapshot();
+        Files.delete(maildir.resolve("new").resolve(A));
+        String c = "1600000003.P1.host";
+        put(maildir, "new", c, "Subject: c\n\n");
+        snapshot();
+        assertThat(cacheLines()).containsExactly(B + " " + canonical(CONTENT_B), c + " " + canonical("Subject: c\n\n"));
+    }
+
+    @Test
+    void namesWithSpacesAreCached() throws Exception {
+        String spaced = "1600000003.a name with spaces";
+        put(maildir, "new", spaced, "x\n");
+        snapshot();
+        assertThat(cacheLines()).contains(spaced + " 3");
+        Files.writeString(cache, A + " 1\n" + B + " 2\n" + spaced + " 3333\n");
+        try (Maildrop m = store.open(USER, Optional.empty())) {
+            assertThat(byId(m, spaced).size()).isEqualTo(3333);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "garbage",
+        "1600000001.P1.host 12\n1600000002.P1.host\n",
+        "1600000001.P1.host -5\n",
+        "1600000001.P1.host 12x\n",
+        " 12\n",
+        "1600000001.P1.host 99999999999999999999999\n",
+        "\u0000\u0001\u0002 binary",
+    })
+    void corruptCacheIsIgnoredAndRebuilt(String corrupt) throws Exception {
+        Files.writeString(cache, corrupt, StandardCharsets.ISO_8859_1);
+        assertThat(snapshot()).extracting(StoredMessage::size).containsExactly(canonical(CONTENT_A), canonical(CONTENT_B));
+        assertThat(cacheLines()).containsExactly(A + " " + canonical(CONTENT_A), B + " " + canonical(CONTENT_B));
+    }
+
+    @Test
+    void invalidUtf8CacheIsIgnored() throws Exception {
+        Files.write(cache, new byte[] {'1', '6', (byte) 0xff, (byte) 0xfe, ' ', '1', '\n'});
+        assertThat(snapshot()).extracting(StoredMessage::size).containsExactly(canonical(CONTENT_A), canonical(CONTENT_B));
+        assertThat(cacheLines()).hasSize(2);
+    }
+
+    @Test
+    void cacheThatIsADirectoryIsNotFatal() throws Exception {
+        Files.createDirectories(cache.resolve("sub"));
+        assertThat(snapshot()).extracting(StoredMessage::size).containsExactly(canonical(CONTENT_A), canonical(CONTENT_B));
+        assertThat(maildir.resolve(SizeCache.FILE_NAME + ".tmp")).doesNotExist();
+    }
+
+    @Test
+    void leftoverTemporaryCacheFileIsReplaced() throws Exception {
+        Files.writeString(maildir.resolve(SizeCache.FILE_NAME + ".tmp"), "half-written");
+        snapshot();
+        assertThat(cacheLines()).hasSize(2);
+        assertThat(maildir.resolve(SizeCache.FILE_NAME + ".tmp")).doesNotExist();
+    }
+
+    @Test
+    void removeUpdatesTheCache() throws Exception {
+        try (Maildrop m = store.open(USER, Optional.empty())) {
+            m.remove(List.of(byId(m, A)));
+        }
+        assertThat(cacheLines()).containsExactly(B + " " + canonical(CONTENT_B));
+    }
+}
