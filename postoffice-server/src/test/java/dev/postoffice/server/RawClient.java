@@ -1,0 +1,123 @@
+package dev.postoffice.server;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/** A byte-exact POP3 client over a plain socket, for tests that look at the wire itself. */
+final class RawClient implements AutoCloseable {
+    final Socket socket;
+    private final InputStream in;
+    private final OutputStream out;
+    final String greeting;
+
+    RawClient(int port) throws IOException {
+        socket = new Socket("127.0.0.1", port);
+        socket.setSoTimeout(10_000);
+        in = socket.getInputStream();
+        out = socket.getOutputStream();
+        greeting = line();
+    }
+
+    /** Sends raw text (add CRLF yourself). */
+    RawClient send(String text) throws IOException {
+        return sendBytes(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    RawClient sendBytes(byte[] b) throws IOException {
+        out.write(b);
+        out.flush();
+        return this;
+    }
+
+    /** Sends one command and returns the status line. */
+    String cmd(String command) throws IOException {
+        send(command + "\r\n");
+        return line();
+    }
+
+    /** Reads one line; the terminator must be CRLF. Returns null at EOF. */
+    String line() throws IOException {
+        byte[] b = lineBytes();
+        return b == null ? null : new String(b, StandardCharsets.UTF_8);
+    }
+
+    byte[] lineBytes() throws IOException {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        int prev = -1;
+        while (true) {
+            int c = in.read();
+            if (c < 0) {
+                if (buf.size() == 0) {
+                    return null;
+                }
+                throw new IOException("EOF inside a line: " + buf);
+            }
+            if (c == '\n') {
+                if (prev != '\r') {
+                    throw new IOException("bare LF from server after: " + buf);
+                }
+                byte[] b = buf.toByteArray();
+                return java.util.Arrays.copyOf(b, b.length - 1);
+            }
+            buf.write(c);
+            prev = c;
+        }
+    }
+
+    /** Reads the body of a multi-line response up to the terminating ".", as the raw wire lines. */
+    List<String> multiline() throws IOException {
+        List<String> lines = new ArrayList<>();
+        String l;
+        while (!(l = line()).equals(".")) {
+            lines.add(l);
+        }
+        return lines;
+    }
+
+    /** Reads a multi-line body and undoes byte-stuffing, giving the exact octets of the message. */
+    byte[] multilineOctets() throws IOException {
+        ByteArrayOutputStream msg = new ByteArrayOutputStream();
+        while (true) {
+            byte[] l = lineBytes();
+            if (l == null) {
+                throw new IOException("EOF inside a multi-line response");
+            }
+            if (l.length == 1 && l[0] == '.') {
+                return msg.toByteArray();
+            }
+            int off = l.length > 0 && l[0] == '.' ? 1 : 0;
+            msg.write(l, off, l.length - off);
+            msg.write('\r');
+            msg.write('\n');
+        }
+    }
+
+    /** True once the server has closed the connection. */
+    boolean closedByServer() throws IOException {
+        try {
+            return in.read() < 0;
+        } catch (java.net.SocketException e) {
+            return true;
+        }
+    }
+
+    RawClient login(String user, String password) throws IOException {
+        String r1 = cmd("USER " + user);
+        String r2 = cmd("PASS " + password);
+        if (!r1.startsWith("+OK") || !r2.startsWith("+OK")) {
+            throw new IOException("login failed: " + r1 + " / " + r2);
+        }
+        return this;
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+}

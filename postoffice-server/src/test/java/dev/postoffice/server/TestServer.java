@@ -1,0 +1,108 @@
+package dev.postoffice.server;
+
+import dev.postoffice.auth.Authenticator;
+import dev.postoffice.auth.PasswdFile;
+import dev.postoffice.auth.PasswordSchemes;
+import dev.postoffice.storage.maildir.MaildirStore;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+
+/**
+ * A real server on a loopback port over a real data directory (passwd-file users, Maildir storage), as
+ * the tests' fixture.
+ */
+final class TestServer implements AutoCloseable {
+    final Path data;
+    final PasswdFile users;
+    final MaildirStore store;
+    private final UnaryOperator<ServerConfig> customize;
+    Pop3Server server;
+
+    TestServer(Path data) throws IOException {
+        this(data, UnaryOperator.identity());
+    }
+
+    TestServer(Path data, UnaryOperator<ServerConfig> customize) throws IOException {
+        this.data = data;
+        this.users = new PasswdFile(data.resolve("users"));
+        this.store = new MaildirStore(data);
+        this.customize = customize;
+        start();
+    }
+
+    void start() throws IOException {
+        ServerConfig config = customize.apply(ServerConfig.defaults()
+                .withPop3Listen(new InetSocketAddress("127.0.0.1", 0))
+                .withHostname("test.invalid")
+                .withAuthFailureDelay(Duration.ZERO)
+                .withShutdownGrace(Duration.ofSeconds(5)));
+        server = Pop3Server.start(config, new Authenticator(users), store);
+    }
+
+    void restart() throws IOException {
+        server.close();
+        start();
+    }
+
+    int port() {
+        return server.port();
+    }
+
+    TestServer user(String name, String password) throws IOException {
+        users.add(name, PasswordSchemes.encode("PLAIN", password));
+        return this;
+    }
+
+    TestServer userWithScheme(String name, String password, String scheme) throws IOException {
+        users.add(name, PasswordSchemes.encode(scheme, password));
+        return this;
+    }
+
+    TestServer deliver(String user, String message) throws Exception {
+        return deliver(user, message.getBytes(StandardCharsets.UTF_8));
+    }
+
+    TestServer deliver(String user, byte[] message) throws Exception {
+        store.deliver(user, Optional.empty(), new ByteArrayInputStream(message));
+        return this;
+    }
+
+    /**
+     * Puts a message file straight into the user's Maildir/new, as other software (an MTA, a migration)
+     * would: no size in the name, stored bytes exactly as given.
+     */
+    TestServer dropForeign(String user, String name, String message) throws IOException {
+        Path md = data.resolve("home").resolve(user).resolve("Maildir");
+        for (String sub : new String[] {"new", "cur", "tmp"}) {
+            Files.createDirectories(md.resolve(sub));
+        }
+        Files.write(md.resolve("new").resolve(name), message.getBytes(StandardCharsets.UTF_8));
+        return this;
+    }
+
+    /** The files in the user's Maildir (new and cur), for checking nothing was lost. */
+    long storedCount(String user) throws IOException {
+        Path md = data.resolve("home").resolve(user).resolve("Maildir");
+        long n = 0;
+        for (String sub : new String[] {"new", "cur"}) {
+            if (Files.isDirectory(md.resolve(sub))) {
+                try (var s = Files.list(md.resolve(sub))) {
+                    n += s.count();
+                }
+            }
+        }
+        return n;
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
+}
