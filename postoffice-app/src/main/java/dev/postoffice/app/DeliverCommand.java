@@ -1,0 +1,96 @@
+package dev.postoffice.app;
+
+import dev.postoffice.auth.UserRecord;
+import dev.postoffice.storage.MaildropStore;
+import dev.postoffice.storage.StorageException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code postoffice deliver}: stores messages in a user's Maildir, each atomically. Exit codes follow
+ * sysexits.h as MTAs expect: 0 delivered, 65 unusable input, 66 unreadable file, 67 unknown user,
+ * 75 temporary failure (the MTA retries later).
+ */
+@Command(name = "deliver", mixinStandardHelpOptions = true,
+        description = {"Deliver messages to a user's Maildir: each FILE, or one message from standard input.",
+                "Exit codes (sysexits.h): 0 ok, 65 unusable input, 66 cannot open FILE, 67 unknown user, 75 temporary failure."})
+final class DeliverCommand implements Callable<Integer> {
+    static final int EX_OK = 0;
+    static final int EX_DATAERR = 65;
+    static final int EX_NOINPUT = 66;
+    static final int EX_NOUSER = 67;
+    static final int EX_TEMPFAIL = 75;
+
+    @Option(names = "--user", required = true, paramLabel = "NAME", description = "The recipient.")
+    String user;
+
+    @Mixin
+    DataOption data;
+
+    @Parameters(paramLabel = "FILE", arity = "0..*", description = "Message files (default: one message from stdin).")
+    List<Path> files = List.of();
+
+    @Override
+    public Integer call() {
+        DataDir dir = data.dataDir();
+        Optional<UserRecord> record;
+        try {
+            record = dir.users().find(user);
+        } catch (IOException e) {
+            System.err.println("postoffice deliver: cannot read " + dir.usersFile() + ": " + e.getMessage());
+            return EX_TEMPFAIL;
+        }
+        if (record.isEmpty()) {
+            System.err.println("postoffice deliver: unknown user " + user);
+            return EX_NOUSER;
+        }
+        UserRecord u = record.get();
+        MaildropStore store = dir.store();
+        if (files.isEmpty()) {
+            return deliverOne(store, u, System.in, "standard input");
+        }
+        int worst = EX_OK;
+        int delivered = 0;
+        for (Path f : files) {
+            int code;
+            try (InputStream in = Files.newInputStream(f)) {
+                code = deliverOne(store, u, in, f.toString());
+            } catch (NoSuchFileException e) {
+                System.err.println("postoffice deliver: " + f + ": no such file");
+                code = EX_NOINPUT;
+            } catch (IOException e) {
+                System.err.println("postoffice deliver: " + f + ": " + e.getMessage());
+                code = EX_NOINPUT;
+            }
+            if (code == EX_OK) {
+                delivered++;
+            } else if (worst == EX_OK || code == EX_TEMPFAIL) {
+                worst = code;
+            }
+        }
+        if (files.size() > 1 && worst != EX_OK) {
+            System.err.println("postoffice deliver: " + delivered + " of " + files.size() + " messages delivered");
+        }
+        return worst;
+    }
+
+    private static int deliverOne(MaildropStore store, UserRecord u, InputStream in, String source) {
+        try {
+            store.deliver(u.name(), u.home(), in);
+            return EX_OK;
+        } catch (StorageException e) {
+            System.err.println("postoffice deliver: " + source + ": " + e.getMessage());
+            return e.temporary() ? EX_TEMPFAIL : EX_DATAERR;
+        }
+    }
+}

@@ -1,0 +1,194 @@
+package dev.postoffice.app;
+
+import dev.postoffice.auth.NoSuchUserException;
+import dev.postoffice.auth.PasswdFile;
+import dev.postoffice.auth.PasswordSchemes;
+import dev.postoffice.auth.UserExistsException;
+import dev.postoffice.auth.UserRecord;
+import java.io.BufferedReader;
+import java.io.Console;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code postoffice user add|passwd|del|list}: edits DIR/users. */
+@Command(name = "user", mixinStandardHelpOptions = true, description = "Manage users in DATA/users.",
+        subcommands = {UserCommand.Add.class, UserCommand.Passwd.class, UserCommand.Del.class, UserCommand.List.class})
+final class UserCommand implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand: add, passwd, del or list");
+    }
+
+    @Command(name = "add", mixinStandardHelpOptions = true,
+            description = "Add a user; the password is read from the first line of standard input.")
+    static final class Add implements Callable<Integer> {
+        @Parameters(paramLabel = "NAME", description = "User name, e.g. alice or alice@example.org.")
+        String name;
+
+        @Mixin
+        DataOption data;
+
+        @Option(names = "--scheme", paramLabel = "SCHEME",
+                description = "Password scheme: ARGON2ID (default), BLF-CRYPT, SHA512-CRYPT, SHA256-CRYPT, or PLAIN (needed for APOP).")
+        String scheme = PasswordSchemes.DEFAULT_SCHEME;
+
+        @Override
+        public Integer call() {
+            validate(name);
+            String secret = encode(scheme, readPassword());
+            try {
+                data.dataDir().create().users().add(name, secret);
+            } catch (IOException e) {
+                throw new UserError("cannot update " + data.dataDir().usersFile() + ": " + e.getMessage(), 74);
+            } catch (IllegalArgumentException | UserExistsException | NoSuchUserException e) {
+                throw new UserError(e.getMessage(), 1);
+            }
+            System.out.println("added " + name);
+            return 0;
+        }
+    }
+
+    @Command(name = "passwd", mixinStandardHelpOptions = true,
+            description = "Change a user's password; the new one is read from the first line of standard input.")
+    static final class Passwd implements Callable<Integer> {
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        @Mixin
+        DataOption data;
+
+        @Option(names = "--scheme", paramLabel = "SCHEME", description = "Password scheme (default: ARGON2ID).")
+        String scheme = PasswordSchemes.DEFAULT_SCHEME;
+
+        @Override
+        public Integer call() {
+            String secret = encode(scheme, readPassword());
+            try {
+                data.dataDir().users().setSecret(name, secret);
+            } catch (IOException e) {
+                throw new UserError("cannot update " + data.dataDir().usersFile() + ": " + e.getMessage(), 74);
+            } catch (IllegalArgumentException | UserExistsException | NoSuchUserException e) {
+                throw new UserError(e.getMessage(), 67);
+            }
+            System.out.println("password changed for " + name);
+            return 0;
+        }
+    }
+
+    @Command(name = "del", mixinStandardHelpOptions = true,
+            description = "Delete a user from the users file (the Maildir is kept).")
+    static final class Del implements Callable<Integer> {
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        @Mixin
+        DataOption data;
+
+        @Override
+        public Integer call() {
+            try {
+                data.dataDir().users().remove(name);
+            } catch (IOException e) {
+                throw new UserError("cannot update " + data.dataDir().usersFile() + ": " + e.getMessage(), 74);
+            } catch (IllegalArgumentException | UserExistsException | NoSuchUserException e) {
+                throw new UserError(e.getMessage(), 67);
+            }
+            System.out.println("deleted " + name + " (mail kept)");
+            return 0;
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List users and their password schemes.")
+    static final class List implements Callable<Integer> {
+        @Mixin
+        DataOption data;
+
+        @Override
+        public Integer call() {
+            try {
+                for (UserRecord u : data.dataDir().users().list()) {
+                    System.out.println(u.name() + "\t" + schemeOf(u.secret()));
+                }
+            } catch (IOException e) {
+                throw new UserError("cannot read " + data.dataDir().usersFile() + ": " + e.getMessage(), 74);
+            }
+            return 0;
+        }
+    }
+
+    static void validate(String name) {
+        try {
+            PasswdFile.validateName(name);
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage(), 2);
+        }
+    }
+
+    static String encode(String scheme, String password) {
+        try {
+            return PasswordSchemes.encode(scheme.toUpperCase(Locale.ROOT), password);
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage(), 2);
+        }
+    }
+
+    static String schemeOf(String secret) {
+        if (secret.startsWith("{")) {
+            int close = secret.indexOf('}');
+            if (close > 0) {
+                return secret.substring(1, close);
+            }
+        }
+        return "CRYPT";
+    }
+
+    /** The first line of standard input, or a prompt (twice) on a terminal. */
+    static String readPassword() {
+        Console console = System.console();
+        if (isTerminal()) {
+            char[] a = console.readPassword("Password: ");
+            char[] b = console.readPassword("Repeat password: ");
+            if (a == null || b == null || !Arrays.equals(a, b)) {
+                throw new UserError("passwords do not match", 1);
+            }
+            return nonEmpty(new String(a));
+        }
+        try {
+            String line = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+            if (line == null) {
+                throw new UserError("no password on standard input", 65);
+            }
+            return nonEmpty(line);
+        } catch (IOException e) {
+            throw new UserError("cannot read the password: " + e.getMessage(), 74);
+        }
+    }
+
+    private static boolean isTerminal() {
+        Console c = System.console();
+        try {
+            return c != null && (boolean) Console.class.getMethod("isTerminal").invoke(c);
+        } catch (ReflectiveOperationException e) {
+            return c != null;
+        }
+    }
+
+    private static String nonEmpty(String password) {
+        if (password.isEmpty()) {
+            throw new UserError("empty password", 65);
+        }
+        return password;
+    }
+}
