@@ -259,6 +259,19 @@ def lock_holds_across_two_server_processes():
         two.stop()
 
 
+@test
+def serve_explains_a_port_it_cannot_bind():
+    srv = Server()
+    try:
+        r = subprocess.run([LAUNCHER, "serve", "--data", DATA, "--pop3", f"127.0.0.1:{srv.port}"],
+                           capture_output=True, timeout=60)
+        err = r.stderr.decode().strip().splitlines()
+        assert r.returncode != 0 and len(err) == 1, r
+        assert "cannot listen on 127.0.0.1" in err[0] and "--pop3 127.0.0.1:" in err[0], err
+    finally:
+        srv.stop()
+
+
 def maildir_digest(user):
     md = os.path.join(DATA, "home", user, "Maildir")
     out = {}

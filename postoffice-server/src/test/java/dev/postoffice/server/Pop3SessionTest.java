@@ -434,6 +434,60 @@ class Pop3SessionTest {
         server.start();
     }
 
+    @Test
+    void aFailedRemovalAnswersSysTempAndLosesNothing() throws Exception {
+        try (RawClient c = new RawClient(server.port()).login("alice", "secret")) {
+            c.cmd("DELE 1");
+            c.cmd("DELE 2");
+            // Make message 1 impossible to unlink: replace its file with a non-empty directory.
+            Path newDir = data.resolve("home/alice/Maildir/new");
+            Path first;
+            try (var files = java.nio.file.Files.list(newDir)) {
+                first = files.filter(f -> !f.getFileName().toString().startsWith("9999999999")).sorted().findFirst()
+                        .orElseThrow();
+            }
+            byte[] saved = java.nio.file.Files.readAllBytes(first);
+            java.nio.file.Files.delete(first);
+            java.nio.file.Files.createDirectories(first.resolve("blocker"));
+            assertThat(c.cmd("QUIT")).startsWith("-ERR [SYS/TEMP] ");
+            java.nio.file.Files.delete(first.resolve("blocker"));
+            java.nio.file.Files.delete(first);
+            java.nio.file.Files.write(first, saved);
+        }
+        awaitNoSessions();
+        assertThat(server.storedCount("alice")).isEqualTo(2); // message 2 removed, message 1 still there
+    }
+
+    @Test
+    void quitReleasesTheLockBeforeAnswering() throws Exception {
+        for (int i = 0; i < 20; i++) {
+            try (RawClient c = new RawClient(server.port()).login("alice", "secret")) {
+                assertThat(c.cmd("QUIT")).startsWith("+OK");
+            }
+        }
+    }
+
+    @Test
+    void aClientThatStopsReadingIsDisconnectedAfterTheIdleTimeout() throws Exception {
+        server.close();
+        server = new TestServer(data, c -> c.withIdleTimeout(Duration.ofSeconds(1)));
+        byte[] big = new byte[32 * 1024 * 1024];
+        java.util.Arrays.fill(big, (byte) 'x');
+        for (int i = 99; i < big.length; i += 100) {
+            big[i] = '\n';
+        }
+        server.deliver("bob", big);
+        RawClient c = new RawClient(server.port()).login("bob", "hunter2");
+        c.socket.setReceiveBufferSize(4096);
+        c.send("RETR 1\r\n"); // and never read the answer
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (server.server.sessionCount() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(server.server.sessionCount()).isZero();
+        c.close();
+    }
+
     static String timestamp(String greeting) {
         return greeting.substring(greeting.indexOf('<'), greeting.indexOf('>') + 1);
     }

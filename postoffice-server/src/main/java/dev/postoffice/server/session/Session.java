@@ -245,11 +245,20 @@ public final class Session implements Runnable {
             endReason = "shutdown before UPDATE";
             return;
         }
+        boolean removed;
         try {
             transaction.maildrop().remove(transaction.markedDeleted());
-            out.ok("Postoffice POP3 server signing off (" + transaction.visibleCount() + " messages left)");
+            removed = true;
         } catch (StorageException e) {
             log.warn("update failed: peer={} user={} reason={}", peer, account.name(), e.getMessage());
+            removed = false;
+        } finally {
+            // Release the lock before answering, so a client that reconnects at once is not told IN-USE.
+            transaction.maildrop().close();
+        }
+        if (removed) {
+            out.ok("Postoffice POP3 server signing off (" + transaction.visibleCount() + " messages left)");
+        } else {
             out.err(ResponseCode.SYS_TEMP, "some deleted messages could not be removed; they are still in the"
                     + " maildrop");
         }
