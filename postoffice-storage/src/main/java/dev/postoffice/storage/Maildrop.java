@@ -2,8 +2,10 @@ package dev.postoffice.storage;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 
 /** One user's maildrop, opened and locked for a session. Not thread-safe: one session uses it. */
 public interface Maildrop extends AutoCloseable {
@@ -20,6 +22,18 @@ public interface Maildrop extends AutoCloseable {
      * @throws StorageException if any message could not be removed
      */
     void remove(Collection<StoredMessage> messages) throws StorageException;
+
+    /**
+     * When a message was first retrieved in an earlier session, as recorded by {@link #recordRetrieved}
+     * (RFC 2449 EXPIRE counts from there).
+     */
+    Optional<Instant> firstRetrieved(StoredMessage message);
+
+    /**
+     * Records that the messages were retrieved at {@code when}; a message keeps its first time. Kept with
+     * the maildrop, so it survives restarts.
+     */
+    void recordRetrieved(Collection<StoredMessage> messages, Instant when) throws StorageException;
 
     /** Releases the lock. Idempotent; never throws. */
     @Override

@@ -269,6 +269,49 @@ final class MaildirMaildrop implements Maildrop {
         return new NoSuchFileException(null, null, "message " + id + " is no longer in the maildrop: " + why);
     }
 
+    /** First-retrieval times, {@value #RETRIEVED_FILE}: {@code <base name> SP <epoch seconds>} lines. */
+    static final String RETRIEVED_FILE = "postoffice-retrieved";
+    private Map<String, Long> retrieved;
+
+    private Map<String, Long> retrieved() {
+        if (retrieved == null) {
+            retrieved = SizeCache.load(maildir, RETRIEVED_FILE, locations.size());
+        }
+        return retrieved;
+    }
+
+    @Override
+    public java.util.Optional<java.time.Instant> firstRetrieved(StoredMessage message) {
+        ensureOpen();
+        Long seconds = retrieved().get(message.id());
+        return seconds == null ? java.util.Optional.empty()
+                : java.util.Optional.of(java.time.Instant.ofEpochSecond(seconds));
+    }
+
+    @Override
+    public void recordRetrieved(Collection<StoredMessage> messages, java.time.Instant when) throws StorageException {
+        ensureOpen();
+        Map<String, Long> times = retrieved();
+        boolean changed = false;
+        for (StoredMessage m : messages) {
+            location(m.id()); // only messages of this snapshot
+            if (!removed.contains(m.id()) && SizeCache.storable(m.id())
+                    && times.putIfAbsent(m.id(), when.getEpochSecond()) == null) {
+                changed = true;
+            }
+        }
+        // Forget messages that are gone: removed now, or by other software before this session.
+        changed |= times.keySet().removeIf(id -> removed.contains(id) || !locations.containsKey(id));
+        if (changed) {
+            try {
+                SizeCache.store(maildir, RETRIEVED_FILE, times);
+            } catch (IOException e) {
+                throw new StorageException("cannot record retrieval times in " + maildir + ": " + e.getMessage(),
+                        true, e);
+            }
+        }
+    }
+
     @Override
     public void remove(Collection<StoredMessage> toRemove) throws StorageException {
         ensureOpen();

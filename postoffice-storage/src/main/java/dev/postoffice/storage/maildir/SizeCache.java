@@ -31,7 +31,6 @@ import org.slf4j.LoggerFactory;
  */
 final class SizeCache {
     static final String FILE_NAME = "postoffice-sizes";
-    private static final String TMP_NAME = FILE_NAME + ".tmp";
     /** Generous bound on one line (a 255-byte name, a space, 19 digits, a newline) for the size sanity check. */
     private static final long MAX_LINE_BYTES = 512;
     private static final Logger log = LoggerFactory.getLogger(SizeCache.class);
@@ -49,7 +48,12 @@ final class SizeCache {
      * @param expectedEntries about how many messages the maildrop has, to refuse an absurdly large file
      */
     static Map<String, Long> load(Path maildir, int expectedEntries) {
-        Path file = maildir.resolve(FILE_NAME);
+        return load(maildir, FILE_NAME, expectedEntries);
+    }
+
+    /** Reads another per-message number file of the same format (e.g. first-retrieval times). */
+    static Map<String, Long> load(Path maildir, String fileName, int expectedEntries) {
+        Path file = maildir.resolve(fileName);
         try {
             BasicFileAttributes attrs =
                     Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
@@ -103,7 +107,12 @@ final class SizeCache {
      * The caller holds the maildrop lock, so no other writer races for the temporary name.
      */
     static void store(Path maildir, Map<String, Long> sizes) throws IOException {
-        Path tmp = maildir.resolve(TMP_NAME);
+        store(maildir, FILE_NAME, sizes);
+    }
+
+    /** Replaces another per-message number file of the same format, atomically. */
+    static void store(Path maildir, String fileName, Map<String, Long> sizes) throws IOException {
+        Path tmp = maildir.resolve(fileName + ".tmp");
         Files.deleteIfExists(tmp);
         try {
             try (FileChannel ch = FileChannel.open(tmp,
@@ -119,7 +128,7 @@ final class SizeCache {
                 out.flush();
                 ch.force(true);
             }
-            Files.move(tmp, maildir.resolve(FILE_NAME), StandardCopyOption.ATOMIC_MOVE);
+            Files.move(tmp, maildir.resolve(fileName), StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException | RuntimeException e) {
             FileOps.deleteQuietly(tmp, e);
             throw e;

@@ -1,0 +1,74 @@
+package dev.postoffice.storage.maildir;
+
+import static dev.postoffice.storage.maildir.Fixtures.USER;
+import static dev.postoffice.storage.maildir.Fixtures.byId;
+import static dev.postoffice.storage.maildir.Fixtures.put;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.postoffice.storage.Maildrop;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** First-retrieval times, which RFC 2449 EXPIRE counts from. */
+class MaildirRetrievedTest {
+    static final String A = "1600000001.P1.host";
+    static final String B = "1600000002.P1.host";
+
+    @TempDir
+    Path dataDir;
+    Path maildir;
+    MaildirStore store;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        maildir = Fixtures.maildir(dataDir);
+        store = new MaildirStore(dataDir);
+        put(maildir, "new", A, "a\n");
+        put(maildir, "cur", B + ":2,S", "b\n");
+    }
+
+    @Test
+    void theFirstRetrievalIsKeptAcrossSessions() throws Exception {
+        Instant first = Instant.ofEpochSecond(1_700_000_000);
+        try (Maildrop m = store.open(USER, Optional.empty())) {
+            assertThat(m.firstRetrieved(byId(m, A))).isEmpty();
+            m.recordRetrieved(List.of(byId(m, A)), first);
+        }
+        try (Maildrop m = store.open(USER, Optional.empty())) {
+            assertThat(m.firstRetrieved(byId(m, A))).contains(first);
+            assertThat(m.firstRetrieved(byId(m, B))).isEmpty();
+            m.recordRetrieved(List.of(byId(m, A), byId(m, B)), first.plusSeconds(3600));
+        }
+        try (Maildrop m = store.open(USER, Optional.empty())) {
+            assertThat(m.firstRetrieved(byId(m, A))).contains(first);
+            assertThat(m.firstRetrieved(byId(m, B))).contains(first.plusSeconds(3600));
+        }
+    }
+
+    @Test
+    void removedMessagesAreForgotten() throws Exception {
+        Instant t = Instant.ofEpochSecond(1_700_000_000);
+        try (Maildrop m = store.open(USER, Optional.empty())) {
+            m.recordRetrieved(List.of(byId(m, A), byId(m, B)), t);
+        }
+        try (Maildrop m = store.open(USER, Optional.empty())) {
+            m.remove(List.of(byId(m, A)));
+            m.recordRetrieved(List.of(), t);
+        }
+        assertThat(Files.readString(maildir.resolve(MaildirMaildrop.RETRIEVED_FILE))).doesNotContain(A).contains(B);
+    }
+
+    @Test
+    void aCorruptFileReadsAsNoRetrievals() throws Exception {
+        Files.writeString(maildir.resolve(MaildirMaildrop.RETRIEVED_FILE), "garbage without number\n");
+        try (Maildrop m = store.open(USER, Optional.empty())) {
+            assertThat(m.firstRetrieved(byId(m, A))).isEmpty();
+        }
+    }
+}
