@@ -11,9 +11,11 @@ Prints 'N passed, N failed' and exits non-zero on any failure.
 import hashlib
 import os
 import poplib
+import re
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -49,13 +51,15 @@ def canonical(raw: bytes) -> bytes:
 class Server:
     def __init__(self, data=DATA, java_opts=None, extra=()):
         self.port = free_port()
+        self.tls_port = free_port()
         env = dict(os.environ)
         if java_opts:
             env["POSTOFFICE_JAVA_OPTS"] = java_opts
         self.log = open(os.path.join(WORK, f"server-{self.port}.log"), "wb")
         self.proc = subprocess.Popen(
-            [LAUNCHER, "serve", "--data", data, "--pop3", f"127.0.0.1:{self.port}", "--auth-failure-delay", "100ms",
-             *extra], stdout=self.log, stderr=subprocess.STDOUT, env=env)
+            [LAUNCHER, "serve", "--data", data, "--pop3", f"127.0.0.1:{self.port}", "--pop3s",
+             f"127.0.0.1:{self.tls_port}", "--auth-failure-delay", "100ms", *extra],
+            stdout=self.log, stderr=subprocess.STDOUT, env=env)
         deadline = time.time() + 60
         while time.time() < deadline:
             if self.proc.poll() is not None:
@@ -263,13 +267,154 @@ def lock_holds_across_two_server_processes():
 def serve_explains_a_port_it_cannot_bind():
     srv = Server()
     try:
-        r = subprocess.run([LAUNCHER, "serve", "--data", DATA, "--pop3", f"127.0.0.1:{srv.port}"],
-                           capture_output=True, timeout=60)
+        r = subprocess.run([LAUNCHER, "serve", "--data", DATA, "--pop3", f"127.0.0.1:{srv.port}",
+                            "--pop3s", f"127.0.0.1:{free_port()}"], capture_output=True, timeout=60)
         err = r.stderr.decode().strip().splitlines()
         assert r.returncode != 0 and len(err) == 1, r
-        assert "cannot listen on 127.0.0.1" in err[0] and "--pop3 127.0.0.1:" in err[0], err
+        assert "cannot listen on POP3 127.0.0.1" in err[0] and "--pop3 127.0.0.1:" in err[0], err
     finally:
         srv.stop()
+
+
+def cert_of(data=DATA):
+    return os.path.join(data, "tls", "cert.pem")
+
+
+def curl(*args):
+    return subprocess.run(["curl", "-sS", "--max-time", "30", *args], capture_output=True, timeout=60)
+
+
+@test
+def tls_and_sasl_with_real_clients():
+    srv = Server()
+    try:
+        cert = cert_of()
+        bob = "bob:" + PASSWORDS["bob"]
+        alice = "alice:" + PASSWORDS["alice"]
+        plain_url = f"pop3://127.0.0.1:{srv.port}"
+        tls_url = f"pop3s://127.0.0.1:{srv.tls_port}"
+        # STLS required, and implicit TLS, with the generated certificate as the trust anchor.
+        for url in (plain_url, tls_url):
+            extra = ["--ssl-reqd"] if url.startswith("pop3:") else []
+            r = curl(*extra, "--cacert", cert, "-u", alice, "--login-options", "AUTH=PLAIN", url + "/")
+            assert r.returncode == 0 and r.stdout.strip(), (url, r)
+        # Every mechanism curl speaks, with and without the initial response.
+        for user, mechs in ((bob, ("PLAIN", "LOGIN", "CRAM-MD5")), (alice, ("PLAIN", "LOGIN"))):
+            for mech in mechs:
+                for ir in ([], ["--sasl-ir"]):
+                    r = curl("--ssl-reqd", "--cacert", cert, "-u", user, "--login-options", f"AUTH={mech}", *ir,
+                             plain_url + "/1")
+                    assert r.returncode == 0 and b"Subject:" in r.stdout, (user, mech, ir, r)
+        r = curl("--ssl-reqd", "--cacert", cert, "-u", "alice:wrong", "--login-options", "AUTH=PLAIN", plain_url + "/")
+        assert r.returncode == 67, r  # CURLE_LOGIN_DENIED
+
+        # openssl s_client -starttls pop3
+        script = f"USER alice\r\nPASS {PASSWORDS['alice']}\r\nSTAT\r\nQUIT\r\n".encode()
+        r = subprocess.run(["openssl", "s_client", "-starttls", "pop3", "-connect", f"127.0.0.1:{srv.port}",
+                            "-CAfile", cert, "-verify_return_error", "-quiet"],
+                           input=script, capture_output=True, timeout=60)
+        lines = [l for l in r.stdout.decode().splitlines() if l.startswith(("+OK", "-ERR"))]
+        assert any(l.startswith("+OK alice's maildrop") for l in lines) and lines[-1].startswith("+OK"), r
+
+        # Python poplib: stls() and POP3_SSL, verifying the certificate.
+        ctx = ssl.create_default_context(cafile=cert)
+        p = poplib.POP3("127.0.0.1", srv.port, timeout=30)
+        assert "STLS" in p.capa()
+        p.stls(context=ctx)
+        assert "STLS" not in p.capa()
+        p.user("alice")
+        p.pass_(PASSWORDS["alice"])
+        p.stat()
+        p.quit()
+        p = poplib.POP3_SSL("127.0.0.1", srv.tls_port, context=ctx, timeout=30)
+        p.user("alice")
+        p.pass_(PASSWORDS["alice"])
+        assert p.stat()[0] >= 1
+        p.quit()
+    finally:
+        srv.stop()
+
+
+@test
+def cleartext_passwords_refused_from_non_local_addresses():
+    # Loopback is not in local-networks here, so it is treated like a remote client.
+    srv = Server(extra=["--set", "local-networks=10.0.0.0/8"])
+    try:
+        p = poplib.POP3("127.0.0.1", srv.port, timeout=30)
+        assert "USER" not in p.capa()
+        try:
+            p.user("alice")
+            raise AssertionError("USER accepted in cleartext")
+        except poplib.error_proto as e:
+            assert "[AUTH]" in str(e), e
+        p.stls(context=ssl.create_default_context(cafile=cert_of()))
+        p.user("alice")
+        p.pass_(PASSWORDS["alice"])
+        p.quit()
+    finally:
+        srv.stop()
+
+
+@test
+def certificate_renewed_on_disk_while_a_session_is_open():
+    tls_dir = os.path.join(WORK, "certs")
+    os.makedirs(tls_dir, exist_ok=True)
+    cert, key = os.path.join(tls_dir, "fullchain.pem"), os.path.join(tls_dir, "privkey.pem")
+
+    def make(kind):
+        tmp_key, tmp_cert = key + ".new", cert + ".new"
+        if kind == "rsa":  # PKCS#1, as older certbot and openssl genrsa -traditional write it
+            subprocess.run(["openssl", "genrsa", "-traditional", "-out", tmp_key, "2048"], check=True,
+                           capture_output=True)
+        else:  # SEC1 with an EC PARAMETERS block
+            subprocess.run(["openssl", "ecparam", "-name", "prime256v1", "-genkey", "-out", tmp_key], check=True,
+                           capture_output=True)
+        subprocess.run(["openssl", "req", "-new", "-x509", "-key", tmp_key, "-out", tmp_cert, "-days", "2",
+                        "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+                       check=True, capture_output=True)
+        os.replace(tmp_key, key)
+        os.replace(tmp_cert, cert)
+        with open(cert, "rb") as f:
+            return f.read()
+
+    make("rsa")
+    srv = Server(extra=["--tls-cert", cert, "--tls-key", key])
+    try:
+        ctx = ssl.create_default_context(cafile=cert)
+        old = poplib.POP3_SSL("127.0.0.1", srv.tls_port, context=ctx, timeout=30)
+        old.user("alice")
+        old.pass_(PASSWORDS["alice"])
+        first = old.sock.getpeercert(binary_form=True)
+        make("ec")
+        time.sleep(2.5)  # the server looks at the files at most every 2 s
+        new_ctx = ssl.create_default_context(cafile=cert)
+        fresh = poplib.POP3_SSL("127.0.0.1", srv.tls_port, context=new_ctx, timeout=30)
+        assert fresh.sock.getpeercert(binary_form=True) != first
+        assert fresh.sock.cipher()[0].startswith(("TLS_", "ECDHE-ECDSA")), fresh.sock.cipher()
+        fresh.quit()
+        assert old.stat()[0] >= 0  # the open session carries on
+        old.quit()
+    finally:
+        srv.stop()
+
+
+@test
+def fail2ban_filter_matches_failed_logins_only():
+    with open(os.path.join(ROOT, "docs", "fail2ban", "postoffice.conf")) as f:
+        failregex = next(l.split("=", 1)[1].strip() for l in f if l.startswith("failregex"))
+    regex = re.compile(failregex.replace("<HOST>", r"(?P<host>\S+)"))
+    srv = Server()
+    try:
+        try:
+            srv.pop("alice", "wrong")
+        except poplib.error_proto:
+            pass
+        srv.pop("alice", PASSWORDS["alice"]).quit()
+    finally:
+        srv.stop()
+    matches = [m.group("host") for m in map(regex.match, srv.output().splitlines()) if m]
+    assert matches == ["127.0.0.1"], (matches, srv.output())
+    assert PASSWORDS["alice"] not in srv.output() and "wrong" not in srv.output()
 
 
 def maildir_digest(user):

@@ -51,12 +51,13 @@ final class DemoCommand implements Callable<Integer> {
             // A throwaway demo secret is the one place a cleartext scheme is the right default.
             dataDir.users().add(USER, PasswordSchemes.encode("PLAIN", password));
             int messages = deliverSamples(dataDir.store());
-            ServerConfig cfg = ServerConfig.defaults().withHostname("localhost").withAuthFailureDelay(java.time.Duration.ofSeconds(1));
-            Pop3Server server = bindFirstFree(cfg, dataDir);
+            Pop3Server server = bindFirstFree(dataDir);
             int p = server.port();
+            int tls = server.tlsPort();
             System.out.printf("""
 
-                    Postoffice demo is running on 127.0.0.1:%d with %d sample messages.
+                    Postoffice demo is running on 127.0.0.1:%d (POP3, STLS) and 127.0.0.1:%d (POP3S)
+                    with %d sample messages.
 
                       user:      %s
                       password:  %s
@@ -65,13 +66,14 @@ final class DemoCommand implements Callable<Integer> {
                     Try it:
                       curl -u %s:%s pop3://127.0.0.1:%d/          # list messages
                       curl -u %s:%s pop3://127.0.0.1:%d/1         # read message 1
+                      curl -k -u %s:%s pop3s://127.0.0.1:%d/      # over TLS (self-signed certificate)
                       python3 -c "import poplib; p=poplib.POP3('127.0.0.1',%d); p.user('%s'); p.pass_('%s'); print(p.stat()); p.quit()"
 
                     Mail client (Thunderbird etc.): POP3 server 127.0.0.1, port %d, no encryption,
                     normal password, user name %s. Press Ctrl-C to stop.
 
-                    """, p, messages, USER, password, dir, keep ? "" : " (removed when the demo stops)",
-                    USER, password, p, USER, password, p, p, USER, password, p, USER);
+                    """, p, tls, messages, USER, password, dir, keep ? "" : " (removed when the demo stops)",
+                    USER, password, p, USER, password, p, USER, password, tls, p, USER, password, p, USER);
             System.out.flush();
             CountDownLatch stop = new CountDownLatch(1);
             Signals.onTermination(stop::countDown);
@@ -89,11 +91,15 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private Pop3Server bindFirstFree(ServerConfig cfg, DataDir dataDir) {
+    private Pop3Server bindFirstFree(DataDir dataDir) {
         UserError last = null;
-        for (int p = port; p < port + PORT_ATTEMPTS && p <= 65535; p++) {
+        for (int p = port; p < port + PORT_ATTEMPTS && p + 885 <= 65535; p++) {
             try {
-                return ServeCommand.start(cfg.withPop3Listen(new InetSocketAddress("127.0.0.1", p)), dataDir);
+                ServerConfig cfg = ServerConfig.builder().hostname("localhost")
+                        .pop3Listen(new InetSocketAddress("127.0.0.1", p))
+                        .pop3sListen(new InetSocketAddress("127.0.0.1", p + 885)) // 1110 -> 1995
+                        .authFailureDelay(java.time.Duration.ofSeconds(1)).build();
+                return ServeCommand.start(cfg, dataDir);
             } catch (UserError e) {
                 last = e;
             }

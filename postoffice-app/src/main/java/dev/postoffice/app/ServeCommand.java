@@ -2,9 +2,12 @@ package dev.postoffice.app;
 
 import dev.postoffice.server.Pop3Server;
 import dev.postoffice.server.ServerConfig;
+import dev.postoffice.server.tls.TlsConfigException;
 import java.io.IOException;
 import java.net.BindException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -18,13 +21,22 @@ import picocli.CommandLine.Option;
 final class ServeCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
 
-    @Option(names = "--data", paramLabel = "DIR", description = "Data directory: users file and Maildirs (default: ./data).")
+    @Option(names = "--data", paramLabel = "DIR", description = "Data directory: users file, Maildirs, generated keys (default: ./data).")
     Path data;
 
-    @Option(names = "--pop3", paramLabel = "HOST:PORT", description = "POP3 listener (default: 0.0.0.0:110).")
+    @Option(names = "--pop3", paramLabel = "HOST:PORT", description = "POP3 listener with STLS (default: 0.0.0.0:110; 'off' for none).")
     String pop3;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "Configuration file (key = value lines).")
+    @Option(names = "--pop3s", paramLabel = "HOST:PORT", description = "Implicit-TLS listener (default: 0.0.0.0:995; 'off' for none).")
+    String pop3s;
+
+    @Option(names = "--tls-cert", paramLabel = "FILE", description = "PEM certificate chain, e.g. certbot's fullchain.pem (default: a generated self-signed one).")
+    String tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "FILE", description = "PEM private key, e.g. certbot's privkey.pem.")
+    String tlsKey;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "Configuration file (key = value lines; see the README).")
     Path config;
 
     @Option(names = "--idle-timeout", paramLabel = "DURATION",
@@ -32,34 +44,29 @@ final class ServeCommand implements Callable<Integer> {
     String idleTimeout;
 
     @Option(names = "--auth-failure-delay", paramLabel = "DURATION",
-            description = "Delay before answering a failed login (default: 2s).")
+            description = "Delay before answering a failed login, doubling per address (default: 2s).")
     String authFailureDelay;
 
-    @Option(names = "--hostname", description = "Host name for the greeting (default: this machine's name).")
+    @Option(names = "--hostname", description = "Host name for the greeting and the generated certificate (default: this machine's name).")
     String hostname;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Any configuration-file setting, e.g. --set allow-plaintext-auth=yes.")
+    Map<String, String> settings = new LinkedHashMap<>();
 
     @Override
     public Integer call() {
-        ServerSettings file = ServerSettings.load(config);
-        ServerConfig cfg = file.apply(ServerConfig.defaults());
+        ServerSettings s = ServerSettings.load(config);
         try {
-            if (pop3 != null) {
-                cfg = cfg.withPop3Listen(Values.hostPort(pop3));
-            }
-            if (idleTimeout != null) {
-                cfg = cfg.withIdleTimeout(Values.duration(idleTimeout));
-            }
-            if (authFailureDelay != null) {
-                cfg = cfg.withAuthFailureDelay(Values.duration(authFailureDelay));
-            }
-            if (hostname != null) {
-                cfg = cfg.withHostname(hostname);
-            }
+            settings.forEach(s::set);
+            s.set("pop3", pop3).set("pop3s", pop3s).set("tls-cert", tlsCert).set("tls-key", tlsKey)
+                    .set("idle-timeout", idleTimeout).set("auth-failure-delay", authFailureDelay)
+                    .set("hostname", hostname);
         } catch (IllegalArgumentException e) {
-            throw new UserError(e.getMessage(), 2);
+            throw new UserError(e.getMessage() + "; known settings: " + ServerSettings.keys(), 2);
         }
-        Path dir = data != null ? data : file.get("data") != null ? Path.of(file.get("data")) : Path.of("data");
+        Path dir = data != null ? data : s.get("data") != null ? Path.of(s.get("data")) : Path.of("data");
         DataDir dataDir = new DataDir(dir).create();
+        ServerConfig cfg = s.build(ServerConfig.builder());
         return runUntilSignal(cfg, dataDir);
     }
 
@@ -83,19 +90,20 @@ final class ServeCommand implements Callable<Integer> {
 
     static Pop3Server start(ServerConfig cfg, DataDir dataDir) {
         try {
-            return Pop3Server.start(cfg, dataDir.authenticator(), dataDir.store());
+            return Pop3Server.start(cfg, dataDir.authenticator(), dataDir.store(), dataDir.path());
         } catch (BindException e) {
-            throw new UserError("cannot listen on " + Values.hostPort(cfg.pop3Listen()) + ": " + e.getMessage()
-                    + hint(cfg), 69);
+            throw new UserError("cannot listen on " + e.getMessage() + hint(cfg), 69);
+        } catch (TlsConfigException e) {
+            throw new UserError(e.getMessage(), 78);
         } catch (IOException e) {
-            throw new UserError("cannot listen on " + Values.hostPort(cfg.pop3Listen()) + ": " + e.getMessage(), 69);
+            throw new UserError("cannot start: " + e.getMessage(), 69);
         }
     }
 
     private static String hint(ServerConfig cfg) {
-        int port = cfg.pop3Listen().getPort();
-        return port < 1024 ? " (ports below 1024 need root; try e.g. --pop3 127.0.0.1:1110)"
-                : " (is another server running? try e.g. --pop3 127.0.0.1:" + (port == 1110 ? 1111 : 1110) + ")";
+        boolean privileged = cfg.pop3Listen().map(a -> a.getPort() < 1024).orElse(false)
+                || cfg.pop3sListen().map(a -> a.getPort() < 1024).orElse(false);
+        return privileged ? " (ports below 1024 need root; try e.g. --pop3 127.0.0.1:1110 --pop3s 127.0.0.1:1995)"
+                : " (is another server running? try other ports, e.g. --pop3 127.0.0.1:1110 --pop3s 127.0.0.1:1995)";
     }
-
 }

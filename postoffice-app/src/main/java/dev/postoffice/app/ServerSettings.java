@@ -1,82 +1,157 @@
 package dev.postoffice.app;
 
+import dev.postoffice.server.Cidr;
 import dev.postoffice.server.ServerConfig;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.BiConsumer;
+import java.util.stream.Collectors;
 
 /**
- * The configuration file: {@code key = value} lines ({@code #} comments), the same names as the
- * command-line options without their dashes. Unknown keys are an error, so a typo never goes unnoticed.
- *
- * <pre>
- * data = /var/lib/postoffice
- * pop3 = 0.0.0.0:110
- * idle-timeout = 10m
- * auth-failure-delay = 2s
- * max-bad-commands = 10
- * hostname = mail.example.org
- * shutdown-grace = 30s
- * </pre>
+ * Server settings from the configuration file ({@code key = value} lines, {@code #} comments) and from
+ * command-line options, which use the same names and win over the file. Unknown keys are an error, so a
+ * typo never goes unnoticed. See the README for every key.
  */
 final class ServerSettings {
-    static final Set<String> KEYS = Set.of("data", "pop3", "idle-timeout", "auth-failure-delay", "max-bad-commands",
-            "hostname", "shutdown-grace");
+    /** Every key, with how it changes the configuration. */
+    private static final Map<String, BiConsumer<ServerConfig.Builder, String>> KEYS = new LinkedHashMap<>();
 
-    private final Properties props = new Properties();
+    static {
+        KEYS.put("data", (b, v) -> { });
+        KEYS.put("pop3", (b, v) -> b.pop3Listen(off(v) ? null : Values.hostPort(v)));
+        KEYS.put("pop3s", (b, v) -> b.pop3sListen(off(v) ? null : Values.hostPort(v)));
+        KEYS.put("tls-cert", (b, v) -> { });
+        KEYS.put("tls-key", (b, v) -> { });
+        KEYS.put("hostname", ServerConfig.Builder::hostname);
+        KEYS.put("idle-timeout", (b, v) -> b.idleTimeout(Values.duration(v)));
+        KEYS.put("preauth-timeout", (b, v) -> b.preAuthTimeout(Values.duration(v)));
+        KEYS.put("tls-handshake-timeout", (b, v) -> b.handshakeTimeout(Values.duration(v)));
+        KEYS.put("auth-failure-delay", (b, v) -> b.authFailureDelay(Values.duration(v)));
+        KEYS.put("auth-failure-delay-max", (b, v) -> b.authFailureDelayMax(Values.duration(v)));
+        KEYS.put("max-auth-failures", (b, v) -> b.maxAuthFailures(integer(v)));
+        KEYS.put("max-bad-commands", (b, v) -> b.maxBadCommands(integer(v)));
+        KEYS.put("max-connections", (b, v) -> b.maxConnections(integer(v)));
+        KEYS.put("max-connections-per-address", (b, v) -> b.maxConnectionsPerAddress(integer(v)));
+        KEYS.put("max-connections-per-user", (b, v) -> b.maxConnectionsPerUser(integer(v)));
+        KEYS.put("allow-plaintext-auth", (b, v) -> b.allowPlaintextAuth(bool(v)));
+        KEYS.put("local-networks", (b, v) -> b.localNetworks(list(v).stream().map(Cidr::parse).toList()));
+        KEYS.put("sasl-mechanisms", (b, v) -> b.saslMechanisms(
+                list(v).stream().map(s -> s.toUpperCase(Locale.ROOT)).toList()));
+        KEYS.put("master-users", (b, v) -> b.masterUsers(java.util.Set.copyOf(list(v))));
+        KEYS.put("login-aliases", (b, v) -> b.loginAliases(bool(v)));
+        KEYS.put("login-delay", (b, v) -> b.loginDelay(Values.duration(v)));
+        KEYS.put("expire", (b, v) -> b.expireDays(v.equalsIgnoreCase("never") ? null : integer(v)));
+        KEYS.put("shutdown-grace", (b, v) -> b.shutdownGrace(Values.duration(v)));
+        KEYS.put("oauth-keys", (b, v) -> { });
+        KEYS.put("oauth-issuer", (b, v) -> { });
+        KEYS.put("oauth-audience", (b, v) -> { });
+        KEYS.put("oauth-user-claim", (b, v) -> { });
+    }
+
+    private final Map<String, String> values = new LinkedHashMap<>();
 
     static ServerSettings load(Path file) {
         ServerSettings s = new ServerSettings();
         if (file == null) {
             return s;
         }
+        Properties props = new Properties();
         try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            s.props.load(r);
+            props.load(r);
         } catch (IOException e) {
             throw new UserError("cannot read configuration file " + file + ": " + e.getMessage(), 78);
         }
-        Set<String> unknown = new TreeSet<>(s.props.stringPropertyNames());
-        unknown.removeAll(KEYS);
+        TreeSet<String> unknown = new TreeSet<>(props.stringPropertyNames());
+        unknown.removeAll(KEYS.keySet());
         if (!unknown.isEmpty()) {
-            throw new UserError(file + ": unknown setting(s) " + unknown + "; known: " + new TreeSet<>(KEYS), 78);
+            throw new UserError(file + ": unknown setting(s) " + unknown + "; known: " + KEYS.keySet(), 78);
+        }
+        for (String k : props.stringPropertyNames()) {
+            s.values.put(k, props.getProperty(k).trim());
         }
         return s;
     }
 
-    String get(String key) {
-        String v = props.getProperty(key);
-        return v == null ? null : v.trim();
+    /** A command-line option, which wins over the file. */
+    ServerSettings set(String key, String value) {
+        if (!KEYS.containsKey(key)) {
+            throw new IllegalArgumentException("unknown setting " + key);
+        }
+        if (value != null) {
+            values.put(key, value);
+        }
+        return this;
     }
 
-    /** Applies the file's settings on top of the defaults. */
-    ServerConfig apply(ServerConfig c) {
+    String get(String key) {
+        return values.get(key);
+    }
+
+    /** The configuration: defaults, then every setting. */
+    ServerConfig build(ServerConfig.Builder defaults) {
+        for (Map.Entry<String, String> e : values.entrySet()) {
+            try {
+                KEYS.get(e.getKey()).accept(defaults, e.getValue());
+            } catch (IllegalArgumentException ex) {
+                throw new UserError(e.getKey() + ": " + ex.getMessage(), 78);
+            }
+        }
+        if ((get("tls-cert") == null) != (get("tls-key") == null)) {
+            throw new UserError("tls-cert and tls-key go together", 78);
+        }
+        if (get("tls-cert") != null) {
+            defaults.tls(Path.of(get("tls-cert")), Path.of(get("tls-key")));
+        }
+        if (get("oauth-keys") != null) {
+            if (get("oauth-issuer") == null || get("oauth-audience") == null) {
+                throw new UserError("oauth-keys needs oauth-issuer and oauth-audience", 78);
+            }
+            defaults.oauth(new ServerConfig.OAuth(Path.of(get("oauth-keys")), get("oauth-issuer"),
+                    get("oauth-audience"), values.getOrDefault("oauth-user-claim", "email")));
+        }
         try {
-            if (get("pop3") != null) {
-                c = c.withPop3Listen(Values.hostPort(get("pop3")));
-            }
-            if (get("idle-timeout") != null) {
-                c = c.withIdleTimeout(Values.duration(get("idle-timeout")));
-            }
-            if (get("auth-failure-delay") != null) {
-                c = c.withAuthFailureDelay(Values.duration(get("auth-failure-delay")));
-            }
-            if (get("max-bad-commands") != null) {
-                c = c.withMaxBadCommands(Integer.parseInt(get("max-bad-commands")));
-            }
-            if (get("hostname") != null) {
-                c = c.withHostname(get("hostname"));
-            }
-            if (get("shutdown-grace") != null) {
-                c = c.withShutdownGrace(Values.duration(get("shutdown-grace")));
-            }
+            return defaults.build();
         } catch (IllegalArgumentException e) {
             throw new UserError("configuration: " + e.getMessage(), 78);
         }
-        return c;
     }
+
+    static java.util.Set<String> keys() {
+        return KEYS.keySet();
+    }
+
+    private static boolean off(String v) {
+        return v.equalsIgnoreCase("off") || v.equalsIgnoreCase("none");
+    }
+
+    private static int integer(String v) {
+        try {
+            return Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("not a whole number: '" + v + "'");
+        }
+    }
+
+    private static boolean bool(String v) {
+        return switch (v.trim().toLowerCase(Locale.ROOT)) {
+            case "yes", "true", "on" -> true;
+            case "no", "false", "off" -> false;
+            default -> throw new IllegalArgumentException("expected yes or no, got '" + v + "'");
+        };
+    }
+
+    private static List<String> list(String v) {
+        return Arrays.stream(v.split("[,\\s]+")).filter(s -> !s.isEmpty()).collect(Collectors.toList());
+    }
+
 }

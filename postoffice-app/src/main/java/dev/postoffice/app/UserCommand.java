@@ -5,6 +5,7 @@ import dev.postoffice.auth.PasswdFile;
 import dev.postoffice.auth.PasswordSchemes;
 import dev.postoffice.auth.UserExistsException;
 import dev.postoffice.auth.UserRecord;
+import dev.postoffice.protocol.sasl.SaslPrep;
 import java.io.BufferedReader;
 import java.io.Console;
 import java.io.IOException;
@@ -41,7 +42,7 @@ final class UserCommand implements Runnable {
         DataOption data;
 
         @Option(names = "--scheme", paramLabel = "SCHEME",
-                description = "Password scheme: ARGON2ID (default), BLF-CRYPT, SHA512-CRYPT, SHA256-CRYPT, or PLAIN (needed for APOP).")
+                description = "Password scheme: ARGON2ID (default), BLF-CRYPT, SHA512-CRYPT, SHA256-CRYPT, SCRAM-SHA-256, SCRAM-SHA-1, or PLAIN (needed for APOP and CRAM-MD5).")
         String scheme = PasswordSchemes.DEFAULT_SCHEME;
 
         @Override
@@ -134,11 +135,19 @@ final class UserCommand implements Runnable {
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage(), 2);
         }
+        String prepared = SaslPrep.name(name).orElseThrow(() -> new UserError(
+                "the name contains characters that cannot be used in a login name", 2));
+        if (!prepared.equals(name)) {
+            throw new UserError("the name is not in normalised form (SASLprep); use '" + prepared + "'", 2);
+        }
     }
 
+    /** Hashes the password after SASLprep (RFC 4013), the form every login path compares. */
     static String encode(String scheme, String password) {
+        String prepared = SaslPrep.password(password).orElseThrow(() -> new UserError(
+                "the password contains characters that cannot be used (control or unassigned characters)", 65));
         try {
-            return PasswordSchemes.encode(scheme.toUpperCase(Locale.ROOT), password);
+            return PasswordSchemes.encode(scheme.toUpperCase(Locale.ROOT), prepared);
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage(), 2);
         }

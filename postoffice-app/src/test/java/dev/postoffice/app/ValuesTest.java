@@ -48,11 +48,11 @@ class ValuesTest {
         Path file = dir.resolve("postoffice.conf");
         Files.writeString(file, "# comment\npop3 = 127.0.0.1:2110\nidle-timeout = 15m\nauth-failure-delay = 3s\n"
                 + "max-bad-commands = 5\nhostname = mail.example.org\n");
-        ServerConfig c = ServerSettings.load(file).apply(ServerConfig.defaults());
-        assertThat(c.pop3Listen().getPort()).isEqualTo(2110);
+        ServerConfig c = ServerSettings.load(file).set("max-bad-commands", "7").build(ServerConfig.builder());
+        assertThat(c.pop3Listen().orElseThrow().getPort()).isEqualTo(2110);
         assertThat(c.idleTimeout()).isEqualTo(Duration.ofMinutes(15));
         assertThat(c.authFailureDelay()).isEqualTo(Duration.ofSeconds(3));
-        assertThat(c.maxBadCommands()).isEqualTo(5);
+        assertThat(c.maxBadCommands()).isEqualTo(7); // the command line wins over the file
         assertThat(c.hostname()).isEqualTo("mail.example.org");
     }
 
@@ -65,9 +65,43 @@ class ValuesTest {
     }
 
     @Test
+    void everySettingParses(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("all.conf");
+        Files.writeString(file, String.join("\n",
+                "pop3 = off", "pop3s = 127.0.0.1:1995", "preauth-timeout = 30s", "tls-handshake-timeout = 10s",
+                "auth-failure-delay-max = 20s", "max-auth-failures = 5", "max-connections = 50",
+                "max-connections-per-address = 5", "max-connections-per-user = 2", "allow-plaintext-auth = yes",
+                "local-networks = 10.0.0.0/8, ::1", "sasl-mechanisms = plain scram-sha-256",
+                "master-users = admin", "login-aliases = yes", "login-delay = 5m", "expire = 30",
+                "oauth-keys = /etc/jwks.json", "oauth-issuer = https://idp.example.org",
+                "oauth-audience = pop3", "oauth-user-claim = preferred_username", ""));
+        ServerConfig c = ServerSettings.load(file).build(ServerConfig.builder());
+        assertThat(c.pop3Listen()).isEmpty();
+        assertThat(c.maxConnectionsPerUser()).isEqualTo(2);
+        assertThat(c.allowPlaintextAuth()).isTrue();
+        assertThat(c.localNetworks()).hasSize(2);
+        assertThat(c.saslMechanisms()).containsExactly("PLAIN", "SCRAM-SHA-256");
+        assertThat(c.masterUsers()).containsExactly("admin");
+        assertThat(c.loginDelay()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(c.expireDays()).contains(30);
+        assertThat(c.oauth().orElseThrow().userClaim()).isEqualTo("preferred_username");
+    }
+
+    @Test
+    void badValuesNameTheSetting(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("bad.conf");
+        Files.writeString(file, "local-networks = not-a-network\n");
+        assertThatThrownBy(() -> ServerSettings.load(file).build(ServerConfig.builder()))
+                .isInstanceOf(UserError.class).hasMessageStartingWith("local-networks: ");
+    }
+
+    @Test
     void defaultsFollowTheRfc() {
         ServerConfig d = ServerConfig.defaults();
         assertThat(d.idleTimeout()).isGreaterThanOrEqualTo(Duration.ofMinutes(10));
-        assertThat(d.pop3Listen().getPort()).isEqualTo(110);
+        assertThat(d.pop3Listen().orElseThrow().getPort()).isEqualTo(110);
+        assertThat(d.pop3sListen().orElseThrow().getPort()).isEqualTo(995);
+        assertThat(d.allowPlaintextAuth()).isFalse();
+        assertThat(d.preAuthTimeout()).isLessThan(d.idleTimeout());
     }
 }

@@ -60,8 +60,12 @@ public final class PasswdFile implements UserDirectory {
         static final Stamp MISSING = new Stamp(null, null, -1);
     }
 
-    /** The parsed users of one version of the file, in file order. */
-    private record Snapshot(Stamp stamp, Map<String, UserRecord> users) {}
+    /** The parsed users of one version of the file, in file order, and what their secrets allow. */
+    private record Snapshot(Stamp stamp, Map<String, UserRecord> users, DirectoryCapabilities capabilities) {
+        Snapshot(Stamp stamp, Map<String, UserRecord> users) {
+            this(stamp, users, DirectoryCapabilities.of(users.values().stream().map(UserRecord::secret).toList()));
+        }
+    }
 
     private final Path file;
     private final Path lockFile;
@@ -87,6 +91,12 @@ public final class PasswdFile implements UserDirectory {
     public Optional<UserRecord> find(String name) throws IOException {
         Objects.requireNonNull(name, "name");
         return Optional.ofNullable(current().users().get(name));
+    }
+
+    /** Computed when the file is (re-)read; otherwise costs one {@code stat}, like a lookup. */
+    @Override
+    public DirectoryCapabilities capabilities() throws IOException {
+        return current().capabilities();
     }
 
     /** All users the file defines, in file order (the first line of a user that appears twice). */

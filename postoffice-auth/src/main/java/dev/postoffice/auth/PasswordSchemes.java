@@ -23,7 +23,8 @@ import java.util.Set;
  * <p>Verified schemes (names are case-insensitive): ARGON2ID, ARGON2I; BLF-CRYPT, SHA512-CRYPT, SHA256-CRYPT,
  * MD5-CRYPT, DES-CRYPT and CRYPT, which like Dovecot all go through crypt(3)-style {@code $id$} detection
  * (a secret without a {@code {SCHEME}} prefix is CRYPT, Dovecot's passwd-file default); PLAIN, CLEAR and
- * CLEARTEXT; SSHA, SSHA256, SSHA512. PLAIN-style and SSHA-style schemes take Dovecot's encoding suffixes
+ * CLEARTEXT; SSHA, SSHA256, SSHA512; SCRAM-SHA-1 and SCRAM-SHA-256 ({@code iterations,salt,StoredKey,ServerKey}
+ * in base64, see {@link ScramSecret}). PLAIN-style and SSHA-style schemes take Dovecot's encoding suffixes
  * {@code .B64}, {@code .BASE64} and {@code .HEX} (SSHA defaults to base64, PLAIN to none).
  *
  * <p>Passwords are hashed as UTF-8. Derived values are compared in constant time. Nothing here logs.
@@ -33,12 +34,12 @@ public final class PasswordSchemes {
     public static final String DEFAULT_SCHEME = "ARGON2ID";
 
     private static final Set<String> ENCODABLE = Collections.unmodifiableSet(new LinkedHashSet<>(
-            List.of("ARGON2ID", "BLF-CRYPT", "SHA512-CRYPT", "SHA256-CRYPT", "PLAIN")));
+            List.of("ARGON2ID", "BLF-CRYPT", "SHA512-CRYPT", "SHA256-CRYPT", "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-1")));
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
     /** How a scheme's data is checked. */
-    private enum Kind { CLEARTEXT, CRYPT, ARGON2, SALTED_DIGEST }
+    private enum Kind { CLEARTEXT, CRYPT, ARGON2, SALTED_DIGEST, SCRAM }
 
     /**
      * One verifiable scheme name.
@@ -46,8 +47,13 @@ public final class PasswordSchemes {
      * @param encoding the default encoding for raw-byte schemes, which also allows a suffix; null for schemes
      *                 whose data is text (crypt, Argon2) and takes no suffix
      * @param digest   the digest for {@link Kind#SALTED_DIGEST}, else null
+     * @param scram    the algorithm for {@link Kind#SCRAM}, else null
      */
-    private record Scheme(Kind kind, SecretEncoding encoding, SaltedDigest digest) {}
+    private record Scheme(Kind kind, SecretEncoding encoding, SaltedDigest digest, ScramAlgorithm scram) {
+        Scheme(Kind kind, SecretEncoding encoding, SaltedDigest digest) {
+            this(kind, encoding, digest, null);
+        }
+    }
 
     private static final Map<String, Scheme> SCHEMES = Map.ofEntries(
             Map.entry("PLAIN", new Scheme(Kind.CLEARTEXT, SecretEncoding.NONE, null)),
@@ -63,7 +69,9 @@ public final class PasswordSchemes {
             Map.entry("ARGON2ID", new Scheme(Kind.ARGON2, null, null)),
             Map.entry("SSHA", new Scheme(Kind.SALTED_DIGEST, SecretEncoding.BASE64, SaltedDigest.SSHA)),
             Map.entry("SSHA256", new Scheme(Kind.SALTED_DIGEST, SecretEncoding.BASE64, SaltedDigest.SSHA256)),
-            Map.entry("SSHA512", new Scheme(Kind.SALTED_DIGEST, SecretEncoding.BASE64, SaltedDigest.SSHA512)));
+            Map.entry("SSHA512", new Scheme(Kind.SALTED_DIGEST, SecretEncoding.BASE64, SaltedDigest.SSHA512)),
+            Map.entry("SCRAM-SHA-1", new Scheme(Kind.SCRAM, null, null, ScramAlgorithm.SHA_1)),
+            Map.entry("SCRAM-SHA-256", new Scheme(Kind.SCRAM, null, null, ScramAlgorithm.SHA_256)));
 
     /** A stored secret split into its scheme, the encoding its suffix selects, and the data after the prefix. */
     private record Parsed(Scheme scheme, SecretEncoding encoding, String data) {}
@@ -98,6 +106,9 @@ public final class PasswordSchemes {
                 case SALTED_DIGEST -> p.encoding().decode(p.data())
                         .map(stored -> p.scheme().digest().verify(pw, stored))
                         .orElse(false);
+                case SCRAM -> ScramSecret.parse(p.scheme().scram(), p.data())
+                        .map(stored -> stored.matches(password))
+                        .orElse(false);
             };
         } catch (RuntimeException e) {
             // The primitives reject some malformed inputs by throwing; for the caller that is just "no match".
@@ -115,11 +126,14 @@ public final class PasswordSchemes {
      *   <li>SHA512-CRYPT, SHA256-CRYPT: 5000 rounds, 16-character random salt.</li>
      *   <li>PLAIN: {@code {PLAIN}password}; {@code {PLAIN.B64}base64} when the password contains {@code ':'} or a
      *       control character, which a passwd-file line cannot hold.</li>
+     *   <li>SCRAM-SHA-256, SCRAM-SHA-1: {@value ScramSecret#DEFAULT_ITERATIONS} iterations, 16-byte random salt, as
+     *       {@code doveadm pw} writes; the password is prepared with SASLprep first (RFC 5802's Normalize), and one
+     *       with characters SASLprep prohibits is refused.</li>
      * </ul>
      *
      * @param scheme one of {@link #encodableSchemes()}, case-insensitive
      * @return {@code {SCHEME}data} with the scheme name in upper case
-     * @throws IllegalArgumentException for any other scheme
+     * @throws IllegalArgumentException for any other scheme, or a password SCRAM cannot use
      */
     public static String encode(String scheme, String password) {
         if (scheme == null) {
@@ -138,8 +152,16 @@ public final class PasswordSchemes {
             case "PLAIN" -> fitsOnPasswdLine(password)
                     ? "{PLAIN}" + password
                     : "{PLAIN.B64}" + Base64.getEncoder().encodeToString(pw);
+            case "SCRAM-SHA-256", "SCRAM-SHA-1" -> ScramSecret.derive(ScramAlgorithm.forScheme(name).orElseThrow(),
+                    password, randomSalt(), ScramSecret.DEFAULT_ITERATIONS).encode();
             default -> throw unsupported(scheme);
         };
+    }
+
+    private static byte[] randomSalt() {
+        byte[] salt = new byte[ScramSecret.SALT_BYTES];
+        RANDOM.nextBytes(salt);
+        return salt;
     }
 
     /** The scheme names {@link #encode} accepts, in upper case, the default first. */
@@ -161,6 +183,24 @@ public final class PasswordSchemes {
                 .filter(p -> p.scheme().kind() == Kind.CLEARTEXT)
                 .flatMap(p -> p.encoding().decode(p.data()))
                 .flatMap(PasswordSchemes::strictUtf8);
+    }
+
+    /**
+     * The SCRAM credentials of a {@code {SCRAM-SHA-1}} or {@code {SCRAM-SHA-256}} secret.
+     *
+     * @param scheme {@code SCRAM-SHA-1} or {@code SCRAM-SHA-256} (case-insensitive): the scheme the secret must have
+     * @return the credentials, or empty when the secret is of another scheme, malformed, or null
+     * @throws IllegalArgumentException if {@code scheme} is not a SCRAM scheme
+     */
+    public static Optional<ScramSecret> scram(String storedSecret, String scheme) {
+        ScramAlgorithm algorithm = ScramAlgorithm.forScheme(scheme)
+                .orElseThrow(() -> new IllegalArgumentException("Not a SCRAM scheme"));
+        if (storedSecret == null) {
+            return Optional.empty();
+        }
+        return parse(storedSecret)
+                .filter(p -> p.scheme().scram() == algorithm)
+                .flatMap(p -> ScramSecret.parse(algorithm, p.data()));
     }
 
     private static Optional<Parsed> parse(String secret) {

@@ -17,6 +17,8 @@ final class DovecotVectors {
     static final String P3 = "pa:ss wd";
     /** 84 bytes: longer than bcrypt's 72. */
     static final String LONG = "0123456789".repeat(8) + "tail";
+    /** SASLprep maps the soft hyphen U+00AD to nothing; Dovecot's SCRAM schemes hash the password unprepared. */
+    static final String SOFT_HYPHEN = "I\u00ADX";
 
     /**
      * One vector.
@@ -96,7 +98,19 @@ final class DovecotVectors {
             vector("PLAIN.b64", P3, "{PLAIN.B64}cGE6c3Mgd2Q="),
             vector("PLAIN.HEX", P1, "{PLAIN.HEX}636f727265637420686f727365206261747465727920737461706c65"),
             vector("PLAIN.HEX", P2, "{PLAIN.HEX}70c3a4737377c3b6726420e2988320f09f9491"),
-            vector("PLAIN.HEX", P3, "{PLAIN.HEX}70613a7373207764"));
+            vector("PLAIN.HEX", P3, "{PLAIN.HEX}70613a7373207764"),
+            vector("SCRAM-SHA-256", "pencil", "{SCRAM-SHA-256}4096,meN5UjicNyhHRB4DUWY5hw==,4vEj3Exmc8JnB0TgDwDMsxNv7nQ8WrUoEfs8qnLgpUY=,EHMid7Qr2awRH3du1qDiexvOb7qBHeW8nqlOZUGCIuE="),
+            vector("SCRAM-SHA-256", P1, "{SCRAM-SHA-256}4096,VISI7eZ3PgqmRSX6riHJvA==,JdWBOp5vLqwtfsgMG/gLhcHrioqc8a1NvNj1xm1lM6c=,b0JShG65hJptAvimWuT1GhoNVi7PPHxSRh/onxlyPzs="),
+            vector("SCRAM-SHA-256", P2, "{SCRAM-SHA-256}4096,ebIaxJh0rDfHmt5ng2BHxA==,wHnjFD1AxGhOCL1vmKKvS8xq0GTSZ8u9ceDETm1EkYk=,AbWLWVHOBf2qXnadl/QYInU824q9GoGfjgZ/1RjTaE8="),
+            vector("SCRAM-SHA-256", P3, "{SCRAM-SHA-256}4096,evEr2IGxm10QQNR2u+N7Xg==,B+yYU66yV3py7h8Msdon+HDBOkJvK6HLWlwpLl1Daxs=,cxr3B05uKyAMXAbXBgkmqqFeyCC/41zfxn3EAuKTejI="),
+            vector("SCRAM-SHA-256", LONG, "{SCRAM-SHA-256}4096,av0lM8gc2VO/CuQlQu98EA==,2wfOl7rB7EC7nnh00ffvRaTMuLWc5ZQARjlydJSglKQ=,1nOPa4GM2XYkYqW/pxxa+PMHh5HP8zMckrWqL1UYpQ4="),
+            vector("SCRAM-SHA-256", SOFT_HYPHEN, "{SCRAM-SHA-256}4096,ShJzuoe3qmupKTOq7PIFVA==,/8SXwF5/5xh7uHxEXjKqi7cYWYxQFjeec4hJjYH0By4=,G6sSYoSty40HR/G2+LWR+szmu/+/8kog9wJRBt3YBdA="),
+            vector("SCRAM-SHA-1", "pencil", "{SCRAM-SHA-1}4096,c4RkZBSw6XifXum5L2itQg==,xOXoSBqon3ClOstDnR+GHtmqbtk=,EN1x1CavmzJtlsbct297j4sc9gQ="),
+            vector("SCRAM-SHA-1", P1, "{SCRAM-SHA-1}4096,p+USUTo9++8XhKARtvec3w==,+ECza1I0g3zAWDMC7GFaWAhMi/I=,Gc91TXmokHmUNK7Y/Y0nqX0gNOQ="),
+            vector("SCRAM-SHA-1", P2, "{SCRAM-SHA-1}4096,ramw+ilpr/3TdA8RxFVp+g==,wDYxha2XEjOJBPg/vB164n4c2+s=,Jy6mScV6m0Q3nC7TWMWOiIAZ0X8="),
+            vector("SCRAM-SHA-1", P3, "{SCRAM-SHA-1}4096,RxT7Mn3J3eL6ZiHuuCsalw==,M+BlPm81iD7/ayIzGi+/xQId5HE=,IiAU1RtkLljUJt7Q9qnCtLCj6Mo="),
+            vector("SCRAM-SHA-1", LONG, "{SCRAM-SHA-1}4096,jKWmsJzwfRAtAGIjC3vC+Q==,KMLR5bzTFD6BeQbJ8Ay2Iz93jxU=,frMHuHC94pigp6w8JWKpTXZR8o0="),
+            vector("SCRAM-SHA-1", SOFT_HYPHEN, "{SCRAM-SHA-1}4096,tyxa8ePUZfn3rbZQS229Vw==,ewaawYrnXjowLqJkY71g4HlfYRY=,FzB/F0rR6oeNFtoQyCPbD5VdAUc="));
 
     /**
      * Variations on the vectors above that {@code doveadm pw -t SECRET -p PASSWORD} (same Dovecot) was checked to
@@ -121,6 +135,8 @@ final class DovecotVectors {
             vector("{SSHA.b64}", P1, "{SSHA.b64}tstYvd5kOWldcqNwsw852OvqmNNzGcpz"),
             vector("{PLAIN.BASE64}", P3, "{PLAIN.BASE64}cGE6c3Mgd2Q="),
             vector("{plain.base64}", P1, "{plain.base64}Y29ycmVjdCBob3JzZSBiYXR0ZXJ5IHN0YXBsZQ=="),
+            vector("{scram-sha-256}", "pencil", "{scram-sha-256}4096,meN5UjicNyhHRB4DUWY5hw==,4vEj3Exmc8JnB0TgDwDMsxNv7nQ8WrUoEfs8qnLgpUY=,EHMid7Qr2awRH3du1qDiexvOb7qBHeW8nqlOZUGCIuE="),
+            vector("SCRAM-SHA-256 with 10000 iterations", "pencil", "{SCRAM-SHA-256}10000,MDEyMzQ1Njc4OWFiY2RlZg==,mofocBAC1vWokUhFTbiikgjtbWT5OBb+pcl/CdQ/OUc=,Yo2GQtQnfSUJqv7PC2p0NqCkWJ9Jng38wiPAa66DUTs="),
             // Truncation that Dovecot shows too: DES uses 8 characters, bcrypt 72 bytes.
             vector("DES uses 8 chars", "correct horse", "{CRYPT}42NZlBLB7/nKo"),
             vector("bcrypt uses 72 bytes", "0123456789".repeat(8) + "DIFFERENT",

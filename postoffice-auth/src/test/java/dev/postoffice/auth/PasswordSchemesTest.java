@@ -95,6 +95,10 @@ class PasswordSchemesTest {
         }
     }
 
+    /** doveadm pw -s SCRAM-SHA-256 -p pencil, without the prefix. */
+    private static final String SCRAM_PENCIL = "4096,meN5UjicNyhHRB4DUWY5hw==,"
+            + "4vEj3Exmc8JnB0TgDwDMsxNv7nQ8WrUoEfs8qnLgpUY=,EHMid7Qr2awRH3du1qDiexvOb7qBHeW8nqlOZUGCIuE=";
+
     static Stream<Arguments> malformed() {
         String ssha = "{SSHA}tstYvd5kOWldcqNwsw852OvqmNNzGcpz";
         String argon = "$argon2id$v=19$m=65536,t=3,p=1$1HbpJeLEPsO2OstfMtLxqA$FNQFwxRuErdseumUKaHvbnDEq+8dtGB/9h50r2Mn/lI";
@@ -146,7 +150,16 @@ class PasswordSchemesTest {
                 Arguments.of("apr1", "{CRYPT}$apr1$kR8cLm1d$NuFhhrPCE4CXraGF0gyOk1"),
                 Arguments.of("yescrypt", "{CRYPT}$y$j9T$F5Jx5fExrKuPp53xLKQ..1$X3DX6M94c7o.9agCG9G317fhZg9SqC.5i5rd.RhAtQ7"),
                 Arguments.of("DES too short", "{CRYPT}42NZlBLB7/nK"),
-                Arguments.of("DES bad salt", "{CRYPT}**NZlBLB7/nKo"));
+                Arguments.of("DES bad salt", "{CRYPT}**NZlBLB7/nKo"),
+                Arguments.of("SCRAM five fields", "{SCRAM-SHA-256}" + SCRAM_PENCIL + ","),
+                Arguments.of("SCRAM three fields", "{SCRAM-SHA-256}" + SCRAM_PENCIL.substring(0, SCRAM_PENCIL.lastIndexOf(','))),
+                Arguments.of("SCRAM-SHA-256 data under SCRAM-SHA-1", "{SCRAM-SHA-1}" + SCRAM_PENCIL),
+                Arguments.of("SCRAM below 4096 iterations", "{SCRAM-SHA-256}" + SCRAM_PENCIL.replace("4096,", "4095,")),
+                Arguments.of("SCRAM iterations not a number", "{SCRAM-SHA-256}" + SCRAM_PENCIL.replace("4096,", "4k,")),
+                Arguments.of("SCRAM iterations overflow", "{SCRAM-SHA-256}" + SCRAM_PENCIL.replace("4096,", "99999999999,")),
+                Arguments.of("SCRAM empty salt", "{SCRAM-SHA-256}" + SCRAM_PENCIL.replace("meN5UjicNyhHRB4DUWY5hw==", "")),
+                Arguments.of("SCRAM bad base64", "{SCRAM-SHA-256}" + SCRAM_PENCIL.replace("4vEj", "4v*j")),
+                Arguments.of("SCRAM suffix", "{SCRAM-SHA-256.B64}" + SCRAM_PENCIL));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -202,7 +215,11 @@ class PasswordSchemesTest {
                 Arguments.of("BLF-CRYPT", "\\{BLF-CRYPT}\\$2y\\$10\\$[./A-Za-z0-9]{53}"),
                 Arguments.of("SHA512-CRYPT", "\\{SHA512-CRYPT}\\$6\\$[./A-Za-z0-9]{16}\\$[./A-Za-z0-9]{86}"),
                 Arguments.of("SHA256-CRYPT", "\\{SHA256-CRYPT}\\$5\\$[./A-Za-z0-9]{16}\\$[./A-Za-z0-9]{43}"),
-                Arguments.of("PLAIN", "\\{PLAIN}" + DovecotVectors.P2));
+                Arguments.of("PLAIN", "\\{PLAIN}" + DovecotVectors.P2),
+                Arguments.of("SCRAM-SHA-256",
+                        "\\{SCRAM-SHA-256}4096,[A-Za-z0-9+/]{22}==,[A-Za-z0-9+/]{43}=,[A-Za-z0-9+/]{43}="),
+                Arguments.of("SCRAM-SHA-1",
+                        "\\{SCRAM-SHA-1}4096,[A-Za-z0-9+/]{22}==,[A-Za-z0-9+/]{27}=,[A-Za-z0-9+/]{27}="));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -225,7 +242,7 @@ class PasswordSchemesTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"ARGON2ID", "BLF-CRYPT", "SHA512-CRYPT", "SHA256-CRYPT"})
+    @ValueSource(strings = {"ARGON2ID", "BLF-CRYPT", "SHA512-CRYPT", "SHA256-CRYPT", "SCRAM-SHA-256", "SCRAM-SHA-1"})
     void encodeUsesFreshSalts(String scheme) {
         Set<String> seen = new HashSet<>();
         for (int i = 0; i < 3; i++) {
@@ -263,7 +280,7 @@ class PasswordSchemesTest {
         assertThatThrownBy(() -> PasswordSchemes.encode(scheme, P1))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("'" + scheme + "'")
-                .hasMessageContaining("ARGON2ID, BLF-CRYPT, SHA512-CRYPT, SHA256-CRYPT, PLAIN");
+                .hasMessageContaining("ARGON2ID, BLF-CRYPT, SHA512-CRYPT, SHA256-CRYPT, PLAIN, SCRAM-SHA-256, SCRAM-SHA-1");
     }
 
     @Test
@@ -272,10 +289,10 @@ class PasswordSchemesTest {
     }
 
     @Test
-    void encodableSchemesAreTheFiveWithTheDefaultFirstAndCannotBeChanged() {
+    void encodableSchemesAreTheSevenWithTheDefaultFirstAndCannotBeChanged() {
         assertThat(PasswordSchemes.DEFAULT_SCHEME).isEqualTo("ARGON2ID");
-        assertThat(PasswordSchemes.encodableSchemes())
-                .containsExactly("ARGON2ID", "BLF-CRYPT", "SHA512-CRYPT", "SHA256-CRYPT", "PLAIN");
+        assertThat(PasswordSchemes.encodableSchemes()).containsExactly(
+                "ARGON2ID", "BLF-CRYPT", "SHA512-CRYPT", "SHA256-CRYPT", "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-1");
         assertThatThrownBy(() -> PasswordSchemes.encodableSchemes().add("X"))
                 .isInstanceOf(UnsupportedOperationException.class);
         for (String scheme : PasswordSchemes.encodableSchemes()) {

@@ -1,5 +1,6 @@
 package dev.postoffice.protocol;
 
+import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
@@ -23,6 +24,30 @@ public sealed interface Command {
 
     record Apop(String name, String digest) implements Command {
         public String keyword() { return "APOP"; }
+    }
+
+    /** STLS (RFC 2595 section 4). */
+    record Stls() implements Command {
+        public String keyword() { return "STLS"; }
+    }
+
+    /**
+     * AUTH (RFC 5034): without a mechanism it asks for the list of mechanisms (as Outlook does); the
+     * initial response is still base64 (or "=" for an empty one), decoded by the session.
+     */
+    record Auth(Optional<String> mechanism, Optional<String> initialResponse) implements Command {
+        public String keyword() { return "AUTH"; }
+        @Override public String toString() { return "Auth[mechanism=" + mechanism + "]"; }
+    }
+
+    /** UTF8 (RFC 6856 section 2). */
+    record Utf8() implements Command {
+        public String keyword() { return "UTF8"; }
+    }
+
+    /** LANG [tag] (RFC 6856 section 3): without a tag, lists the languages. */
+    record Lang(Optional<String> tag) implements Command {
+        public String keyword() { return "LANG"; }
     }
 
     // Any state

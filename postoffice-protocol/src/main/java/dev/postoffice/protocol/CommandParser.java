@@ -57,6 +57,10 @@ public final class CommandParser {
             case "RETR" -> new Command.Retr(messageNumber(one(kw, args, "a message number")));
             case "DELE" -> new Command.Dele(messageNumber(one(kw, args, "a message number")));
             case "TOP" -> top(args);
+            case "STLS" -> none(kw, args, new Command.Stls());
+            case "AUTH" -> auth(args);
+            case "UTF8" -> none(kw, args, new Command.Utf8());
+            case "LANG" -> lang(args);
             case "LAST" -> throw new CommandSyntaxException("LAST was removed from POP3 by RFC 1939; use UIDL", true);
             default -> throw new CommandSyntaxException("unknown command", true);
         };
@@ -83,14 +87,14 @@ public final class CommandParser {
         }
     }
 
-    /** RFC 2449 section 3: keywords are printable ASCII; we accept letters only, which all of ours are. */
+    /** RFC 2449 section 3: keywords are printable ASCII; ours are letters and digits (UTF8). */
     private static boolean isKeyword(String s) {
         if (s.length() > 40) {
             return false;
         }
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) {
+            if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
                 return false;
             }
         }
@@ -156,6 +160,39 @@ public final class CommandParser {
             throw new CommandSyntaxException("APOP digest must be 32 hexadecimal digits");
         }
         return new Command.Apop(args[0], digest.toLowerCase(Locale.ROOT));
+    }
+
+    private static Command auth(String[] args) throws CommandSyntaxException {
+        if (args.length > 2) {
+            throw new CommandSyntaxException("too many arguments for AUTH");
+        }
+        java.util.Optional<String> mechanism = args.length > 0
+                ? java.util.Optional.of(args[0].toUpperCase(Locale.ROOT)) : java.util.Optional.empty();
+        if (mechanism.isPresent() && !isMechanismName(mechanism.get())) {
+            throw new CommandSyntaxException("invalid SASL mechanism name");
+        }
+        return new Command.Auth(mechanism, args.length > 1 ? java.util.Optional.of(args[1]) : java.util.Optional.empty());
+    }
+
+    /** RFC 4422 section 3.1: 1 to 20 characters of A-Z, 0-9, '-' and '_'. */
+    private static boolean isMechanismName(String s) {
+        if (s.isEmpty() || s.length() > 20) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static Command lang(String[] args) throws CommandSyntaxException {
+        if (args.length > 1) {
+            throw new CommandSyntaxException("too many arguments for LANG");
+        }
+        return new Command.Lang(args.length == 0 ? java.util.Optional.empty() : java.util.Optional.of(args[0]));
     }
 
     private static Command top(String[] args) throws CommandSyntaxException {

@@ -57,6 +57,14 @@ public final class ResponseWriter {
         crlf();
     }
 
+    /** A SASL continuation (RFC 5034 section 4): {@code +} SP base64 challenge. */
+    public void continuation(String base64) throws IOException {
+        writeByte('+');
+        writeByte(' ');
+        writeText(base64);
+        crlf();
+    }
+
     /**
      * One line of a multi-line response, byte-stuffed: a line that starts with '.' gets another '.'
      * (RFC 1939 section 3). The text must not contain CR or LF.

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -43,7 +44,19 @@ class CommandParserTest {
                 Arguments.of("DELE 12", new Command.Dele(12)),
                 Arguments.of("TOP 1 0", new Command.Top(1, 0)),
                 Arguments.of("top 1 99999999", new Command.Top(1, 99_999_999)),
-                Arguments.of("TOP 1 9223372036854775807", new Command.Top(1, Long.MAX_VALUE)));
+                Arguments.of("TOP 1 9223372036854775807", new Command.Top(1, Long.MAX_VALUE)),
+                Arguments.of("STLS", new Command.Stls()),
+                Arguments.of("stls", new Command.Stls()),
+                Arguments.of("AUTH", new Command.Auth(Optional.empty(), Optional.empty())),
+                Arguments.of("AUTH plain", new Command.Auth(Optional.of("PLAIN"), Optional.empty())),
+                Arguments.of("AUTH PLAIN AGFsaWNlAHNlY3JldA==",
+                        new Command.Auth(Optional.of("PLAIN"), Optional.of("AGFsaWNlAHNlY3JldA=="))),
+                Arguments.of("AUTH PLAIN =", new Command.Auth(Optional.of("PLAIN"), Optional.of("="))),
+                Arguments.of("AUTH SCRAM-SHA-256", new Command.Auth(Optional.of("SCRAM-SHA-256"), Optional.empty())),
+                Arguments.of("UTF8", new Command.Utf8()),
+                Arguments.of("utf8", new Command.Utf8()),
+                Arguments.of("LANG", new Command.Lang(Optional.empty())),
+                Arguments.of("LANG en", new Command.Lang(Optional.of("en"))));
     }
 
     @ParameterizedTest(name = "[{index}] {0}")
@@ -84,6 +97,12 @@ class CommandParserTest {
                 Arguments.of("TOP 1 9223372036854775808", "invalid number of lines", false),
                 Arguments.of("TOP 0 1", "invalid message number", false),
                 Arguments.of("APOP mrose", "APOP needs a user name and a digest", false),
+                Arguments.of("STLS now", "STLS takes no arguments", false),
+                Arguments.of("AUTH PLAIN a b", "too many arguments for AUTH", false),
+                Arguments.of("AUTH PL@IN", "invalid SASL mechanism name", false),
+                Arguments.of("AUTH ABCDEFGHIJKLMNOPQRSTU", "invalid SASL mechanism name", false),
+                Arguments.of("UTF8 x", "UTF8 takes no arguments", false),
+                Arguments.of("LANG en fr", "too many arguments for LANG", false),
                 Arguments.of("APOP mrose xyz", "APOP digest must be 32 hexadecimal digits", false),
                 Arguments.of("APOP mrose c4c9334bac560ecc979e58001b3e22fg",
                         "APOP digest must be 32 hexadecimal digits", false));

@@ -24,10 +24,13 @@ class ResponseWriterTest {
         w.err("no such message");
         w.err(ResponseCode.IN_USE, "maildrop is locked by another session");
         w.err(ResponseCode.SYS_TEMP, "try later");
+        w.continuation("");
+        w.continuation("PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+");
         w.flush();
         assertThat(sink.toString(StandardCharsets.US_ASCII)).isEqualTo(
                 "+OK 2 320\r\n+OK\r\n-ERR no such message\r\n"
-                        + "-ERR [IN-USE] maildrop is locked by another session\r\n-ERR [SYS/TEMP] try later\r\n");
+                        + "-ERR [IN-USE] maildrop is locked by another session\r\n-ERR [SYS/TEMP] try later\r\n"
+                        + "+ \r\n+ PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+\r\n");
     }
 
     @Test

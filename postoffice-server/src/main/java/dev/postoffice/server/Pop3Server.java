@@ -1,15 +1,27 @@
 package dev.postoffice.server;
 
-import dev.postoffice.auth.AuthService;
+import dev.postoffice.auth.Authenticator;
+import dev.postoffice.server.auth.AccountSaslBackend;
+import dev.postoffice.server.limits.AuthThrottle;
+import dev.postoffice.server.limits.ConnectionLimits;
+import dev.postoffice.server.limits.LoginDelays;
 import dev.postoffice.server.session.Session;
+import dev.postoffice.server.tls.TlsManager;
+import dev.postoffice.server.tls.TlsSettings;
 import dev.postoffice.storage.MaildropStore;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -20,7 +32,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The POP3 listener: accepts connections and runs each {@link Session} on its own virtual thread.
+ * The listeners: cleartext POP3 (with STLS) and implicit-TLS POP3S (RFC 8314). Each accepted connection
+ * runs as a {@link Session} on its own virtual thread.
  *
  * <p>{@link #close()} is the graceful shutdown: stop accepting, close every session that is not in the
  * UPDATE state (they end without removing anything), and wait for those in UPDATE to finish.
@@ -28,58 +41,107 @@ import org.slf4j.LoggerFactory;
 public final class Pop3Server implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Pop3Server.class);
 
-    private final ServerConfig config;
-    private final AuthService auth;
-    private final MaildropStore store;
+    private final ServerContext ctx;
     private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
     private final AtomicLong connections = new AtomicLong();
     private final SecureRandom random = new SecureRandom();
     private final long pid = ProcessHandle.current().pid();
     private final ScheduledExecutorService watchdog;
-    private final ServerSocket serverSocket;
-    private final Thread acceptor;
+    private final List<ServerSocket> listeners = new ArrayList<>();
+    private final List<Thread> acceptors = new ArrayList<>();
+    private ServerSocket pop3;
+    private ServerSocket pop3s;
     private volatile boolean closing;
 
-    private Pop3Server(ServerConfig config, AuthService auth, MaildropStore store, ServerSocket serverSocket) {
-        this.config = config;
-        this.auth = auth;
-        this.store = store;
-        this.serverSocket = serverSocket;
+    private Pop3Server(ServerContext ctx) {
+        this.ctx = ctx;
         this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "pop3-watchdog");
             t.setDaemon(true);
             return t;
         });
-        this.acceptor = Thread.ofPlatform().name("pop3-acceptor").unstarted(this::acceptLoop);
     }
 
     /**
-     * Binds the listener and starts accepting.
+     * Builds the server's services from the configuration and binds the listeners.
      *
-     * @throws IOException if the address cannot be bound
+     * @param dataDir where generated keys live when the configuration names no TLS directory
+     * @throws IOException if a listener cannot be bound
+     * @throws dev.postoffice.server.tls.TlsConfigException if the TLS certificate or key is unusable
      */
-    public static Pop3Server start(ServerConfig config, AuthService auth, MaildropStore store) throws IOException {
-        ServerSocket ss = new ServerSocket();
-        ss.setReuseAddress(true);
+    public static Pop3Server start(ServerConfig config, Authenticator authenticator, MaildropStore store, Path dataDir)
+            throws IOException {
+        Optional<TlsManager> tls = Optional.of(TlsManager.create(new TlsSettings(config.tlsCertificate(),
+                config.tlsPrivateKey(), config.tlsDirectory().orElse(dataDir.resolve("tls")), config.hostname(),
+                config.handshakeTimeout())));
+        ServerContext ctx = new ServerContext(config, authenticator,
+                AccountSaslBackend.create(authenticator, config), store, tls,
+                new ConnectionLimits(config.maxConnections(), config.maxConnectionsPerAddress(),
+                        config.maxConnectionsPerUser()),
+                new AuthThrottle(config.authFailureDelay(), config.authFailureDelayMax()),
+                new LoginDelays(config.loginDelay()),
+                () -> authenticator.capabilities().cleartext());
+        return start(ctx);
+    }
+
+    /** Binds the listeners of a ready context and starts accepting. */
+    public static Pop3Server start(ServerContext ctx) throws IOException {
+        Pop3Server server = new Pop3Server(ctx);
         try {
-            ss.bind(config.pop3Listen(), 512);
+            if (ctx.config().pop3Listen().isPresent()) {
+                server.pop3 = server.bind(ctx.config().pop3Listen().get(), false);
+            }
+            if (ctx.config().pop3sListen().isPresent() && ctx.tls().isPresent()) {
+                server.pop3s = server.bind(ctx.config().pop3sListen().get(), true);
+            }
         } catch (IOException e) {
-            ss.close();
+            server.closeListeners();
             throw e;
         }
-        Pop3Server server = new Pop3Server(config, auth, store, ss);
+        if (server.listeners.isEmpty()) {
+            throw new IOException("no listener configured");
+        }
         server.watchdog.scheduleWithFixedDelay(server::checkStalledWrites, 1, 1, TimeUnit.SECONDS);
-        server.acceptor.start();
-        log.info("POP3 listening on {}", describe(server.address()));
+        server.watchdog.scheduleWithFixedDelay(() -> {
+            ctx.throttle().expire();
+            ctx.loginDelays().expire();
+        }, 1, 1, TimeUnit.MINUTES);
+        for (Thread t : server.acceptors) {
+            t.start();
+        }
         return server;
     }
 
-    public InetSocketAddress address() {
-        return (InetSocketAddress) serverSocket.getLocalSocketAddress();
+    private ServerSocket bind(InetSocketAddress address, boolean implicitTls) throws IOException {
+        ServerSocket ss = new ServerSocket();
+        ss.setReuseAddress(true);
+        try {
+            ss.bind(address, 1024);
+        } catch (IOException e) {
+            ss.close();
+            throw new java.net.BindException((implicitTls ? "POP3S " : "POP3 ") + describe(address) + ": "
+                    + e.getMessage());
+        }
+        listeners.add(ss);
+        acceptors.add(Thread.ofPlatform().name(implicitTls ? "pop3s-acceptor" : "pop3-acceptor")
+                .unstarted(() -> acceptLoop(ss, implicitTls)));
+        log.info("{} listening on {}", implicitTls ? "POP3S (implicit TLS)" : "POP3 (STLS available)",
+                describe((InetSocketAddress) ss.getLocalSocketAddress()));
+        return ss;
     }
 
+    /** The cleartext listener's port, or -1. */
     public int port() {
-        return serverSocket.getLocalPort();
+        return pop3 == null ? -1 : pop3.getLocalPort();
+    }
+
+    /** The implicit-TLS listener's port, or -1. */
+    public int tlsPort() {
+        return pop3s == null ? -1 : pop3s.getLocalPort();
+    }
+
+    public ServerContext context() {
+        return ctx;
     }
 
     /** Sessions open right now. */
@@ -87,38 +149,63 @@ public final class Pop3Server implements AutoCloseable {
         return sessions.size();
     }
 
-    private void acceptLoop() {
+    private void acceptLoop(ServerSocket listener, boolean implicitTls) {
         while (!closing) {
             Socket socket;
             try {
-                socket = serverSocket.accept();
+                socket = listener.accept();
             } catch (SocketException e) {
                 if (!closing) {
-                    log.error("POP3 listener failed: {}", e.getMessage());
+                    log.error("listener failed: {}", e.getMessage());
                 }
                 return;
             } catch (IOException e) {
                 log.warn("accept failed: {}", e.getMessage());
                 continue;
             }
+            ConnectionLimits.Refusal refusal = ctx.limits().acquire(socket.getInetAddress());
+            if (refusal != null) {
+                Thread.ofVirtual().start(() -> refuse(socket, refusal, implicitTls));
+                continue;
+            }
             try {
                 Session[] holder = new Session[1];
-                Session session = new Session(socket, config, auth, store, timestamp(), () -> sessions.remove(holder[0]));
+                Session session = new Session(socket, implicitTls, ctx, timestamp(), () -> {
+                    sessions.remove(holder[0]);
+                    ctx.limits().release(socket.getInetAddress());
+                });
                 holder[0] = session;
                 sessions.add(session);
                 if (closing) {
                     session.shutdown();
                 }
                 Thread.ofVirtual().name("pop3-" + session.peer()).start(session);
-            } catch (IOException | RuntimeException e) {
+            } catch (RuntimeException e) {
                 log.warn("could not start a session: {}", e.getMessage());
-                try {
-                    socket.close();
-                } catch (IOException ignored) {
-                    // nothing more to do
-                }
+                ctx.limits().release(socket.getInetAddress());
+                closeQuietly(socket);
             }
         }
+    }
+
+    /** Over a connection limit: one line and close (in clear on the POP3 port; POP3S just closes). */
+    private static void refuse(Socket socket, ConnectionLimits.Refusal refusal, boolean implicitTls) {
+        String address = socket.getInetAddress().getHostAddress();
+        log.warn("connection refused: ip={} reason={}", address,
+                refusal == ConnectionLimits.Refusal.TOTAL ? "too many connections" : "too many from this address");
+        if (!implicitTls) {
+            try {
+                socket.setSoTimeout(5000);
+                OutputStream out = socket.getOutputStream();
+                out.write(("-ERR [SYS/TEMP] " + (refusal == ConnectionLimits.Refusal.TOTAL
+                        ? "too many connections, try again later"
+                        : "too many connections from your address") + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+        }
+        closeQuietly(socket);
     }
 
     /** RFC 1939 section 7: a timestamp unique to this connection, {@code <process-id.clock@hostname>}. */
@@ -126,7 +213,7 @@ public final class Pop3Server implements AutoCloseable {
         byte[] nonce = new byte[8];
         random.nextBytes(nonce);
         return "<" + pid + "." + connections.incrementAndGet() + "." + HexFormat.of().formatHex(nonce) + "."
-                + System.currentTimeMillis() + "@" + config.hostname() + ">";
+                + System.currentTimeMillis() + "@" + ctx.config().hostname() + ">";
     }
 
     private void checkStalledWrites() {
@@ -142,11 +229,7 @@ public final class Pop3Server implements AutoCloseable {
             return;
         }
         closing = true;
-        try {
-            serverSocket.close();
-        } catch (IOException ignored) {
-            // closing anyway
-        }
+        closeListeners();
         int updating = 0;
         for (Session s : sessions) {
             if (!s.shutdown()) {
@@ -156,7 +239,7 @@ public final class Pop3Server implements AutoCloseable {
         if (updating > 0) {
             log.info("waiting for {} session(s) in UPDATE to finish", updating);
         }
-        long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
+        long deadline = System.nanoTime() + ctx.config().shutdownGrace().toNanos();
         while (!sessions.isEmpty() && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(20);
@@ -166,12 +249,28 @@ public final class Pop3Server implements AutoCloseable {
             }
         }
         watchdog.shutdownNow();
-        try {
-            acceptor.join(1000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        for (Thread t : acceptors) {
+            try {
+                t.join(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
-        log.info("POP3 listener on {} stopped", describe(address()));
+        log.info("listeners stopped");
+    }
+
+    private void closeListeners() {
+        for (ServerSocket ss : listeners) {
+            closeQuietly(ss);
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception ignored) {
+            // closing anyway
+        }
     }
 
     private static String describe(InetSocketAddress a) {

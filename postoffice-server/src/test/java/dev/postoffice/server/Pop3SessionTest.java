@@ -413,7 +413,7 @@ class Pop3SessionTest {
     @Test
     void idleSessionIsLoggedOutWithoutUpdate() throws Exception {
         server.close();
-        server = new TestServer(data, c -> c.withIdleTimeout(Duration.ofMillis(700)));
+        server = new TestServer(data, c -> c.idleTimeout(Duration.ofMillis(700)));
         try (RawClient c = new RawClient(server.port()).login("alice", "secret")) {
             c.cmd("DELE 1");
             assertThat(c.line()).startsWith("-ERR autologout");
@@ -470,7 +470,7 @@ class Pop3SessionTest {
     @Test
     void aClientThatStopsReadingIsDisconnectedAfterTheIdleTimeout() throws Exception {
         server.close();
-        server = new TestServer(data, c -> c.withIdleTimeout(Duration.ofSeconds(1)));
+        server = new TestServer(data, c -> c.idleTimeout(Duration.ofSeconds(1)));
         byte[] big = new byte[32 * 1024 * 1024];
         java.util.Arrays.fill(big, (byte) 'x');
         for (int i = 99; i < big.length; i += 100) {

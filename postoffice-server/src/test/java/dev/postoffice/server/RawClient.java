@@ -11,17 +11,44 @@ import java.util.List;
 
 /** A byte-exact POP3 client over a plain socket, for tests that look at the wire itself. */
 final class RawClient implements AutoCloseable {
-    final Socket socket;
-    private final InputStream in;
-    private final OutputStream out;
+    Socket socket;
+    private InputStream in;
+    private OutputStream out;
     final String greeting;
 
     RawClient(int port) throws IOException {
-        socket = new Socket("127.0.0.1", port);
+        this(new Socket("127.0.0.1", port));
+    }
+
+    /** Over an already connected socket, e.g. a TLS one for POP3S. */
+    RawClient(Socket connected) throws IOException {
+        socket = connected;
         socket.setSoTimeout(10_000);
         in = socket.getInputStream();
         out = socket.getOutputStream();
         greeting = line();
+    }
+
+    /** After +OK to STLS: continues over TLS on the same connection. */
+    RawClient startTls(javax.net.ssl.SSLContext ctx) throws Exception {
+        socket = TlsClient.upgrade(ctx, socket);
+        socket.setSoTimeout(10_000);
+        in = socket.getInputStream();
+        out = socket.getOutputStream();
+        return this;
+    }
+
+    /** True if the server sends nothing within the given time. */
+    boolean silentFor(int millis) throws IOException {
+        int old = socket.getSoTimeout();
+        socket.setSoTimeout(millis);
+        try {
+            return in.read() == -2;
+        } catch (java.net.SocketTimeoutException e) {
+            return true;
+        } finally {
+            socket.setSoTimeout(old);
+        }
     }
 
     /** Sends raw text (add CRLF yourself). */

@@ -22,14 +22,14 @@ final class TestServer implements AutoCloseable {
     final Path data;
     final PasswdFile users;
     final MaildirStore store;
-    private final UnaryOperator<ServerConfig> customize;
+    private final UnaryOperator<ServerConfig.Builder> customize;
     Pop3Server server;
 
     TestServer(Path data) throws IOException {
         this(data, UnaryOperator.identity());
     }
 
-    TestServer(Path data, UnaryOperator<ServerConfig> customize) throws IOException {
+    TestServer(Path data, UnaryOperator<ServerConfig.Builder> customize) throws IOException {
         this.data = data;
         this.users = new PasswdFile(data.resolve("users"));
         this.store = new MaildirStore(data);
@@ -38,12 +38,14 @@ final class TestServer implements AutoCloseable {
     }
 
     void start() throws IOException {
-        ServerConfig config = customize.apply(ServerConfig.defaults()
-                .withPop3Listen(new InetSocketAddress("127.0.0.1", 0))
-                .withHostname("test.invalid")
-                .withAuthFailureDelay(Duration.ZERO)
-                .withShutdownGrace(Duration.ofSeconds(5)));
-        server = Pop3Server.start(config, new Authenticator(users), store);
+        ServerConfig config = customize.apply(ServerConfig.builder()
+                .pop3Listen(new InetSocketAddress("127.0.0.1", 0))
+                .pop3sListen(new InetSocketAddress("127.0.0.1", 0))
+                .hostname("test.invalid")
+                .authFailureDelay(Duration.ZERO)
+                .authFailureDelayMax(Duration.ZERO)
+                .shutdownGrace(Duration.ofSeconds(5))).build();
+        server = Pop3Server.start(config, new Authenticator(users), store, data);
     }
 
     void restart() throws IOException {
@@ -53,6 +55,10 @@ final class TestServer implements AutoCloseable {
 
     int port() {
         return server.port();
+    }
+
+    int tlsPort() {
+        return server.tlsPort();
     }
 
     TestServer user(String name, String password) throws IOException {

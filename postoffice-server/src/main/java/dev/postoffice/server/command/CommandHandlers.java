@@ -23,6 +23,10 @@ public final class CommandHandlers {
     private static final RsetHandler RSET = new RsetHandler();
     private static final TopHandler TOP = new TopHandler();
     private static final UidlHandler UIDL = new UidlHandler();
+    private static final StlsHandler STLS = new StlsHandler();
+    private static final AuthHandler AUTH = new AuthHandler();
+    private static final Utf8Handler UTF8 = new Utf8Handler();
+    private static final LangHandler LANG = new LangHandler();
 
     private CommandHandlers() {}
 
@@ -41,6 +45,10 @@ public final class CommandHandlers {
             case Command.Rset c -> run(session, RSET, c);
             case Command.Top c -> run(session, TOP, c);
             case Command.Uidl c -> run(session, UIDL, c);
+            case Command.Stls c -> run(session, STLS, c);
+            case Command.Auth c -> run(session, AUTH, c);
+            case Command.Utf8 c -> run(session, UTF8, c);
+            case Command.Lang c -> run(session, LANG, c);
         }
     }
 

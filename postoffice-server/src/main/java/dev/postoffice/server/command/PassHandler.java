@@ -1,6 +1,9 @@
 package dev.postoffice.server.command;
 
+import dev.postoffice.auth.AuthResult;
 import dev.postoffice.protocol.Command;
+import dev.postoffice.protocol.ResponseCode;
+import dev.postoffice.protocol.sasl.SaslPrep;
 import dev.postoffice.server.session.Session;
 import dev.postoffice.server.session.SessionState;
 import java.io.IOException;
@@ -14,12 +17,18 @@ final class PassHandler implements CommandHandler<Command.Pass> {
     }
 
     public void handle(Session session, Command.Pass command) throws IOException {
+        if (!session.plaintextAllowed()) {
+            session.out().err(ResponseCode.AUTH, UserHandler.PLAINTEXT_REFUSED);
+            return;
+        }
         Optional<String> user = session.pendingUser();
         if (user.isEmpty()) {
             session.out().err("send USER first");
             return;
         }
-        session.completeLogin(user.get(), "USER",
-                session.auth().checkPassword(user.get(), command.password()));
+        // The same preparation as SASL PLAIN and LOGIN apply (RFC 4013), so every mechanism agrees.
+        Optional<String> password = SaslPrep.password(command.password());
+        session.completeLogin(user.get(), "USER", password.isEmpty() ? new AuthResult.Rejected()
+                : session.context().auth().checkPassword(user.get(), password.get()));
     }
 }

@@ -20,7 +20,7 @@ final class RetrHandler implements CommandHandler<Command.Retr> {
         }
         long sent = MessageSender.send(session, m, m.size() + " octets", -1);
         if (sent >= 0) {
-            session.transaction().countRetrieved(sent);
+            session.transaction().countRetrieved(command.message(), sent);
         }
     }
 }

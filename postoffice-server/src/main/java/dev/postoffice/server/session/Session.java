@@ -2,25 +2,30 @@ package dev.postoffice.server.session;
 
 import dev.postoffice.auth.Account;
 import dev.postoffice.auth.AuthResult;
-import dev.postoffice.auth.AuthService;
 import dev.postoffice.protocol.Command;
 import dev.postoffice.protocol.CommandParser;
 import dev.postoffice.protocol.CommandSyntaxException;
 import dev.postoffice.protocol.LineReader;
 import dev.postoffice.protocol.ResponseCode;
 import dev.postoffice.protocol.ResponseWriter;
+import dev.postoffice.protocol.sasl.SaslMechanisms;
+import dev.postoffice.protocol.sasl.SaslPrep;
 import dev.postoffice.server.ServerConfig;
+import dev.postoffice.server.ServerContext;
 import dev.postoffice.server.command.CommandHandlers;
 import dev.postoffice.storage.Maildrop;
 import dev.postoffice.storage.MaildropBusyException;
-import dev.postoffice.storage.MaildropStore;
 import dev.postoffice.storage.StorageException;
+import dev.postoffice.storage.StoredMessage;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
+import java.net.InetAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,47 +44,55 @@ public final class Session implements Runnable {
     private static final int READ_BUFFER = 2048;
     private static final int WRITE_BUFFER = 8192;
 
-    private final Socket socket;
+    private final ServerContext ctx;
     private final ServerConfig config;
-    private final AuthService auth;
-    private final MaildropStore store;
     private final String timestamp;
+    private final InetAddress address;
     private final String peer;
+    private final boolean implicitTls;
+    private final boolean local;
     private final Runnable onEnd;
-    private final WatchedOutputStream watchedOut;
 
+    private Socket socket;
+    private WatchedOutputStream watchedOut;
     private LineReader in;
     private ResponseWriter out;
+    private boolean secure;
     private volatile SessionState state = SessionState.AUTHORIZATION;
     private String pendingUser;
+    private String userSlot;
     private Account account;
     private Transaction transaction;
+    private boolean utf8;
     private boolean closeRequested;
-    private boolean aborting;
+    private volatile boolean aborting;
     private String endReason = "disconnected";
     private int badCommands;
+    private int authFailures;
 
-    public Session(Socket socket, ServerConfig config, AuthService auth, MaildropStore store, String timestamp,
-                   Runnable onEnd) throws IOException {
+    public Session(Socket socket, boolean implicitTls, ServerContext ctx, String timestamp, Runnable onEnd) {
         this.socket = socket;
-        this.config = config;
-        this.auth = auth;
-        this.store = store;
+        this.implicitTls = implicitTls;
+        this.ctx = ctx;
+        this.config = ctx.config();
         this.timestamp = timestamp;
         this.onEnd = onEnd;
-        this.peer = describe(socket);
-        this.watchedOut = new WatchedOutputStream(socket.getOutputStream());
+        this.address = socket.getInetAddress();
+        this.peer = address == null ? "?" : address.getHostAddress();
+        this.local = address != null && config.localNetworks().stream().anyMatch(c -> c.contains(address));
     }
 
     @Override
     public void run() {
         try {
             socket.setTcpNoDelay(true);
-            socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, config.idleTimeout().toMillis()));
-            InputStream raw = socket.getInputStream();
-            out = new ResponseWriter(watchedOut, WRITE_BUFFER);
-            in = new LineReader(raw, READ_BUFFER, ServerConfig.HARD_LINE_LIMIT, out::flush);
-            out.ok("Postoffice POP3 server ready " + timestamp);
+            if (implicitTls) {
+                socket = ctx.tls().orElseThrow().wrapImplicit(socket);
+                secure = true;
+            }
+            attachStreams();
+            setTimeout(config.preAuthTimeout());
+            out.ok("Postoffice POP3 server ready" + (ctx.apopAvailable().getAsBoolean() ? " " + timestamp : ""));
             loop();
             out.flush();
         } catch (SocketTimeoutException e) {
@@ -87,8 +100,8 @@ public final class Session implements Runnable {
             try {
                 out.err("autologout: idle for too long, closing the connection");
                 out.flush();
-            } catch (IOException ignored) {
-                // the peer is gone; nothing to tell it
+            } catch (IOException | RuntimeException ignored) {
+                // the peer is gone, or never finished the TLS handshake; nothing to tell it
             }
         } catch (IOException e) {
             if (!aborting) {
@@ -106,6 +119,16 @@ public final class Session implements Runnable {
         } finally {
             finish();
         }
+    }
+
+    private void attachStreams() throws IOException {
+        watchedOut = new WatchedOutputStream(socket.getOutputStream());
+        out = new ResponseWriter(watchedOut, WRITE_BUFFER);
+        in = new LineReader(socket.getInputStream(), READ_BUFFER, ServerConfig.HARD_LINE_LIMIT, out::flush);
+    }
+
+    private void setTimeout(Duration d) throws IOException {
+        socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, d.toMillis()));
     }
 
     private void loop() throws IOException {
@@ -154,66 +177,232 @@ public final class Session implements Runnable {
         badCommands = 0;
     }
 
+    // ---- connection properties ----
+
+    public ServerContext context() {
+        return ctx;
+    }
+
+    public ServerConfig config() {
+        return config;
+    }
+
+    /** Whether the connection is under TLS (POP3S or after STLS). */
+    public boolean secure() {
+        return secure;
+    }
+
+    /**
+     * Whether cleartext passwords may be sent now: under TLS, from a local address, or when the operator
+     * allowed it (RFC 8314 section 4.1 asks to refuse them otherwise).
+     */
+    public boolean plaintextAllowed() {
+        return secure || local || config.allowPlaintextAuth();
+    }
+
+    /** SASL mechanisms that may be used right now, in order of preference (CAPA SASL, bare AUTH). */
+    public List<String> mechanismsNow() {
+        List<String> out = new ArrayList<>();
+        for (String m : SaslMechanisms.ALL) {
+            if ((config.saslMechanisms().isEmpty() || config.saslMechanisms().contains(m))
+                    && ctx.sasl().supports(m)
+                    && (plaintextAllowed() || !SaslMechanisms.sendsCleartextSecret(m))) {
+                out.add(m);
+            }
+        }
+        return out;
+    }
+
+    public boolean stlsPossible() {
+        return state == SessionState.AUTHORIZATION && !secure && ctx.tls().isPresent();
+    }
+
+    /**
+     * STLS (RFC 2595 section 4) after {@code +OK} went out: throws away whatever the client pipelined in
+     * cleartext (it must never run as if it had come through TLS), negotiates TLS, and forgets what was
+     * learned before (a pending USER).
+     */
+    public void startTls() throws IOException {
+        out.flush();
+        int discarded = in.discardBuffered();
+        if (discarded > 0) {
+            log.info("STLS: discarded {} octets the client {} sent before the TLS handshake", discarded, peer);
+        }
+        try {
+            socket = ctx.tls().orElseThrow().wrapForStls(socket);
+        } catch (IOException e) {
+            aborting = true;
+            endReason = "TLS handshake failed";
+            closeRequested = true;
+            throw e;
+        }
+        secure = true;
+        pendingUser = null;
+        attachStreams();
+    }
+
+    public void enableUtf8() {
+        utf8 = true;
+    }
+
+    public boolean utf8() {
+        return utf8;
+    }
+
     // ---- authorization ----
 
     public String apopTimestamp() {
-        return timestamp;
+        return ctx.apopAvailable().getAsBoolean() ? timestamp : null;
     }
 
     public Optional<String> pendingUser() {
         return Optional.ofNullable(pendingUser);
     }
 
-    public void setPendingUser(String user) {
-        this.pendingUser = user;
+    /**
+     * USER: remembers the name for PASS after taking a per-user connection slot for it (bounded per user
+     * and address, whether or not the user exists). Returns false, after answering, when over the limit.
+     */
+    public boolean setPendingUser(String user) throws IOException {
+        String name = canonicalName(SaslPrep.name(user).orElse(user));
+        if (!name.equals(userSlot)) {
+            releaseUserSlot();
+            if (!ctx.limits().acquireUser(name, address)) {
+                log.info("auth: ip={} user={} mechanism=USER result=too-many-connections", peer, printable(name));
+                out.err(ResponseCode.IN_USE, "too many connections for this user from your address");
+                return false;
+            }
+            userSlot = name;
+        }
+        pendingUser = name;
+        return true;
     }
 
-    public AuthService auth() {
-        return auth;
+    private void releaseUserSlot() {
+        if (userSlot != null) {
+            ctx.limits().releaseUser(userSlot, address);
+            userSlot = null;
+        }
+    }
+
+    /**
+     * A login name as typed: {@code local+domain} and {@code local%domain} (SDPS-era forms) mean
+     * {@code local@domain} when the operator enables aliases.
+     */
+    public String canonicalName(String name) {
+        if (!config.loginAliases() || name.indexOf('@') >= 0) {
+            return name;
+        }
+        int sep = Math.max(name.lastIndexOf('+'), name.lastIndexOf('%'));
+        return sep > 0 && sep < name.length() - 1 ? name.substring(0, sep) + "@" + name.substring(sep + 1) : name;
     }
 
     /**
      * Completes an authentication attempt: on success opens and locks the maildrop and enters the
-     * TRANSACTION state; otherwise answers with the right response code and stays in AUTHORIZATION.
+     * TRANSACTION state; otherwise answers with the right response code and stays in AUTHORIZATION (or
+     * closes the connection after too many failures).
      */
     public void completeLogin(String user, String mechanism, AuthResult result) throws IOException {
+        completeLogin(user, mechanism, result, "authentication failed");
+    }
+
+    /** As above, with the text a rejection is answered with (a SASL mechanism's reason, safe to send). */
+    public void completeLogin(String user, String mechanism, AuthResult result, String failureText)
+            throws IOException {
         pendingUser = null;
         switch (result) {
-            case AuthResult.Success s -> openMaildrop(s.account(), mechanism);
+            case AuthResult.Success s -> {
+                ctx.throttle().succeeded(address);
+                if (!ctx.loginDelays().tryLogin(s.account().name())) {
+                    authLog(s.account().name(), mechanism, "login-delay");
+                    out.err(ResponseCode.LOGIN_DELAY, "minimum time between logins is "
+                            + config.loginDelay().toSeconds() + " seconds");
+                    return;
+                }
+                openMaildrop(s.account(), mechanism);
+            }
             case AuthResult.Rejected r -> {
-                log.info("auth failed: peer={} user={} mechanism={} result=rejected", peer, printable(user), mechanism);
-                sleep(config.authFailureDelay().toMillis());
-                out.err(ResponseCode.AUTH, "authentication failed");
+                authLog(user, mechanism, "fail");
+                authFailures++;
+                sleep(ctx.throttle().failed(address));
+                if (authFailures >= config.maxAuthFailures()) {
+                    out.err(ResponseCode.AUTH, failureText + "; too many failures, closing the connection");
+                    endReason = "too many authentication failures";
+                    closeRequested = true;
+                } else {
+                    out.err(ResponseCode.AUTH, failureText);
+                }
             }
             case AuthResult.Unavailable u -> {
-                log.warn("auth failed: peer={} user={} mechanism={} result=unavailable reason={}", peer,
-                        printable(user), mechanism, u.reason());
+                authLog(user, mechanism, "unavailable");
+                log.warn("user directory unavailable: {}", u.reason());
                 out.err(ResponseCode.SYS_TEMP, "authentication is temporarily unavailable, try again later");
             }
         }
     }
 
+    private void authLog(String user, String mechanism, String result) {
+        log.info("auth: ip={} user={} mechanism={} secure={} result={}", peer, printable(user), mechanism,
+                secure ? "yes" : "no", result);
+    }
+
     private void openMaildrop(Account a, String mechanism) throws IOException {
         Maildrop maildrop;
         try {
-            maildrop = store.open(a.name(), a.home());
+            maildrop = ctx.store().open(a.name(), a.home());
         } catch (MaildropBusyException e) {
-            log.info("auth ok, maildrop busy: peer={} user={} mechanism={}", peer, a.name(), mechanism);
+            authLog(a.name(), mechanism, "in-use");
             out.err(ResponseCode.IN_USE, "maildrop is locked by another session, try again later");
             return;
         } catch (StorageException e) {
-            log.warn("auth ok, maildrop unavailable: peer={} user={} reason={}", peer, a.name(), e.getMessage());
+            authLog(a.name(), mechanism, "maildrop-unavailable");
+            log.warn("maildrop of {} cannot be opened: {}", a.name(), e.getMessage());
             out.err(e.temporary() ? ResponseCode.SYS_TEMP : ResponseCode.SYS_PERM,
                     "maildrop cannot be opened" + (e.temporary() ? ", try again later" : ""));
             return;
         }
         account = a;
-        transaction = new Transaction(maildrop);
+        transaction = new Transaction(maildrop, expire(maildrop, a.name()));
         state = SessionState.TRANSACTION;
-        log.info("login: peer={} user={} mechanism={} messages={} octets={}", peer, a.name(), mechanism,
-                transaction.visibleCount(), transaction.visibleSize());
+        setTimeout(config.idleTimeout());
+        authLog(a.name(), mechanism, "ok");
         out.ok(a.name() + "'s maildrop has " + transaction.visibleCount() + " messages ("
                 + transaction.visibleSize() + " octets)");
+    }
+
+    /**
+     * RFC 2449 EXPIRE: removes messages first retrieved more than the policy's days ago, before the
+     * client sees the list; returns the messages that remain.
+     */
+    private List<StoredMessage> expire(Maildrop maildrop, String user) {
+        List<StoredMessage> all = maildrop.messages();
+        Optional<Integer> days = config.expireDays();
+        if (days.isEmpty() || days.get() == 0) {
+            return all;
+        }
+        Instant cutoff = Instant.now().minus(Duration.ofDays(days.get()));
+        List<StoredMessage> keep = new ArrayList<>(all.size());
+        List<StoredMessage> expired = new ArrayList<>();
+        for (StoredMessage m : all) {
+            Optional<Instant> first = maildrop.firstRetrieved(m);
+            (first.isPresent() && !first.get().isAfter(cutoff) ? expired : keep).add(m);
+        }
+        if (expired.isEmpty()) {
+            return all;
+        }
+        try {
+            maildrop.remove(expired);
+            log.info("expire: user={} removed={} days={}", user, expired.size(), days.get());
+            return keep;
+        } catch (StorageException e) {
+            log.warn("expire failed: {}", e.getMessage());
+            return all;
+        }
+    }
+
+    /** The EXPIRE value for this session: days, or empty for NEVER. */
+    public Optional<Integer> expireDays() {
+        return config.expireDays();
     }
 
     // ---- transaction ----
@@ -230,9 +419,14 @@ public final class Session implements Runnable {
         return out;
     }
 
+    /** The command reader, for handlers that read more lines (the SASL exchange). */
+    public LineReader in() {
+        return in;
+    }
+
     /**
      * Ends the session after the current response. From TRANSACTION this is the UPDATE state: the
-     * marked messages are removed, then the lock is released.
+     * marked messages are removed, retrievals recorded for EXPIRE, then the lock is released.
      */
     public void quit() throws IOException {
         closeRequested = true;
@@ -245,17 +439,28 @@ public final class Session implements Runnable {
             endReason = "shutdown before UPDATE";
             return;
         }
+        Maildrop maildrop = transaction.maildrop();
+        if (config.expireDays().isPresent() && config.expireDays().get() == 0) {
+            // EXPIRE 0: the server keeps no message once retrieved.
+            transaction.markRetrievedDeleted();
+        }
         boolean removed;
         try {
-            transaction.maildrop().remove(transaction.markedDeleted());
+            maildrop.remove(transaction.markedDeleted());
             removed = true;
         } catch (StorageException e) {
-            log.warn("update failed: peer={} user={} reason={}", peer, account.name(), e.getMessage());
+            log.warn("update failed: ip={} user={} reason={}", peer, account.name(), e.getMessage());
             removed = false;
-        } finally {
-            // Release the lock before answering, so a client that reconnects at once is not told IN-USE.
-            transaction.maildrop().close();
         }
+        if (config.expireDays().isPresent()) {
+            try {
+                maildrop.recordRetrieved(transaction.retrievedMessages(), Instant.now());
+            } catch (StorageException e) {
+                log.warn("cannot record retrievals for {}: {}", account.name(), e.getMessage());
+            }
+        }
+        // Release the lock before answering, so a client that reconnects at once is not told IN-USE.
+        maildrop.close();
         if (removed) {
             out.ok("Postoffice POP3 server signing off (" + transaction.visibleCount() + " messages left)");
         } else {
@@ -301,7 +506,8 @@ public final class Session implements Runnable {
 
     /** Closes a connection whose write has been blocked longer than the idle timeout. */
     public void checkWriteStall(long nowNanos) {
-        long started = watchedOut.blockedSince();
+        WatchedOutputStream w = watchedOut;
+        long started = w == null ? 0 : w.blockedSince();
         if (started != 0 && nowNanos - started > config.idleTimeout().toNanos()) {
             aborting = true;
             endReason = "write timeout";
@@ -311,18 +517,18 @@ public final class Session implements Runnable {
 
     private void finish() {
         closeQuietly();
+        releaseUserSlot();
         if (transaction != null) {
             transaction.maildrop().close();
-            log.info("logout: peer={} user={} reason={} retr={}/{} del={}/{} left={}/{} bytes_out={}", peer,
+            boolean updated = state == SessionState.UPDATE;
+            log.info("logout: ip={} user={} reason={} retr={}/{} del={}/{} left={}/{} bytes_out={}", peer,
                     account.name(), endReason, transaction.retrieved(), transaction.retrievedOctets(),
-                    state == SessionState.UPDATE ? transaction.deletedCount() : 0,
-                    state == SessionState.UPDATE ? transaction.deletedSize() : 0,
-                    state == SessionState.UPDATE ? transaction.visibleCount() : transaction.size(),
-                    state == SessionState.UPDATE ? transaction.visibleSize()
-                            : transaction.visibleSize() + transaction.deletedSize(),
+                    updated ? transaction.deletedCount() : 0, updated ? transaction.deletedSize() : 0,
+                    updated ? transaction.visibleCount() : transaction.size(),
+                    updated ? transaction.visibleSize() : transaction.visibleSize() + transaction.deletedSize(),
                     out == null ? 0 : out.bytesWritten());
         } else {
-            log.debug("disconnect: peer={} reason={}", peer, endReason);
+            log.debug("disconnect: ip={} reason={}", peer, endReason);
         }
         onEnd.run();
     }
@@ -339,27 +545,25 @@ public final class Session implements Runnable {
         return peer;
     }
 
-    private static String describe(Socket s) {
-        if (s.getRemoteSocketAddress() instanceof InetSocketAddress a) {
-            return a.getAddress().getHostAddress() + ":" + a.getPort();
-        }
-        return String.valueOf(s.getRemoteSocketAddress());
+    public InetAddress address() {
+        return address;
     }
 
     /** A user name as given on the wire, made safe for a log line. */
-    static String printable(String s) {
+    public static String printable(String s) {
         if (s == null) {
             return "-";
         }
         StringBuilder b = new StringBuilder(Math.min(s.length(), 64));
         for (int i = 0; i < s.length() && i < 64; i++) {
             char c = s.charAt(i);
-            b.append(c < 0x21 || c == 0x7f ? '?' : c);
+            b.append(c < 0x21 || c == 0x7f || c == '=' ? '?' : c);
         }
         return b.toString();
     }
 
-    private static void sleep(long millis) {
+    private static void sleep(Duration d) {
+        long millis = d.toMillis();
         if (millis <= 0) {
             return;
         }

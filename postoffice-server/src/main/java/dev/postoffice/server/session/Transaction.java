@@ -13,16 +13,18 @@ public final class Transaction {
     private final Maildrop maildrop;
     private final List<StoredMessage> messages;
     private final boolean[] deleted;
+    private final boolean[] retrievedFlags;
     private final long totalSize;
     private int deletedCount;
     private long deletedSize;
     private int retrieved;
     private long retrievedOctets;
 
-    Transaction(Maildrop maildrop) {
+    Transaction(Maildrop maildrop, List<StoredMessage> messages) {
         this.maildrop = maildrop;
-        this.messages = maildrop.messages();
+        this.messages = List.copyOf(messages);
         this.deleted = new boolean[messages.size()];
+        this.retrievedFlags = new boolean[messages.size()];
         long total = 0;
         for (StoredMessage m : messages) {
             total += m.size();
@@ -97,9 +99,31 @@ public final class Transaction {
         return out;
     }
 
-    public void countRetrieved(long octets) {
+    /** Notes that RETR sent a message (TOP does not count, RFC 2449 EXPIRE). */
+    public void countRetrieved(int number, long octets) {
         retrieved++;
         retrievedOctets += octets;
+        retrievedFlags[number - 1] = true;
+    }
+
+    /** Messages retrieved with RETR in this session and not marked deleted. */
+    public List<StoredMessage> retrievedMessages() {
+        List<StoredMessage> out = new ArrayList<>();
+        for (int i = 0; i < retrievedFlags.length; i++) {
+            if (retrievedFlags[i] && !deleted[i]) {
+                out.add(messages.get(i));
+            }
+        }
+        return out;
+    }
+
+    /** EXPIRE 0: marks every retrieved message deleted. */
+    void markRetrievedDeleted() {
+        for (int i = 0; i < retrievedFlags.length; i++) {
+            if (retrievedFlags[i]) {
+                markDeleted(i + 1);
+            }
+        }
     }
 
     public int retrieved() {

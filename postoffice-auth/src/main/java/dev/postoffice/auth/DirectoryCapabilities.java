@@ -1,0 +1,55 @@
+package dev.postoffice.auth;
+
+/**
+ * Which secret-dependent login methods a user directory can serve to at least one of its users, so that a server
+ * advertises only those: APOP and CRAM-MD5 need a cleartext secret; SCRAM needs stored SCRAM credentials of its
+ * hash, or a cleartext secret to derive them from.
+ *
+ * @param cleartext   some user has a non-empty PLAIN (CLEAR, CLEARTEXT) secret
+ * @param scramSha1   some user has a {@code {SCRAM-SHA-1}} secret
+ * @param scramSha256 some user has a {@code {SCRAM-SHA-256}} secret
+ */
+public record DirectoryCapabilities(boolean cleartext, boolean scramSha1, boolean scramSha256) {
+    /** Everything: for directories that cannot tell. */
+    public static final DirectoryCapabilities ALL = new DirectoryCapabilities(true, true, true);
+    /** Nothing secret-dependent beyond passwords: e.g. an empty directory, or one of ARGON2ID users only. */
+    public static final DirectoryCapabilities NONE = new DirectoryCapabilities(false, false, false);
+
+    /** The capabilities of a set of stored secrets ({@code {SCHEME}data}). */
+    public static DirectoryCapabilities of(Iterable<String> secrets) {
+        boolean cleartext = false;
+        boolean sha1 = false;
+        boolean sha256 = false;
+        for (String secret : secrets) {
+            cleartext |= PasswordSchemes.plaintext(secret).filter(s -> !s.isEmpty()).isPresent();
+            sha1 |= PasswordSchemes.scram(secret, "SCRAM-SHA-1").isPresent();
+            sha256 |= PasswordSchemes.scram(secret, "SCRAM-SHA-256").isPresent();
+        }
+        return new DirectoryCapabilities(cleartext, sha1, sha256);
+    }
+
+    /** APOP (RFC 1939): the greeting needs its timestamp. */
+    public boolean apop() {
+        return cleartext;
+    }
+
+    /** CRAM-MD5 (RFC 2195). */
+    public boolean cramMd5() {
+        return cleartext;
+    }
+
+    /**
+     * SCRAM with the given hash: stored credentials of that hash, or a cleartext secret to derive them from.
+     *
+     * @param mechanism {@code SCRAM-SHA-1} or {@code SCRAM-SHA-256}, case-insensitive
+     * @throws IllegalArgumentException for another name
+     */
+    public boolean scram(String mechanism) {
+        boolean stored = switch (ScramAlgorithm.forScheme(mechanism)
+                .orElseThrow(() -> new IllegalArgumentException("Not a SCRAM mechanism"))) {
+            case SHA_1 -> scramSha1;
+            case SHA_256 -> scramSha256;
+        };
+        return stored || cleartext;
+    }
+}

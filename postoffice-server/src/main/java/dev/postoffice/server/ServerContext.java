@@ -1,0 +1,29 @@
+package dev.postoffice.server;
+
+import dev.postoffice.auth.Account;
+import dev.postoffice.auth.AuthService;
+import dev.postoffice.protocol.sasl.SaslBackend;
+import dev.postoffice.server.limits.AuthThrottle;
+import dev.postoffice.server.limits.ConnectionLimits;
+import dev.postoffice.server.limits.LoginDelays;
+import dev.postoffice.server.tls.TlsManager;
+import dev.postoffice.storage.MaildropStore;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Everything a session needs from the server, shared by all sessions.
+ *
+ * @param apopAvailable whether any user's stored secret allows APOP (the greeting then carries a
+ *                      timestamp; clients such as curl use APOP whenever it does)
+ */
+public record ServerContext(
+        ServerConfig config,
+        AuthService auth,
+        SaslBackend<Account> sasl,
+        MaildropStore store,
+        Optional<TlsManager> tls,
+        ConnectionLimits limits,
+        AuthThrottle throttle,
+        LoginDelays loginDelays,
+        BooleanSupplier apopAvailable) {}

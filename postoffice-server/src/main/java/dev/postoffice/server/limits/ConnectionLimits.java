@@ -1,0 +1,80 @@
+package dev.postoffice.server.limits;
+
+import java.net.InetAddress;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Counts connections in total, per address, and sessions per user and address (Dovecot's
+ * mail_max_userip_connections), refusing what would exceed the configured maxima.
+ */
+public final class ConnectionLimits {
+    /** Why a connection or login was refused. */
+    public enum Refusal { TOTAL, ADDRESS, USER }
+
+    private final int maxTotal;
+    private final int maxPerAddress;
+    private final int maxPerUser;
+    private final AtomicInteger total = new AtomicInteger();
+    private final ConcurrentHashMap<InetAddress, AtomicInteger> perAddress = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, AtomicInteger> perUser = new ConcurrentHashMap<>();
+
+    public ConnectionLimits(int maxTotal, int maxPerAddress, int maxPerUser) {
+        this.maxTotal = maxTotal;
+        this.maxPerAddress = maxPerAddress;
+        this.maxPerUser = maxPerUser;
+    }
+
+    /** Takes a connection slot; returns null if taken, else why not. Every success needs {@link #release}. */
+    public Refusal acquire(InetAddress address) {
+        if (total.incrementAndGet() > maxTotal) {
+            total.decrementAndGet();
+            return Refusal.TOTAL;
+        }
+        if (!increment(perAddress, address, maxPerAddress)) {
+            total.decrementAndGet();
+            return Refusal.ADDRESS;
+        }
+        return null;
+    }
+
+    public void release(InetAddress address) {
+        decrement(perAddress, address);
+        total.decrementAndGet();
+    }
+
+    /** Takes a slot for a user at an address (while authenticating or logged in); false if over the limit. */
+    public boolean acquireUser(String user, InetAddress address) {
+        return increment(perUser, userKey(user, address), maxPerUser);
+    }
+
+    public void releaseUser(String user, InetAddress address) {
+        decrement(perUser, userKey(user, address));
+    }
+
+    /** Connections open now. */
+    public int total() {
+        return total.get();
+    }
+
+    private static String userKey(String user, InetAddress address) {
+        return user + '\0' + address.getHostAddress();
+    }
+
+    private static <K> boolean increment(ConcurrentHashMap<K, AtomicInteger> map, K key, int max) {
+        boolean[] ok = {false};
+        map.compute(key, (k, v) -> {
+            AtomicInteger n = v == null ? new AtomicInteger() : v;
+            if (n.get() < max) {
+                n.incrementAndGet();
+                ok[0] = true;
+            }
+            return n.get() == 0 ? null : n;
+        });
+        return ok[0];
+    }
+
+    private static <K> void decrement(ConcurrentHashMap<K, AtomicInteger> map, K key) {
+        map.computeIfPresent(key, (k, v) -> v.decrementAndGet() <= 0 ? null : v);
+    }
+}
