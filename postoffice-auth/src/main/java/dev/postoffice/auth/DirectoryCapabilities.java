@@ -8,8 +8,33 @@ package dev.postoffice.auth;
  * @param cleartext   some user has a non-empty PLAIN (CLEAR, CLEARTEXT) secret
  * @param scramSha1   some user has a {@code {SCRAM-SHA-1}} secret
  * @param scramSha256 some user has a {@code {SCRAM-SHA-256}} secret
+ * @param minUserExpireDays the shortest per-user RFC 2449 EXPIRE ({@code expire=} extra field) in days, or
+ *                          empty when no user has a number there
+ * @param perUserExpire some user has an {@code expire=} extra field, so the policy varies per user
  */
-public record DirectoryCapabilities(boolean cleartext, boolean scramSha1, boolean scramSha256) {
+public record DirectoryCapabilities(boolean cleartext, boolean scramSha1, boolean scramSha256,
+                                    java.util.Optional<Integer> minUserExpireDays, boolean perUserExpire) {
+    public DirectoryCapabilities(boolean cleartext, boolean scramSha1, boolean scramSha256) {
+        this(cleartext, scramSha1, scramSha256, java.util.Optional.empty(), false);
+    }
+
+    /** The capabilities of a directory's users: their secrets and their per-user EXPIRE fields. */
+    public static DirectoryCapabilities ofUsers(java.util.Collection<UserRecord> users) {
+        DirectoryCapabilities secrets = of(users.stream().map(UserRecord::secret).toList());
+        java.util.Optional<Integer> min = java.util.Optional.empty();
+        boolean perUser = false;
+        for (UserRecord u : users) {
+            java.util.Optional<java.util.Optional<Integer>> e = Account.parseExpire(u.extra().get("expire"));
+            if (e.isPresent()) {
+                perUser = true;
+                if (e.get().isPresent() && (min.isEmpty() || e.get().get() < min.get())) {
+                    min = e.get();
+                }
+            }
+        }
+        return new DirectoryCapabilities(secrets.cleartext, secrets.scramSha1, secrets.scramSha256, min, perUser);
+    }
+
     /** Everything: for directories that cannot tell. */
     public static final DirectoryCapabilities ALL = new DirectoryCapabilities(true, true, true);
     /** Nothing secret-dependent beyond passwords: e.g. an empty directory, or one of ARGON2ID users only. */

@@ -63,7 +63,7 @@ public final class PasswdFile implements UserDirectory {
     /** The parsed users of one version of the file, in file order, and what their secrets allow. */
     private record Snapshot(Stamp stamp, Map<String, UserRecord> users, DirectoryCapabilities capabilities) {
         Snapshot(Stamp stamp, Map<String, UserRecord> users) {
-            this(stamp, users, DirectoryCapabilities.of(users.values().stream().map(UserRecord::secret).toList()));
+            this(stamp, users, DirectoryCapabilities.ofUsers(users.values()));
         }
     }
 

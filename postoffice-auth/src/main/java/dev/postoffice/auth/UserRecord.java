@@ -14,6 +14,6 @@ import java.util.Optional;
  */
 public record UserRecord(String name, String secret, Optional<Path> home, Map<String, String> extra) {
     public Account account() {
-        return new Account(name, home);
+        return new Account(name, home, extra);
     }
 }

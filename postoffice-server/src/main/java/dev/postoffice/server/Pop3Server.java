@@ -80,7 +80,7 @@ public final class Pop3Server implements AutoCloseable {
                         config.maxConnectionsPerUser()),
                 new AuthThrottle(config.authFailureDelay(), config.authFailureDelayMax()),
                 new LoginDelays(config.loginDelay()),
-                () -> authenticator.capabilities().cleartext());
+                authenticator::capabilities);
         return start(ctx);
     }
 

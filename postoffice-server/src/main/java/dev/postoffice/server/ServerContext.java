@@ -2,6 +2,7 @@ package dev.postoffice.server;
 
 import dev.postoffice.auth.Account;
 import dev.postoffice.auth.AuthService;
+import dev.postoffice.auth.DirectoryCapabilities;
 import dev.postoffice.protocol.sasl.SaslBackend;
 import dev.postoffice.server.limits.AuthThrottle;
 import dev.postoffice.server.limits.ConnectionLimits;
@@ -9,13 +10,13 @@ import dev.postoffice.server.limits.LoginDelays;
 import dev.postoffice.server.tls.TlsManager;
 import dev.postoffice.storage.MaildropStore;
 import java.util.Optional;
-import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * Everything a session needs from the server, shared by all sessions.
  *
- * @param apopAvailable whether any user's stored secret allows APOP (the greeting then carries a
- *                      timestamp; clients such as curl use APOP whenever it does)
+ * @param directory what the user directory's users allow: APOP (the greeting then carries a timestamp;
+ *                  clients such as curl use APOP whenever it does), per-user EXPIRE
  */
 public record ServerContext(
         ServerConfig config,
@@ -26,4 +27,4 @@ public record ServerContext(
         ConnectionLimits limits,
         AuthThrottle throttle,
         LoginDelays loginDelays,
-        BooleanSupplier apopAvailable) {}
+        Supplier<DirectoryCapabilities> directory) {}

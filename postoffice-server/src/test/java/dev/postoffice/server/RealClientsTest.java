@@ -100,6 +100,30 @@ class RealClientsTest {
     }
 
     @Test
+    void angusMailOverStartTlsAndImplicitTls() throws Exception {
+        for (String protocol : new String[] {"pop3", "pop3s"}) {
+            Properties p = new Properties();
+            p.put("mail." + protocol + ".host", "127.0.0.1");
+            p.put("mail." + protocol + ".port", String.valueOf(protocol.equals("pop3") ? server.port() : server.tlsPort()));
+            p.put("mail." + protocol + ".ssl.trust", "*");
+            p.put("mail." + protocol + ".ssl.checkserveridentity", "false");
+            p.put("mail." + protocol + ".timeout", "5000");
+            if (protocol.equals("pop3")) {
+                p.put("mail.pop3.starttls.enable", "true");
+                p.put("mail.pop3.starttls.required", "true");
+            }
+            Store store = Session.getInstance(p).getStore(protocol);
+            store.connect("alice", "secret");
+            Folder inbox = store.getFolder("INBOX");
+            inbox.open(Folder.READ_ONLY);
+            assertThat(inbox.getMessageCount()).as(protocol).isEqualTo(4);
+            assertThat(inbox.getMessage(1).getSubject()).isEqualTo("plain");
+            inbox.close(false);
+            store.close();
+        }
+    }
+
+    @Test
     void commonsNetListsRetrievesTopsAndDeletes() throws Exception {
         POP3Client c = new POP3Client();
         c.setCharset(StandardCharsets.ISO_8859_1); // one char per octet, so lengths are octet counts

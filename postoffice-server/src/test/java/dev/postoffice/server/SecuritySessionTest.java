@@ -180,6 +180,8 @@ class SecuritySessionTest {
             assertThat(c.cmd("AUTH PLAIN =")).startsWith("-ERR [AUTH]");
             assertThat(c.cmd("AUTH PLAIN")).isEqualTo("+ ");
             assertThat(c.cmd("x".repeat(ServerConfig.MAX_SASL_LINE + 10))).isEqualTo("-ERR authentication response too long");
+            assertThat(c.cmd("AUTH PLAIN " + b64("\0alice\0" + "x".repeat(400))))
+                    .as("a long initial response is not a long line").startsWith("-ERR [AUTH]");
             assertThat(c.cmd("AUTH PLAIN " + b64("\0alice\0secret"))).startsWith("+OK");
         }
     }
@@ -336,6 +338,86 @@ class SecuritySessionTest {
             c.cmd("AUTH");
             assertThat(c.multiline()).doesNotContain("CRAM-MD5");
         }
+    }
+
+    @Test
+    void expireCanBeSetPerUser() throws Exception {
+        start(b -> b.expireDays(30));
+        Files.writeString(data.resolve("users"), "erin:{PLAIN}3rin::::::expire=0\n",
+                java.nio.file.StandardOpenOption.APPEND);
+        server.deliver("erin", "Subject: e\n\ne\n");
+        try (RawClient c = new RawClient(server.port())) {
+            c.cmd("CAPA");
+            assertThat(c.multiline()).contains("EXPIRE 0 USER");
+            c.login("erin", "3rin");
+            c.cmd("CAPA");
+            assertThat(c.multiline()).contains("EXPIRE 0");
+            c.cmd("RETR 1");
+            c.multiline();
+            c.cmd("QUIT");
+        }
+        try (RawClient c = new RawClient(server.port()).login("erin", "3rin")) {
+            assertThat(c.cmd("STAT")).isEqualTo("+OK 0 0");
+        }
+        try (RawClient c = new RawClient(server.port()).login("alice", "secret")) {
+            c.cmd("CAPA");
+            assertThat(c.multiline()).contains("EXPIRE 30");
+        }
+    }
+
+    @Test
+    void scramWithStoredScramCredentials() throws Exception {
+        start(b -> b);
+        server.userWithScheme("sam", "s4m pass", "SCRAM-SHA-256");
+        try (RawClient c = new RawClient(server.port())) {
+            assertThat(ScramClient.login(c, "SCRAM-SHA-256", "sam", "s4m pass")).startsWith("+OK sam's maildrop");
+        }
+        try (RawClient c = new RawClient(server.port())) {
+            c.login("sam", "s4m pass"); // USER/PASS verifies against the SCRAM secret too
+        }
+        assertThat(Files.readString(data.resolve("users"))).contains("sam:{SCRAM-SHA-256}4096,")
+                .doesNotContain("s4m pass");
+    }
+
+    @Test
+    void oauthBearerWithAJwtFromTheConfiguredIssuer() throws Exception {
+        com.nimbusds.jose.jwk.RSAKey key = new com.nimbusds.jose.jwk.gen.RSAKeyGenerator(2048).keyID("k1").generate();
+        Path jwks = data.resolve("jwks.json");
+        Files.createDirectories(data);
+        Files.writeString(jwks, new com.nimbusds.jose.jwk.JWKSet(key.toPublicJWK()).toString());
+        start(b -> b.oauth(new ServerConfig.OAuth(jwks, "https://idp.example.org", "pop3", "email")));
+        String good = token(key, "alice", "https://idp.example.org", 600);
+        String wrongIssuer = token(key, "alice", "https://evil.example.org", 600);
+        String expired = token(key, "alice", "https://idp.example.org", -600);
+        try (RawClient c = new RawClient(server.port())) {
+            c.cmd("CAPA");
+            assertThat(c.multiline()).anyMatch(l -> l.startsWith("SASL ") && l.contains("OAUTHBEARER") && l.contains("XOAUTH2"));
+            for (String bad : new String[] {wrongIssuer, expired}) {
+                String challenge = c.cmd("AUTH OAUTHBEARER " + b64("n,a=alice,\u0001auth=Bearer " + bad + "\u0001\u0001"));
+                assertThat(challenge).startsWith("+ ");
+                assertThat(new String(Base64.getDecoder().decode(challenge.substring(2)))).contains("invalid_token");
+                assertThat(c.cmd(b64("\u0001"))).startsWith("-ERR [AUTH]");
+            }
+        }
+        try (RawClient c = new RawClient(server.port())) {
+            assertThat(c.cmd("AUTH OAUTHBEARER " + b64("n,a=alice,\u0001auth=Bearer " + good + "\u0001\u0001")))
+                    .startsWith("+OK alice's maildrop");
+        }
+        try (RawClient c = new RawClient(server.port())) {
+            assertThat(c.cmd("AUTH XOAUTH2 " + b64("user=alice\u0001auth=Bearer " + good + "\u0001\u0001")))
+                    .startsWith("+OK alice's maildrop");
+        }
+    }
+
+    private static String token(com.nimbusds.jose.jwk.RSAKey key, String email, String issuer, long lifetimeSeconds)
+            throws Exception {
+        java.util.Date now = new java.util.Date();
+        com.nimbusds.jwt.SignedJWT jwt = new com.nimbusds.jwt.SignedJWT(
+                new com.nimbusds.jose.JWSHeader.Builder(com.nimbusds.jose.JWSAlgorithm.RS256).keyID(key.getKeyID()).build(),
+                new com.nimbusds.jwt.JWTClaimsSet.Builder().issuer(issuer).audience("pop3").claim("email", email)
+                        .issueTime(now).expirationTime(new java.util.Date(now.getTime() + lifetimeSeconds * 1000)).build());
+        jwt.sign(new com.nimbusds.jose.crypto.RSASSASigner(key));
+        return jwt.serialize();
     }
 
     static String hmacMd5Hex(String key, String text) throws Exception {

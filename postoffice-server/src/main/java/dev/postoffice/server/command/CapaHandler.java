@@ -43,7 +43,7 @@ final class CapaHandler implements CommandHandler<Command.Capa> {
         if (!session.config().loginDelay().isZero()) {
             out.line("LOGIN-DELAY " + session.config().loginDelay().toSeconds());
         }
-        out.line("EXPIRE " + session.expireDays().map(String::valueOf).orElse("NEVER"));
+        out.line("EXPIRE " + session.expireCapability());
         out.line("IMPLEMENTATION Postoffice");
         out.end();
     }

@@ -92,7 +92,7 @@ public final class Session implements Runnable {
             }
             attachStreams();
             setTimeout(config.preAuthTimeout());
-            out.ok("Postoffice POP3 server ready" + (ctx.apopAvailable().getAsBoolean() ? " " + timestamp : ""));
+            out.ok("Postoffice POP3 server ready" + (ctx.directory().get().apop() ? " " + timestamp : ""));
             loop();
             out.flush();
         } catch (SocketTimeoutException e) {
@@ -133,7 +133,13 @@ public final class Session implements Runnable {
 
     private void loop() throws IOException {
         while (!closeRequested) {
-            LineReader.Result r = in.read(ServerConfig.MAX_COMMAND_LINE);
+            // AUTH's initial response is exempt from RFC 2449's 255 octets (RFC 5034 section 4), so lines are
+            // read up to the SASL bound and every other command is held to the 255.
+            LineReader.Result r = in.read(ServerConfig.MAX_SASL_LINE);
+            if (r == LineReader.Result.LINE && in.lineLength() + 2 > ServerConfig.MAX_COMMAND_LINE
+                    && !startsWithAuth(in.line(), in.lineLength())) {
+                r = LineReader.Result.TOO_LONG;
+            }
             switch (r) {
                 case EOF -> {
                     endReason = "disconnected";
@@ -158,6 +164,11 @@ public final class Session implements Runnable {
                 }
             }
         }
+    }
+
+    private static boolean startsWithAuth(byte[] line, int length) {
+        return length > 5 && (line[0] | 0x20) == 'a' && (line[1] | 0x20) == 'u' && (line[2] | 0x20) == 't'
+                && (line[3] | 0x20) == 'h' && line[4] == ' ';
     }
 
     /** Answers an invalid command; too many in a row end the session. */
@@ -252,7 +263,7 @@ public final class Session implements Runnable {
     // ---- authorization ----
 
     public String apopTimestamp() {
-        return ctx.apopAvailable().getAsBoolean() ? timestamp : null;
+        return ctx.directory().get().apop() ? timestamp : null;
     }
 
     public Optional<String> pendingUser() {
@@ -376,7 +387,7 @@ public final class Session implements Runnable {
      */
     private List<StoredMessage> expire(Maildrop maildrop, String user) {
         List<StoredMessage> all = maildrop.messages();
-        Optional<Integer> days = config.expireDays();
+        Optional<Integer> days = expireDays();
         if (days.isEmpty() || days.get() == 0) {
             return all;
         }
@@ -400,9 +411,31 @@ public final class Session implements Runnable {
         }
     }
 
-    /** The EXPIRE value for this session: days, or empty for NEVER. */
+    /**
+     * The RFC 2449 EXPIRE policy in effect, in days, or empty for NEVER: after login the user's own
+     * ({@code expire=} in the users file) or else the server's; before login the server's.
+     */
     public Optional<Integer> expireDays() {
-        return config.expireDays();
+        return account != null ? account.expireDays().orElse(config.expireDays()) : config.expireDays();
+    }
+
+    /**
+     * The EXPIRE capability's argument. After login, the user's value. Before login, when the policy varies
+     * per user, the shortest any user has followed by USER (RFC 2449 section 6.7).
+     */
+    public String expireCapability() {
+        Optional<Integer> days = expireDays();
+        if (account == null) {
+            var directory = ctx.directory().get();
+            if (directory.perUserExpire()) {
+                Optional<Integer> min = directory.minUserExpireDays();
+                if (min.isPresent() && (days.isEmpty() || min.get() < days.get())) {
+                    days = min;
+                }
+                return days.map(String::valueOf).orElse("NEVER") + " USER";
+            }
+        }
+        return days.map(String::valueOf).orElse("NEVER");
     }
 
     // ---- transaction ----
@@ -440,7 +473,8 @@ public final class Session implements Runnable {
             return;
         }
         Maildrop maildrop = transaction.maildrop();
-        if (config.expireDays().isPresent() && config.expireDays().get() == 0) {
+        Optional<Integer> expire = expireDays();
+        if (expire.isPresent() && expire.get() == 0) {
             // EXPIRE 0: the server keeps no message once retrieved.
             transaction.markRetrievedDeleted();
         }
@@ -452,7 +486,7 @@ public final class Session implements Runnable {
             log.warn("update failed: ip={} user={} reason={}", peer, account.name(), e.getMessage());
             removed = false;
         }
-        if (config.expireDays().isPresent()) {
+        if (expire.isPresent()) {
             try {
                 maildrop.recordRetrieved(transaction.retrievedMessages(), Instant.now());
             } catch (StorageException e) {

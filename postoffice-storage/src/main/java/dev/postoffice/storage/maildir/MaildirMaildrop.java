@@ -92,7 +92,9 @@ final class MaildirMaildrop implements Maildrop {
                 measurer.add(e.getKey(), e.getValue(), entries, null);
             }
         }
-        entries.sort(Comparator.comparingLong(Entry::seconds).thenComparing(Entry::base));
+        entries.sort(Comparator.comparingLong(Entry::seconds)
+                .thenComparingLong(e -> MaildirNames.micros(e.base()))
+                .thenComparing(Entry::base));
 
         List<StoredMessage> messages = new ArrayList<>(entries.size());
         Map<String, Location> locations = HashMap.newHashMap(entries.size());

@@ -49,6 +49,34 @@ final class MaildirNames {
     }
 
     /**
+     * The microseconds of the delivery within its second: the digits after {@code M} in the name's second
+     * dot-separated part, as Dovecot ({@code 1700000000.M123456P42.host}) and Postfix
+     * ({@code 1700000000.V803I1a2bM123456.host}) write them; -1 if absent. Orders messages delivered in the
+     * same second, where comparing names as text would put M99 after M100000.
+     */
+    static long micros(String name) {
+        int dot = name.indexOf('.');
+        if (dot < 0) {
+            return -1;
+        }
+        int end = name.indexOf('.', dot + 1);
+        if (end < 0) {
+            end = name.length();
+        }
+        for (int i = dot + 1; i < end; i++) {
+            if (name.charAt(i) == 'M' && i + 1 < end && Character.isDigit(name.charAt(i + 1))) {
+                long value = 0;
+                int j = i + 1;
+                for (; j < end && j < i + 10 && name.charAt(j) >= '0' && name.charAt(j) <= '9'; j++) {
+                    value = value * 10 + (name.charAt(j) - '0');
+                }
+                return value;
+            }
+        }
+        return -1;
+    }
+
+    /**
      * The value of a {@code ,<type>=<digits>} field after the unique part of a base name, as Postfix and
      * Dovecot write {@code ,S=} (file size) and {@code ,W=} (size with CRLF line ends); -1 if absent or
      * malformed.

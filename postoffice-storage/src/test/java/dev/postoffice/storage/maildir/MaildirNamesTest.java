@@ -64,4 +64,13 @@ class MaildirNamesTest {
         assertThat(MaildirNames.uniqueName(1700000000L, 1234, 99, 7, 0x0a0b0c0d, "host"))
                 .isEqualTo("1700000000.M1234P99Q7R0a0b0c0d.host");
     }
+
+    @org.junit.jupiter.api.Test
+    void microsecondsOrderDeliveriesWithinASecond() {
+        org.assertj.core.api.Assertions.assertThat(MaildirNames.micros("1700000000.M99P1Q2R3.host")).isEqualTo(99);
+        org.assertj.core.api.Assertions.assertThat(MaildirNames.micros("1700000000.M100000P1.host,S=5")).isEqualTo(100000);
+        org.assertj.core.api.Assertions.assertThat(MaildirNames.micros("1700000000.V803I1a2bM123456.host")).isEqualTo(123456);
+        org.assertj.core.api.Assertions.assertThat(MaildirNames.micros("1700000000.P1Q2.host")).isEqualTo(-1);
+        org.assertj.core.api.Assertions.assertThat(MaildirNames.micros("foreign")).isEqualTo(-1);
+    }
 }
