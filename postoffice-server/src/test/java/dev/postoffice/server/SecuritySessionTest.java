@@ -130,10 +130,12 @@ class SecuritySessionTest {
         start(b -> b);
         try (RawClient c = new RawClient(server.port())) {
             assertThat(c.cmd("AUTH PLAIN " + b64("\0alice\0secret"))).startsWith("+OK alice's maildrop");
+            c.cmd("QUIT");
         }
         try (RawClient c = new RawClient(server.port())) {
             assertThat(c.cmd("AUTH PLAIN")).isEqualTo("+ ");
             assertThat(c.cmd(b64("\0alice\0secret"))).startsWith("+OK");
+            c.cmd("QUIT");
         }
         try (RawClient c = new RawClient(server.port())) {
             assertThat(c.cmd("AUTH PLAIN " + b64("\0alice\0wrong"))).isEqualTo("-ERR [AUTH] authentication failed");
@@ -151,14 +153,17 @@ class SecuritySessionTest {
             assertThat(new String(Base64.getDecoder().decode(c.cmd("AUTH LOGIN").substring(2)))).isEqualTo("Username:");
             assertThat(new String(Base64.getDecoder().decode(c.cmd(b64("alice")).substring(2)))).isEqualTo("Password:");
             assertThat(c.cmd(b64("secret"))).startsWith("+OK");
+            c.cmd("QUIT");
         }
         try (RawClient c = new RawClient(server.port())) {
             String challenge = new String(Base64.getDecoder().decode(c.cmd("AUTH CRAM-MD5").substring(2)));
             assertThat(challenge).matches("<.+@.+>");
             assertThat(c.cmd(b64("alice " + hmacMd5Hex("secret", challenge)))).startsWith("+OK");
+            c.cmd("QUIT");
         }
         try (RawClient c = new RawClient(server.port())) {
             assertThat(ScramClient.login(c, "SCRAM-SHA-256", "alice", "secret")).startsWith("+OK");
+            c.cmd("QUIT");
         }
         try (RawClient c = new RawClient(server.port())) {
             assertThat(ScramClient.login(c, "SCRAM-SHA-1", "alice", "wrong")).startsWith("-ERR [AUTH]");
@@ -371,6 +376,7 @@ class SecuritySessionTest {
         server.userWithScheme("sam", "s4m pass", "SCRAM-SHA-256");
         try (RawClient c = new RawClient(server.port())) {
             assertThat(ScramClient.login(c, "SCRAM-SHA-256", "sam", "s4m pass")).startsWith("+OK sam's maildrop");
+            c.cmd("QUIT"); // releases the maildrop before the next login
         }
         try (RawClient c = new RawClient(server.port())) {
             c.login("sam", "s4m pass"); // USER/PASS verifies against the SCRAM secret too
@@ -402,6 +408,7 @@ class SecuritySessionTest {
         try (RawClient c = new RawClient(server.port())) {
             assertThat(c.cmd("AUTH OAUTHBEARER " + b64("n,a=alice,\u0001auth=Bearer " + good + "\u0001\u0001")))
                     .startsWith("+OK alice's maildrop");
+            c.cmd("QUIT");
         }
         try (RawClient c = new RawClient(server.port())) {
             assertThat(c.cmd("AUTH XOAUTH2 " + b64("user=alice\u0001auth=Bearer " + good + "\u0001\u0001")))
