@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.Semaphore;
 
 /**
  * Checks POP3 credentials (USER/PASS, APOP, and for SASL: passwords, CRAM-MD5 and SCRAM credentials) against a
@@ -71,7 +72,7 @@ public final class Authenticator implements AuthService {
             return unavailable(e);
         }
         String secret = record.map(UserRecord::secret).orElse(Dummy.SECRET);
-        boolean matches = PasswordSchemes.verify(password, secret);
+        boolean matches = verifyBounded(password, secret);
         if (matches && record.isPresent() && !password.isEmpty()) {
             return new AuthResult.Success(record.get().account());
         }
@@ -215,6 +216,23 @@ public final class Authenticator implements AuthService {
             return mac.doFinal(data.getBytes(StandardCharsets.UTF_8));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacMD5 is missing from this JRE", e);
+        }
+    }
+
+    /**
+     * Password hashing is deliberately expensive: one ARGON2ID verification takes 64 MiB of heap and a
+     * core for a quarter of a second. At most this many run at once in the process, so a burst of logins
+     * queues instead of exhausting memory.
+     */
+    static final int MAX_CONCURRENT_VERIFICATIONS = Math.max(2, Runtime.getRuntime().availableProcessors());
+    private static final Semaphore VERIFICATIONS = new Semaphore(MAX_CONCURRENT_VERIFICATIONS, true);
+
+    private static boolean verifyBounded(String password, String secret) {
+        VERIFICATIONS.acquireUninterruptibly();
+        try {
+            return PasswordSchemes.verify(password, secret);
+        } finally {
+            VERIFICATIONS.release();
         }
     }
 
