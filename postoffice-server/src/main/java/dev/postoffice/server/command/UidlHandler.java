@@ -1,10 +1,8 @@
 package dev.postoffice.server.command;
 
 import dev.postoffice.protocol.Command;
-import dev.postoffice.protocol.ResponseWriter;
 import dev.postoffice.server.session.Session;
 import dev.postoffice.server.session.SessionState;
-import dev.postoffice.server.session.Transaction;
 import dev.postoffice.storage.StoredMessage;
 import java.io.IOException;
 import java.util.Set;
@@ -16,23 +14,6 @@ final class UidlHandler implements CommandHandler<Command.Uidl> {
     }
 
     public void handle(Session session, Command.Uidl command) throws IOException {
-        ResponseWriter out = session.out();
-        Transaction t = session.transaction();
-        if (command.message().isPresent()) {
-            int n = command.message().getAsInt();
-            StoredMessage m = Messages.resolve(session, n);
-            if (m != null) {
-                out.ok(n + " " + m.uidl());
-            }
-            return;
-        }
-        out.ok("unique-id listing follows");
-        for (int n = 1; n <= t.size(); n++) {
-            StoredMessage m = t.visible(n);
-            if (m != null) {
-                out.line(n + " " + m.uidl());
-            }
-        }
-        out.end();
+        Messages.listing(session, command.message(), "unique-id listing follows", StoredMessage::uidl);
     }
 }
