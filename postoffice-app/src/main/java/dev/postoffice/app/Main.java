@@ -1,5 +1,6 @@
 package dev.postoffice.app;
 
+import dev.postoffice.bench.BenchCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -7,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "postoffice", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Postoffice: a POP3 mail system for the JVM.",
         subcommands = {ServeCommand.class, DemoCommand.class, UserCommand.class, DeliverCommand.class,
-                CommandLine.HelpCommand.class})
+                BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -41,7 +42,7 @@ public final class Main implements Runnable {
     /** Server commands log to stdout at INFO; tools log only warnings, to stderr, keeping stdout clean. */
     private static void configureLogging(String[] args) {
         String first = args.length > 0 ? args[0] : "";
-        if (!first.equals("serve") && !first.equals("demo")) {
+        if (!first.equals("serve") && !first.equals("demo") && !first.equals("bench")) {
             System.setProperty("postoffice.log.level", System.getProperty("postoffice.log.level", "WARN"));
             System.setProperty("postoffice.log.target", "System.err");
         }
