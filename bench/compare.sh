@@ -104,16 +104,8 @@ ulimit -n "$(ulimit -Hn)"
 (( $(ulimit -n) >= 2 * IDLE_TARGET + 100 )) || log "warning: the open-files limit is $(ulimit -n) (hard $(ulimit -Hn));" \
   "Postoffice needs two per session, so the $IDLE_TARGET-session idle target will fail near $(( ($(ulimit -n) - 100) / 2 )) sessions"
 
-find_java() { # the newest JDK 21+, as ./postoffice finds it
-  local best="" best_major=0 c v
-  for c in "${JAVA_HOME:+$JAVA_HOME/bin/java}" "$(command -v java || true)" /usr/lib/jvm/*/bin/java /usr/local/lib/jvm/*/bin/java /opt/java/*/bin/java /opt/jdk*/bin/java; do
-    [[ -n $c && -x $c ]] || continue
-    v=$("$c" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = //p' | head -n1)
-    v=${v#1.}
-    [[ $v =~ ^[0-9]+$ ]] && ((v >= 21 && v > best_major)) && best=$c best_major=$v
-  done
-  [[ -n $best ]] && echo "$best"
-}
+# shellcheck source=scripts/find-java.sh
+source "$root/scripts/find-java.sh"  # find_java: the newest JDK 21+, as ./postoffice finds it
 JAVA=$(find_java) || die "needs a JDK 21 or newer"
 JCMD="$(dirname "$JAVA")/jcmd"
 
@@ -197,8 +189,13 @@ wait_port() { for _ in $(seq 300); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/n
 PO_PORT=$(free_port 21110); DC_PORT=$(free_port $((PO_PORT + 1))); CE_PORT=$(free_port $((DC_PORT + 1)))
 declare -A PORT=([postoffice]=$PO_PORT [dovecot]=$DC_PORT [ceiling]=$CE_PORT)
 
+# Postoffice's abuse limits count connections per client address, and every benchmark connection comes
+# from 127.0.0.1: lift them, as dovecot.sh lifts Dovecot's (mail_max_userip_connections, client limits).
+# No implicit-TLS listener: it would bind 0.0.0.0:995.
+printf 'max-connections = 100000\nmax-connections-per-address = 100000\npop3s = off\n' >"$work/postoffice.conf"
 start_postoffice() { # start_postoffice LOGNAME [JVM options]
-  POSTOFFICE_JAVA_OPTS="${2:-}" ./postoffice serve --data "$po_data" --pop3 "127.0.0.1:$PO_PORT" >"$results/logs/$1.log" 2>&1 &
+  POSTOFFICE_JAVA_OPTS="${2:-}" ./postoffice serve --data "$po_data" --pop3 "127.0.0.1:$PO_PORT" \
+    --config "$work/postoffice.conf" >"$results/logs/$1.log" 2>&1 &
   po_pid=$!
   wait_port "$PO_PORT" || die "Postoffice did not start (see $results/logs/$1.log)"
 }
@@ -348,7 +345,7 @@ bench_java dev.postoffice.bench.CompareReport --results "$results" \
   --env "machine=$(nproc) cores ($cpu), $mem, $(uname -sr)" \
   --env "JDK=$server_java" \
   --env "Dovecot=$dovecot_version, fast mode (../shared/bench/dovecot.sh: login and pop3 processes reused)" \
-  --env "Postoffice=commit $commit, default JVM options (idle target: -Xmx512m)" \
+  --env "Postoffice=commit $commit, default JVM options (idle target: -Xmx512m), connection limits per address lifted" \
   --env "password scheme=$SCHEME for every user on both servers" \
   --env "open files limit=$(ulimit -n) (Postoffice: socket + lock file per session)" \
   --env "corpus=$(sed 's/^corpus: //; s/, in .*//' "$results/logs/corpus.txt")" \
