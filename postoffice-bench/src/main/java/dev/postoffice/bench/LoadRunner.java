@@ -141,7 +141,7 @@ public final class LoadRunner {
         long measureStart = warmupEnd;
         deadline = end;
         done.await(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS);
-        long measureEnd = Math.min(System.nanoTime(), end);
+        long measureEnd = Math.max(measureStart, Math.min(System.nanoTime(), end)); // --sessions may end it early
         Totals measured = totals().minus(base);
         EnumMap<Op, Histogram> measuredLatency = latency;
         stopping = true;
