@@ -9,10 +9,6 @@ final class UserError extends RuntimeException {
         this.exitCode = exitCode;
     }
 
-    UserError(String message) {
-        this(message, 1);
-    }
-
     int exitCode() {
         return exitCode;
     }

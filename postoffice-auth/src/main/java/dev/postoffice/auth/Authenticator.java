@@ -89,24 +89,8 @@ public final class Authenticator implements AuthService {
      */
     @Override
     public AuthResult checkApop(String user, String timestamp, String hexDigest) {
-        Objects.requireNonNull(user, "user");
         Objects.requireNonNull(timestamp, "timestamp");
-        Objects.requireNonNull(hexDigest, "hexDigest");
-        Optional<UserRecord> record;
-        try {
-            record = directory.find(user);
-        } catch (IOException | UncheckedIOException e) {
-            return unavailable(e);
-        }
-        Optional<String> cleartext = record.flatMap(r -> PasswordSchemes.plaintext(r.secret()))
-                .filter(s -> !s.isEmpty());
-        byte[] expected = md5(timestamp + cleartext.orElse(Dummy.CLEARTEXT));
-        Optional<byte[]> given = parseDigest(hexDigest);
-        boolean matches = MessageDigest.isEqual(expected, given.orElseGet(() -> new byte[MD5_BYTES]));
-        if (matches && given.isPresent() && cleartext.isPresent()) {
-            return new AuthResult.Success(record.get().account());
-        }
-        return new AuthResult.Rejected();
+        return checkSharedSecretDigest(user, hexDigest, secret -> md5(timestamp + secret));
     }
 
     /**
@@ -118,8 +102,18 @@ public final class Authenticator implements AuthService {
      * @param hexDigest 32 hex digits
      */
     public AuthResult checkCramMd5(String user, String challenge, String hexDigest) {
-        Objects.requireNonNull(user, "user");
         Objects.requireNonNull(challenge, "challenge");
+        return checkSharedSecretDigest(user, hexDigest, secret -> hmacMd5(secret, challenge));
+    }
+
+    /**
+     * APOP and CRAM-MD5: the client proves knowledge of the cleartext secret with a 16-octet digest. Users
+     * without a non-empty cleartext secret, and unknown users, are rejected after computing the digest of a
+     * dummy secret, so the work is the same.
+     */
+    private AuthResult checkSharedSecretDigest(String user, String hexDigest,
+                                               java.util.function.Function<String, byte[]> digestOfSecret) {
+        Objects.requireNonNull(user, "user");
         Objects.requireNonNull(hexDigest, "hexDigest");
         Optional<UserRecord> record;
         try {
@@ -129,7 +123,7 @@ public final class Authenticator implements AuthService {
         }
         Optional<String> cleartext = record.flatMap(r -> PasswordSchemes.plaintext(r.secret()))
                 .filter(s -> !s.isEmpty());
-        byte[] expected = hmacMd5(cleartext.orElse(Dummy.CLEARTEXT), challenge);
+        byte[] expected = digestOfSecret.apply(cleartext.orElse(Dummy.CLEARTEXT));
         Optional<byte[]> given = parseDigest(hexDigest);
         boolean matches = MessageDigest.isEqual(expected, given.orElseGet(() -> new byte[MD5_BYTES]));
         if (matches && given.isPresent() && cleartext.isPresent()) {
