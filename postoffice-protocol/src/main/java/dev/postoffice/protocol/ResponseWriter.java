@@ -18,13 +18,16 @@ public final class ResponseWriter {
     private static final byte[] END = ".\r\n".getBytes(StandardCharsets.US_ASCII);
 
     private final OutputStream out;
-    private final byte[] buf;
+    /** The session's own buffer; {@link #buf} is a borrowed bulk buffer while a large message is sent. */
+    private final byte[] small;
+    private byte[] buf;
     private int count;
     private long bytesWritten;
 
     public ResponseWriter(OutputStream out, int bufferSize) {
         this.out = out;
-        this.buf = new byte[bufferSize];
+        this.small = new byte[bufferSize];
+        this.buf = small;
     }
 
     /** {@code +OK} with optional text. */
@@ -91,9 +94,43 @@ public final class ResponseWriter {
      * @return the octets of the message sent, before byte-stuffing
      */
     public long message(InputStream message, long bodyLines) throws IOException {
-        long n = new WireEncoder(this, bodyLines).encode(message);
-        end();
-        return n;
+        return message(message, bodyLines, 0);
+    }
+
+    /**
+     * As {@link #message(InputStream, long)}; when the whole message is sent and {@code expectedSize} exceeds
+     * this writer's buffer, the message goes out through borrowed {@linkplain BulkBuffers bulk buffers}, so a
+     * large message costs one write per {@value BulkBuffers#SIZE} octets rather than one per buffer size.
+     *
+     * @param expectedSize the message's size as far as known (it only chooses the buffers), or 0
+     */
+    public long message(InputStream message, long bodyLines, long expectedSize) throws IOException {
+        if (bodyLines >= 0 || expectedSize <= small.length) {
+            long n = new WireEncoder(this, bodyLines).encode(message);
+            end();
+            return n;
+        }
+        byte[] chunk = BulkBuffers.take();
+        byte[] bulk = BulkBuffers.take();
+        System.arraycopy(small, 0, bulk, 0, count);
+        buf = bulk;
+        boolean sent = false;
+        try {
+            long n = new WireEncoder(this, bodyLines).encode(message, chunk);
+            end();
+            if (count > small.length) {
+                drain();
+            }
+            sent = true;
+            return n;
+        } finally {
+            // After a failure the connection is unusable and what is buffered no longer matters.
+            count = sent ? count : 0;
+            System.arraycopy(bulk, 0, small, 0, count);
+            buf = small;
+            BulkBuffers.give(chunk);
+            BulkBuffers.give(bulk);
+        }
     }
 
     /** Sends everything buffered. */

@@ -31,7 +31,11 @@ final class WireEncoder {
 
     /** Returns the canonical octets sent, i.e. before byte-stuffing. */
     long encode(InputStream in) throws IOException {
-        byte[] chunk = new byte[CHUNK];
+        return encode(in, new byte[CHUNK]);
+    }
+
+    /** As {@link #encode(InputStream)}, reading the stored message through {@code chunk}. */
+    long encode(InputStream in, byte[] chunk) throws IOException {
         int n;
         boolean done = false;
         while (!done && (n = in.read(chunk)) > 0) {

@@ -82,6 +82,7 @@ class ResponseWriterTest {
             throws IOException {
         byte[] data = stored.getBytes(StandardCharsets.UTF_8);
         assertThat(send(data, chunk, -1)).isEqualTo(retr + ".\r\n");
+        assertThat(sendBulk(data, chunk)).isEqualTo("+OK x\r\n" + retr + ".\r\n+OK after\r\n");
         assertThat(send(data, chunk, 0)).isEqualTo(top0 + ".\r\n");
         assertThat(send(data, chunk, 1)).isEqualTo(top1 + ".\r\n");
 
@@ -112,6 +113,78 @@ class ResponseWriterTest {
         ResponseWriter w = new ResponseWriter(new ByteArrayOutputStream(), 64);
         w.message(in, 0);
         assertThat(in.available()).isGreaterThan(9_000_000);
+    }
+
+    @Test
+    void largeMessagesGoOutThroughBulkBuffersWithTheSameBytes() throws IOException {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+        byte[] data = new byte[3 * BulkBuffers.SIZE + 12_345];
+        for (int i = 0; i < data.length; i++) {
+            int r = random.nextInt(20);
+            data[i] = (byte) (r == 0 ? '\n' : r == 1 ? '\r' : r == 2 ? '.' : 'a' + r);
+        }
+        for (int chunk : new int[] {1, 4093, BulkBuffers.SIZE - 1, BulkBuffers.SIZE, 1 << 20}) {
+            String expected = "+OK x\r\n" + send(data, chunk, -1) + "+OK after\r\n";
+            assertThat(sendBulk(data, chunk)).isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void largeMessagesAreWrittenInBulkSizedWrites() throws IOException {
+        byte[] data = new byte[4 * BulkBuffers.SIZE];
+        java.util.Arrays.fill(data, (byte) 'x');
+        List<Integer> writes = new ArrayList<>();
+        java.io.OutputStream sink = new java.io.OutputStream() {
+            @Override
+            public void write(int b) {
+                writes.add(1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                writes.add(len);
+            }
+        };
+        ResponseWriter w = new ResponseWriter(sink, 64);
+        w.message(new ChunkedInputStream(data, 1 << 20), -1, data.length);
+        w.flush();
+        assertThat(writes).hasSize(5).allMatch(n -> n <= BulkBuffers.SIZE);
+        assertThat(writes.stream().mapToInt(Integer::intValue).sum()).isEqualTo(data.length + 2 + 3);
+    }
+
+    @Test
+    void aFailedBulkSendLeavesTheWriterUsableAndReturnsItsBuffers() throws IOException {
+        ByteArrayOutputStream sink = new ByteArrayOutputStream();
+        ResponseWriter w = new ResponseWriter(sink, 64);
+        java.io.InputStream failing = new java.io.InputStream() {
+            private int left = 100_000;
+
+            @Override
+            public int read() throws IOException {
+                if (left-- <= 0) {
+                    throw new IOException("disk gone");
+                }
+                return 'y';
+            }
+        };
+        w.ok("x");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> w.message(failing, -1, 200_000))
+                .hasMessage("disk gone");
+        sink.reset();
+        w.err("next");
+        w.flush();
+        assertThat(sink.toString(StandardCharsets.US_ASCII)).isEqualTo("-ERR next\r\n");
+    }
+
+    /** RETR of {@code data} announced with a size beyond the writer's buffer, between two status lines. */
+    private static String sendBulk(byte[] data, int chunk) throws IOException {
+        ByteArrayOutputStream sink = new ByteArrayOutputStream();
+        ResponseWriter w = new ResponseWriter(sink, 7);
+        w.ok("x");
+        w.message(new ChunkedInputStream(data, chunk), -1, Long.MAX_VALUE);
+        w.ok("after");
+        w.flush();
+        return sink.toString(StandardCharsets.UTF_8);
     }
 
     private static String send(byte[] data, int chunk, long lines) throws IOException {

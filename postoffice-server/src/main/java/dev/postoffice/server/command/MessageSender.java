@@ -28,7 +28,7 @@ final class MessageSender {
         try (in) {
             session.out().ok(okText);
             try {
-                return session.out().message(new ReadFailureMarker(in), bodyLines);
+                return session.out().message(new ReadFailureMarker(in), bodyLines, m.size());
             } catch (ReadFailureMarker.ReadFailed e) {
                 session.abort("message " + m.id() + " became unreadable during transfer: " + e.getCause().getMessage());
                 return -1;
