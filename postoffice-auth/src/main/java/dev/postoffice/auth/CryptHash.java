@@ -6,7 +6,6 @@ import java.security.SecureRandom;
 import java.util.regex.Pattern;
 
 import org.apache.commons.codec.digest.Md5Crypt;
-import org.apache.commons.codec.digest.Sha2Crypt;
 import org.apache.commons.codec.digest.UnixCrypt;
 import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
 
@@ -15,6 +14,9 @@ import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
  * {@code $5$}/{@code $6$} SHA-crypt, {@code $2a$}/{@code $2b$}/{@code $2y$} bcrypt) or is a 13-character
  * traditional DES hash. Dovecot verifies CRYPT, MD5-CRYPT, SHA256-CRYPT, SHA512-CRYPT, BLF-CRYPT and DES-CRYPT
  * all through crypt(3), so the scheme name only matters for encoding; this class mirrors that.
+ *
+ * <p>SHA-crypt is {@link ShaCrypt} (glibc's rules, one reused digest per hash); MD5-crypt and DES come from
+ * commons-codec, bcrypt from Bouncy Castle.
  */
 final class CryptHash {
     /** bcrypt cost for {@link #encodeBcrypt}. Dovecot 2.3's default is 5, far too cheap today. */
@@ -34,10 +36,9 @@ final class CryptHash {
         String computed;
         if (hash.startsWith("$1$")) {
             computed = Md5Crypt.md5Crypt(password.clone(), hash);
-        } else if (hash.startsWith("$5$")) {
-            computed = Sha2Crypt.sha256Crypt(password.clone(), hash);
-        } else if (hash.startsWith("$6$")) {
-            computed = Sha2Crypt.sha512Crypt(password.clone(), hash);
+        } else if (hash.startsWith("$5$") || hash.startsWith("$6$")) {
+            byte[] expected = hash.getBytes(StandardCharsets.UTF_8);
+            return MessageDigest.isEqual(ShaCrypt.crypt(password, expected), expected);
         } else if (BCRYPT.matcher(hash).matches()) {
             return OpenBSDBCrypt.checkPassword(hash, password);
         } else if (DES.matcher(hash).matches()) {
@@ -51,12 +52,12 @@ final class CryptHash {
 
     /** SHA512-CRYPT with the default 5000 rounds (written without {@code rounds=}) and a random 16-char salt. */
     static String encodeSha512(byte[] password, SecureRandom random) {
-        return Sha2Crypt.sha512Crypt(password.clone(), "$6$" + salt(random));
+        return ShaCrypt.crypt(password, "$6$" + salt(random));
     }
 
     /** SHA256-CRYPT with the default 5000 rounds (written without {@code rounds=}) and a random 16-char salt. */
     static String encodeSha256(byte[] password, SecureRandom random) {
-        return Sha2Crypt.sha256Crypt(password.clone(), "$5$" + salt(random));
+        return ShaCrypt.crypt(password, "$5$" + salt(random));
     }
 
     /** bcrypt {@code $2y$} with {@link #BCRYPT_COST}; like every bcrypt, only the first 72 bytes count. */

@@ -1,0 +1,180 @@
+package dev.postoffice.auth;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.junit.jupiter.api.Test;
+
+/** The hashing pool of {@link Authenticator}: where the expensive work runs, its bound, interrupts, exceptions. */
+class HashPoolTest {
+    private static final String P1 = DovecotVectors.P1;
+    private static final String SHA512 = DovecotVectors.ALL.stream()
+            .filter(v -> v.label().equals("SHA512-CRYPT") && v.password().equals(P1))
+            .findFirst().orElseThrow().secret();
+
+    private static final UserDirectory DIRECTORY = name -> name.equals("alice")
+            ? Optional.of(new UserRecord("alice", SHA512, Optional.empty(), Map.of()))
+            : Optional.empty();
+
+    /** Runs {@code body} on a virtual thread, as the server runs sessions, and rethrows what it threw. */
+    private static void onVirtualThread(ThrowingRunnable body) throws Exception {
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread thread = Thread.ofVirtual().start(() -> {
+            try {
+                body.run();
+            } catch (Throwable t) {
+                failure.set(t);
+            }
+        });
+        assertThat(thread.join(Duration.ofMinutes(2))).isTrue();
+        if (failure.get() instanceof Exception e) {
+            throw e;
+        }
+        if (failure.get() instanceof Error e) {
+            throw e;
+        }
+    }
+
+    private interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+
+    @Test
+    void passwordsAreVerifiedOnThePoolNotOnTheCallersThread() throws Exception {
+        Authenticator auth = new Authenticator(DIRECTORY, Duration.ZERO);
+        Authenticator.VERIFYING_THREADS.clear();
+        Authenticator.recordSchemes = true;
+        try {
+            onVirtualThread(() -> {
+                assertThat(auth.checkPassword("alice", P1)).isInstanceOf(AuthResult.Success.class);
+                assertThat(auth.checkPassword("alice", "wrong")).isEqualTo(new AuthResult.Rejected());
+                assertThat(auth.checkPassword("nobody", P1)).isEqualTo(new AuthResult.Rejected());
+            });
+        } finally {
+            Authenticator.recordSchemes = false;
+        }
+        assertThat(Authenticator.VERIFYING_THREADS).hasSize(3).allSatisfy(HashPoolTest::isPoolThread);
+    }
+
+    @Test
+    void workRunsOnADaemonPlatformThreadOfThePool() {
+        Thread thread = Authenticator.onHashPool(Thread::currentThread);
+        isPoolThread(thread);
+    }
+
+    private static void isPoolThread(Thread thread) {
+        assertThat(thread.getName()).startsWith(Authenticator.HASH_THREAD_PREFIX);
+        assertThat(thread.isVirtual()).isFalse();
+        assertThat(thread.isDaemon()).isTrue();
+    }
+
+    @Test
+    void atMostMaxConcurrentVerificationsRunAtOnce() throws Exception {
+        int max = Authenticator.MAX_CONCURRENT_VERIFICATIONS;
+        int callers = 3 * max;
+        AtomicInteger running = new AtomicInteger();
+        AtomicInteger peak = new AtomicInteger();
+        CountDownLatch fullyBusy = new CountDownLatch(max);
+        CountDownLatch release = new CountDownLatch(1);
+        Set<Thread> workers = ConcurrentHashMap.newKeySet();
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < callers; i++) {
+            threads.add(Thread.ofVirtual().start(() -> Authenticator.onHashPool(() -> {
+                workers.add(Thread.currentThread());
+                peak.accumulateAndGet(running.incrementAndGet(), Math::max);
+                fullyBusy.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+                running.decrementAndGet();
+                return null;
+            })));
+        }
+        assertThat(fullyBusy.await(1, TimeUnit.MINUTES)).isTrue();
+        release.countDown();
+        for (Thread t : threads) {
+            assertThat(t.join(Duration.ofMinutes(1))).isTrue();
+        }
+        assertThat(peak).hasValue(max);
+        assertThat(workers).hasSizeLessThanOrEqualTo(max).allSatisfy(HashPoolTest::isPoolThread);
+    }
+
+    @Test
+    void anInterruptedCallerWaitsForTheResultAndKeepsItsInterruptStatus() throws Exception {
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicReference<Object> result = new AtomicReference<>();
+        AtomicReference<Boolean> interruptedAfter = new AtomicReference<>();
+        Thread caller = Thread.ofVirtual().start(() -> {
+            result.set(Authenticator.onHashPool(() -> {
+                started.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+                return "done";
+            }));
+            interruptedAfter.set(Thread.currentThread().isInterrupted());
+        });
+        assertThat(started.await(1, TimeUnit.MINUTES)).isTrue();
+        caller.interrupt();
+        release.countDown();
+        assertThat(caller.join(Duration.ofMinutes(1))).isTrue();
+        assertThat(result).hasValue("done");
+        assertThat(interruptedAfter).hasValue(true);
+    }
+
+    @Test
+    void aCallerInterruptedBeforehandStillGetsTheRightAnswer() throws Exception {
+        Authenticator auth = new Authenticator(DIRECTORY, Duration.ZERO);
+        onVirtualThread(() -> {
+            Thread.currentThread().interrupt();
+            assertThat(auth.checkPassword("alice", P1)).isInstanceOf(AuthResult.Success.class);
+            assertThat(Thread.interrupted()).isTrue();
+            Thread.currentThread().interrupt();
+            assertThat(auth.checkPassword("alice", "wrong")).isEqualTo(new AuthResult.Rejected());
+            assertThat(Thread.interrupted()).isTrue();
+        });
+    }
+
+    @Test
+    void whatTheWorkThrowsReachesTheCallerUnchanged() {
+        IllegalStateException runtime = new IllegalStateException("bug");
+        assertThat(catchThrowable(() -> Authenticator.onHashPool(() -> {
+            throw runtime;
+        }))).isSameAs(runtime);
+        OutOfMemoryError error = new OutOfMemoryError("test");
+        assertThat(catchThrowable(() -> Authenticator.onHashPool(() -> {
+            throw error;
+        }))).isSameAs(error);
+        // The pool survives both.
+        assertThat(Authenticator.onHashPool(() -> 42)).isEqualTo(42);
+    }
+
+    @Test
+    void malformedSecretsAreStillJustRejected() {
+        UserDirectory broken = name -> Optional.of(new UserRecord(name, "{SHA512-CRYPT}$6$", Optional.empty(),
+                Map.of()));
+        Authenticator auth = new Authenticator(broken);
+        assertThat(auth.checkPassword("x", "pw")).isEqualTo(new AuthResult.Rejected());
+        UserDirectory scrambled = name -> Optional.of(new UserRecord(name, "{SCRAM-SHA-256}4096,%%%,x,y",
+                Optional.of(Path.of("/tmp")), Map.of()));
+        assertThat(new Authenticator(scrambled).checkPassword("x", "pw")).isEqualTo(new AuthResult.Rejected());
+    }
+}
