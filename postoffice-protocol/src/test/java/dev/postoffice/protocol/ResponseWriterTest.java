@@ -116,6 +116,27 @@ class ResponseWriterTest {
     }
 
     @Test
+    void lineEndScanFindsTheFirstCrOrLfAtEveryOffset() {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(11);
+        byte[] alphabet = {'\r', '\n', 0, 0x0b, 0x0c, 0x0e, (byte) 0x8a, (byte) 0x8d, (byte) 0xff, 'a', '.'};
+        for (int round = 0; round < 20_000; round++) {
+            byte[] b = new byte[random.nextInt(40)];
+            for (int i = 0; i < b.length; i++) {
+                // mostly ordinary octets, some line ends, and octets one bit away from CR and LF
+                b[i] = random.nextInt(6) == 0 ? alphabet[random.nextInt(alphabet.length)] : (byte) random.nextInt(256);
+            }
+            int from = b.length == 0 ? 0 : random.nextInt(b.length + 1);
+            int to = from + random.nextInt(b.length - from + 1);
+            int expected = from;
+            while (expected < to && b[expected] != '\r' && b[expected] != '\n') {
+                expected++;
+            }
+            assertThat(WireEncoder.lineEnd(b, from, to)).as("%s [%d, %d)", java.util.Arrays.toString(b), from, to)
+                    .isEqualTo(expected);
+        }
+    }
+
+    @Test
     void largeMessagesGoOutThroughBulkBuffersWithTheSameBytes() throws IOException {
         java.util.SplittableRandom random = new java.util.SplittableRandom(7);
         byte[] data = new byte[3 * BulkBuffers.SIZE + 12_345];
