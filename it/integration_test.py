@@ -157,6 +157,29 @@ def cli_users():
 
 
 @test
+def a_password_change_takes_effect_at_once_despite_the_auth_cache():
+    r = run(["user", "add", "dave", "--data", DATA, "--scheme", "SHA512-CRYPT"], stdin=b"first-pw\n")
+    assert r.returncode == 0, r
+    srv = Server(extra=("--set", "auth-cache-ttl=10m"))
+    try:
+        srv.pop("dave", "first-pw").quit()  # remembered for ten minutes...
+        r = run(["user", "passwd", "dave", "--data", DATA], stdin=b"second-pw\n")
+        assert r.returncode == 0, r
+        try:
+            srv.pop("dave", "first-pw")  # ...but only while the stored secret is unchanged
+            raise AssertionError("the old password still works after a change")
+        except poplib.error_proto as e:
+            assert str(e).startswith("b'-ERR [AUTH]"), e
+        srv.pop("dave", "second-pw").quit()
+        srv.pop("dave", "second-pw").quit()
+    finally:
+        srv.stop()
+        run(["user", "del", "dave", "--data", DATA])
+    r = subprocess.run([LAUNCHER, "serve", "--data", DATA, "--set", "auth-cache-ttl=soon"], capture_output=True)
+    assert r.returncode == 78 and b"auth-cache-ttl" in r.stderr and b"Exception" not in r.stderr, r
+
+
+@test
 def cli_usage_errors():
     for args in (["nonsense"], ["serve", "--bogus"], ["deliver"], ["user", "add"]):
         r = run(args)

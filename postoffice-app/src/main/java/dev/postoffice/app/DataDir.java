@@ -6,6 +6,7 @@ import dev.postoffice.storage.maildir.MaildirStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 
 /**
  * The embedded default store: {@code DIR/users} (Dovecot passwd-file format) and the users' Maildirs at
@@ -13,9 +14,16 @@ import java.nio.file.Path;
  */
 final class DataDir {
     private final Path dir;
+    private final Duration authCacheTtl;
 
     DataDir(Path dir) {
+        this(dir, Authenticator.DEFAULT_CACHE_TTL);
+    }
+
+    /** @param authCacheTtl how long a successful password check is remembered (zero: not at all) */
+    DataDir(Path dir, Duration authCacheTtl) {
         this.dir = dir.toAbsolutePath().normalize();
+        this.authCacheTtl = authCacheTtl;
     }
 
     Path path() {
@@ -31,7 +39,7 @@ final class DataDir {
     }
 
     Authenticator authenticator() {
-        return new Authenticator(users());
+        return new Authenticator(users(), authCacheTtl);
     }
 
     MaildirStore store() {

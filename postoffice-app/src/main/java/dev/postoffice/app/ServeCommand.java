@@ -65,8 +65,8 @@ final class ServeCommand implements Callable<Integer> {
             throw new UserError(e.getMessage() + "; known settings: " + ServerSettings.keys(), 2);
         }
         Path dir = data != null ? data : s.get("data") != null ? Path.of(s.get("data")) : Path.of("data");
-        DataDir dataDir = new DataDir(dir).create();
         ServerConfig cfg = s.build(ServerConfig.builder());
+        DataDir dataDir = new DataDir(dir, s.authCacheTtl()).create();
         return runUntilSignal(cfg, dataDir);
     }
 

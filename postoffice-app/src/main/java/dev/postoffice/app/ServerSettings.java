@@ -51,6 +51,7 @@ final class ServerSettings {
         KEYS.put("login-aliases", (b, v) -> b.loginAliases(bool(v)));
         KEYS.put("login-delay", (b, v) -> b.loginDelay(Values.duration(v)));
         KEYS.put("expire", (b, v) -> b.expireDays(v.equalsIgnoreCase("never") ? null : integer(v)));
+        KEYS.put("auth-cache-ttl", (b, v) -> Values.duration(v));
         KEYS.put("shutdown-grace", (b, v) -> b.shutdownGrace(Values.duration(v)));
         KEYS.put("oauth-keys", (b, v) -> { });
         KEYS.put("oauth-issuer", (b, v) -> { });
@@ -123,6 +124,16 @@ final class ServerSettings {
             return defaults.build();
         } catch (IllegalArgumentException e) {
             throw new UserError("configuration: " + e.getMessage(), 78);
+        }
+    }
+
+    /** How long the authenticator remembers a successful password check ({@code auth-cache-ttl}). */
+    java.time.Duration authCacheTtl() {
+        String v = get("auth-cache-ttl");
+        try {
+            return v == null ? dev.postoffice.auth.Authenticator.DEFAULT_CACHE_TTL : Values.duration(v);
+        } catch (IllegalArgumentException e) {
+            throw new UserError("auth-cache-ttl: " + e.getMessage(), 78);
         }
     }
 

@@ -96,6 +96,21 @@ class ValuesTest {
     }
 
     @Test
+    void authCacheTtlDefaultsToAMinuteAndZeroTurnsItOff(@TempDir Path dir) throws Exception {
+        assertThat(ServerSettings.load(null).authCacheTtl())
+                .isEqualTo(dev.postoffice.auth.Authenticator.DEFAULT_CACHE_TTL).isEqualTo(Duration.ofSeconds(60));
+        Path file = dir.resolve("cache.conf");
+        Files.writeString(file, "auth-cache-ttl = 0\n");
+        assertThat(ServerSettings.load(file).authCacheTtl()).isZero();
+        assertThat(ServerSettings.load(file).set("auth-cache-ttl", "5m").authCacheTtl()).isEqualTo(Duration.ofMinutes(5));
+        Files.writeString(file, "auth-cache-ttl = soon\n");
+        assertThatThrownBy(() -> ServerSettings.load(file).authCacheTtl())
+                .isInstanceOf(UserError.class).hasMessageStartingWith("auth-cache-ttl: ");
+        assertThatThrownBy(() -> ServerSettings.load(file).build(ServerConfig.builder()))
+                .isInstanceOf(UserError.class).hasMessageStartingWith("auth-cache-ttl: ");
+    }
+
+    @Test
     void defaultsFollowTheRfc() {
         ServerConfig d = ServerConfig.defaults();
         assertThat(d.idleTimeout()).isGreaterThanOrEqualTo(Duration.ofMinutes(10));
