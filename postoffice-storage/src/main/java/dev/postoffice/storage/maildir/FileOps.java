@@ -37,6 +37,9 @@ final class FileOps {
      * @throws IOException if the directory cannot be created or the name is taken by something else
      */
     static void ensureDirectory(Path dir, boolean parents) throws IOException {
+        if (Files.isDirectory(dir)) {
+            return; // the common case, without the exception createDirectory would throw
+        }
         FileAttribute<?>[] attrs = posix(dir) ? PRIVATE_DIR : NONE;
         try {
             if (parents) {

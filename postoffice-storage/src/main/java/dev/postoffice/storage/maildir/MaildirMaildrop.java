@@ -45,8 +45,24 @@ final class MaildirMaildrop implements Maildrop {
     /** Where a message's file is: index into {@link #dirs} (0 = new, 1 = cur) and the full file name. */
     private record Location(int dir, String name) {}
 
-    /** A listed message with its sort key (seconds) and canonical size. */
-    private record Entry(String base, Location location, long seconds, long size) {}
+    /**
+     * A listed message with its sort keys, parsed once (seconds, then microseconds within the second, then
+     * the name), and its canonical size.
+     */
+    private record Entry(String base, Location location, long seconds, long micros, long size) {
+        Entry(String base, Location location, long seconds, long size) {
+            this(base, location, seconds, MaildirNames.micros(base), size);
+        }
+    }
+
+    /** Oldest first; compares the parsed keys, so sorting parses no name. */
+    private static final Comparator<Entry> ORDER = (a, b) -> {
+        int c = Long.compare(a.seconds(), b.seconds());
+        if (c == 0) {
+            c = Long.compare(a.micros(), b.micros());
+        }
+        return c != 0 ? c : a.base().compareTo(b.base());
+    };
 
     private final Path maildir;
     private final Path[] dirs;
@@ -54,28 +70,25 @@ final class MaildirMaildrop implements Maildrop {
     private final Map<String, Location> locations;
     private final Map<String, Long> cachedSizes;
     private final Set<String> removed = new HashSet<>();
-    private final FileChannel lockChannel;
-    private final Runnable unlock;
+    private final Runnable release;
     private boolean closed;
 
     private MaildirMaildrop(Path maildir, Path[] dirs, List<StoredMessage> messages, Map<String, Location> locations,
-            Map<String, Long> cachedSizes, FileChannel lockChannel, Runnable unlock) {
+            Map<String, Long> cachedSizes, Runnable release) {
         this.maildir = maildir;
         this.dirs = dirs;
         this.messages = messages;
         this.locations = locations;
         this.cachedSizes = cachedSizes;
-        this.lockChannel = lockChannel;
-        this.unlock = unlock;
+        this.release = release;
     }
 
     /**
      * Takes the snapshot of a Maildir whose lock the caller holds, and updates the size cache.
      *
-     * @param lockChannel the channel holding the file lock; closed by {@link #close()}
-     * @param unlock      releases the in-process lock; run by {@link #close()} after the file lock is gone
+     * @param release releases the lock (the lock file and the in-process lock); run once by {@link #close()}
      */
-    static MaildirMaildrop open(Path maildir, FileChannel lockChannel, Runnable unlock) throws IOException {
+    static MaildirMaildrop open(Path maildir, Runnable release) throws IOException {
         Path[] dirs = {maildir.resolve(NEW), maildir.resolve(CUR)};
         Map<String, Location> listed = list(dirs, null);
         Map<String, Long> cache = SizeCache.load(maildir, listed.size());
@@ -92,9 +105,7 @@ final class MaildirMaildrop implements Maildrop {
                 measurer.add(e.getKey(), e.getValue(), entries, null);
             }
         }
-        entries.sort(Comparator.comparingLong(Entry::seconds)
-                .thenComparingLong(e -> MaildirNames.micros(e.base()))
-                .thenComparing(Entry::base));
+        entries.sort(ORDER);
 
         List<StoredMessage> messages = new ArrayList<>(entries.size());
         Map<String, Location> locations = HashMap.newHashMap(entries.size());
@@ -109,8 +120,7 @@ final class MaildirMaildrop implements Maildrop {
         if (!sizes.equals(cache)) {
             storeCache(maildir, sizes);
         }
-        return new MaildirMaildrop(maildir, dirs, Collections.unmodifiableList(messages), locations, sizes,
-                lockChannel, unlock);
+        return new MaildirMaildrop(maildir, dirs, Collections.unmodifiableList(messages), locations, sizes, release);
     }
 
     /** Measures listed messages, using the size cache where it can. */
@@ -411,11 +421,9 @@ final class MaildirMaildrop implements Maildrop {
         }
         closed = true;
         try {
-            lockChannel.close(); // releases the file lock
-        } catch (IOException e) {
-            log.warn("error closing the lock file of {}: {}", maildir, e.toString());
-        } finally {
-            unlock.run();
+            release.run();
+        } catch (RuntimeException e) {
+            log.warn("error releasing the lock of {}: {}", maildir, e.toString());
         }
     }
 }

@@ -10,12 +10,9 @@ import java.io.InputStream;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -42,7 +39,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>A home given by the user directory must exist (a missing one is a temporary failure, since creating
  * it could hide a file system that is not mounted yet); below it, and below {@code dataDir}, missing
  * directories are created with mode 0700. Thread-safe; the session lock is shared by all instances in
- * the JVM and held across processes with an OS file lock.
+ * the JVM and held across processes (and hosts sharing the storage) with a dot-lock file, which is not
+ * kept open (see {@link DotLock}).
  */
 public final class MaildirStore implements MaildropStore {
     static final String LOCK_FILE = "postoffice-pop3.lock";
@@ -73,30 +71,27 @@ public final class MaildirStore implements MaildropStore {
         if (!LOCKED.add(key)) {
             throw new MaildropBusyException("the maildrop is in use by another session");
         }
-        FileChannel lockChannel = null;
+        DotLock lock = null;
         boolean opened = false;
         try {
-            Path lockFile = key.resolve(LOCK_FILE);
-            lockChannel = FileChannel.open(lockFile,
-                    Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
-                    FileOps.privateFile(lockFile));
-            FileLock lock;
-            try {
-                lock = lockChannel.tryLock();
-            } catch (OverlappingFileLockException e) {
-                lock = null;
-            }
-            if (lock == null) {
-                throw new MaildropBusyException("the maildrop is in use by another session");
-            }
-            Maildrop maildrop = MaildirMaildrop.open(key, lockChannel, () -> LOCKED.remove(key));
+            lock = DotLock.acquire(key.resolve(LOCK_FILE));
+            DotLock held = lock;
+            Maildrop maildrop = MaildirMaildrop.open(key, () -> {
+                try {
+                    held.release(); // the file first: until it is gone, LOCKED keeps our other sessions out
+                } finally {
+                    LOCKED.remove(key);
+                }
+            });
             opened = true;
             return maildrop;
         } catch (IOException e) {
             throw new StorageException("cannot open the maildir " + key + ": " + e.getMessage(), true, e);
         } finally {
             if (!opened) {
-                closeQuietly(lockChannel);
+                if (lock != null) {
+                    lock.release();
+                }
                 LOCKED.remove(key);
             }
         }
@@ -188,15 +183,23 @@ public final class MaildirStore implements MaildropStore {
     /** Finds the user's Maildir and creates what is missing of it (mode 0700). */
     private Path prepare(String user, Optional<Path> home) throws StorageException {
         Path maildir = maildir(user, home);
+        Path newDir = maildir.resolve(MaildirMaildrop.NEW);
+        Path curDir = maildir.resolve(MaildirMaildrop.CUR);
+        Path tmpDir = maildir.resolve(MaildirMaildrop.TMP);
+        // The common case, at every login and delivery: all there. One stat each, no exception either way
+        // (Files.isDirectory does not throw for a missing file); the Maildir and the home exist if these do.
+        if (Files.isDirectory(newDir) && Files.isDirectory(curDir) && Files.isDirectory(tmpDir)) {
+            return maildir;
+        }
         // A given home must exist: creating it could hide a file system that is not mounted yet.
         if (home.isPresent() && !Files.isDirectory(home.get())) {
             throw new StorageException("the home directory " + home.get() + " does not exist", true);
         }
         try {
             FileOps.ensureDirectory(maildir, home.isEmpty());
-            FileOps.ensureDirectory(maildir.resolve(MaildirMaildrop.NEW), false);
-            FileOps.ensureDirectory(maildir.resolve(MaildirMaildrop.CUR), false);
-            FileOps.ensureDirectory(maildir.resolve(MaildirMaildrop.TMP), false);
+            FileOps.ensureDirectory(newDir, false);
+            FileOps.ensureDirectory(curDir, false);
+            FileOps.ensureDirectory(tmpDir, false);
         } catch (IOException e) {
             throw new StorageException("cannot create the maildir " + maildir + ": " + e, true, e);
         }
@@ -216,18 +219,8 @@ public final class MaildirStore implements MaildropStore {
         }
     }
 
-    private static void closeQuietly(FileChannel ch) {
-        if (ch != null) {
-            try {
-                ch.close();
-            } catch (IOException ignored) {
-                // nothing left to release
-            }
-        }
-    }
-
     /** The escaped host name for unique names, looked up once. */
-    private static final class Host {
+    static final class Host {
         static final String NAME = MaildirNames.escapeHostname(lookUp());
 
         private static String lookUp() {

@@ -3,8 +3,6 @@ package dev.postoffice.storage.maildir;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
@@ -33,6 +31,11 @@ final class SizeCache {
     static final String FILE_NAME = "postoffice-sizes";
     /** Generous bound on one line (a 255-byte name, a space, 19 digits, a newline) for the size sanity check. */
     private static final long MAX_LINE_BYTES = 512;
+    /** Smallest and largest read or write buffer, in chars (and bytes for the decoder's buffer). */
+    private static final int MIN_BUFFER = 128;
+    private static final int MAX_BUFFER = 8192;
+    /** About how many bytes a line takes, to size the write buffer. */
+    private static final int TYPICAL_LINE_BYTES = 64;
     private static final Logger log = LoggerFactory.getLogger(SizeCache.class);
 
     private SizeCache() {}
@@ -65,8 +68,11 @@ final class SizeCache {
             var decoder = StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT);
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(
-                    Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS), decoder), 1 << 16)) {
+            // Buffers sized to the file, capped: most caches are small, and a login reads one.
+            int buffer = bufferSize(attrs.size());
+            try (BufferedReader in = new BufferedReader(Channels.newReader(
+                    FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS), decoder, buffer),
+                    buffer)) {
                 for (String line; (line = in.readLine()) != null; ) {
                     int space = line.lastIndexOf(' ');
                     long size = space > 0 ? parseSize(line, space + 1) : -1;
@@ -84,6 +90,14 @@ final class SizeCache {
             log.warn("ignoring unreadable size cache {}: {}", file, e.toString());
             return new HashMap<>();
         }
+    }
+
+    /**
+     * A buffer for about {@code bytes} of cache: the whole file when small, at least {@value #MIN_BUFFER}
+     * and at most {@value #MAX_BUFFER} (longer lines and files are read in several fills).
+     */
+    static int bufferSize(long bytes) {
+        return (int) Math.max(MIN_BUFFER, Math.min(MAX_BUFFER, bytes + 1));
     }
 
     private static long parseSize(String line, int from) {
@@ -117,8 +131,11 @@ final class SizeCache {
         try {
             try (FileChannel ch = FileChannel.open(tmp,
                     EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), FileOps.privateFile(tmp))) {
+                int buffer = bufferSize((long) sizes.size() * TYPICAL_LINE_BYTES);
                 Writer out = new BufferedWriter(
-                        new OutputStreamWriter(Channels.newOutputStream(ch), StandardCharsets.UTF_8), 1 << 16);
+                        Channels.newWriter(ch, StandardCharsets.UTF_8.newEncoder()
+                                .onMalformedInput(CodingErrorAction.REPLACE)
+                                .onUnmappableCharacter(CodingErrorAction.REPLACE), buffer), buffer);
                 for (Map.Entry<String, Long> e : sizes.entrySet()) {
                     out.write(e.getKey());
                     out.write(' ');

@@ -5,19 +5,40 @@ import static dev.postoffice.storage.maildir.Fixtures.input;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import static org.assertj.core.api.Assumptions.assumeThat;
+
 import dev.postoffice.storage.Maildrop;
 import dev.postoffice.storage.MaildropBusyException;
 import dev.postoffice.storage.StorageException;
 import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class MaildirLockTest {
+    /** Someone else's lock: another host, which no process here can check. */
+    private static final String OTHER_HOST = "elsewhere.example";
+
     @TempDir
     Path dataDir;
 
@@ -93,10 +114,12 @@ class MaildirLockTest {
             assertThat(firstLine(child)).isEqualTo("LOCKED");
             assertThatThrownBy(() -> open(store)).isInstanceOf(MaildropBusyException.class);
 
-            child.destroyForcibly();
+            child.destroyForcibly(); // SIGKILL: the child cannot remove its lock file
             assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(lockOwner().pid()).isEqualTo(child.pid()); // left behind, naming a dead pid
             try (Maildrop m = open(store)) {
                 assertThat(m.messages()).isEmpty();
+                assertThat(lockOwner().pid()).isEqualTo(ProcessHandle.current().pid());
             }
         } finally {
             child.destroyForcibly();
@@ -120,17 +143,335 @@ class MaildirLockTest {
             assertThat(firstLine(child)).isEqualTo("LOCKED");
             child.getOutputStream().close(); // the holder closes the maildrop and exits
             assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(lockFile()).doesNotExist();
         } finally {
             child.destroyForcibly();
         }
     }
 
-    private Process startHolder() throws Exception {
+    @Test
+    void lockFileNamesItsOwnerAndIsRemovedOnClose() throws Exception {
+        MaildirStore store = new MaildirStore(dataDir);
+        try (Maildrop m = open(store)) {
+            assertThat(m.messages()).isEmpty();
+            String line = Files.readString(lockFile(), StandardCharsets.US_ASCII);
+            assertThat(line).startsWith(DotLock.MAGIC + " host=").endsWith("\n");
+            DotLock.Owner owner = DotLock.Owner.parse(line);
+            assertThat(owner).isNotNull();
+            assertThat(owner.host()).isEqualTo(DotLock.Self.HOST);
+            assertThat(owner.pid()).isEqualTo(ProcessHandle.current().pid());
+            assertThat(owner.start()).isEqualTo(ProcessHandle.current().info().startInstant().orElse(null));
+            assertThat(owner.token()).matches("[0-9a-f]{16}");
+            if (Files.getFileStore(lockFile()).supportsFileAttributeView("posix")) {
+                assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(lockFile())))
+                        .isEqualTo("rw-------");
+            }
+        }
+        assertThat(lockFile()).doesNotExist();
+        assertThat(lockFile().resolveSibling(MaildirStore.LOCK_FILE + DotLock.BREAK_SUFFIX)).doesNotExist();
+    }
+
+    @Test
+    void closeLeavesALockFileThatIsNoLongerOurs() throws Exception {
+        MaildirStore store = new MaildirStore(dataDir);
+        String theirs = ownerLine(OTHER_HOST, 4242, "feedfacefeedface");
+        try (Maildrop m = open(store)) {
+            assertThat(m.messages()).isEmpty();
+            Files.writeString(lockFile(), theirs); // as if another host had broken our lock
+        }
+        assertThat(Files.readString(lockFile())).isEqualTo(theirs);
+    }
+
+    @Test
+    void lockNamingOurPidThatThisProcessDoesNotHoldIsStale() throws Exception {
+        // An earlier process with the same pid (a server that is always pid 1 in its container) left it.
+        Files.writeString(Fixtures.maildir(dataDir).resolve(MaildirStore.LOCK_FILE),
+                new DotLock.Owner(DotLock.Self.HOST, ProcessHandle.current().pid(), DotLock.Self.START,
+                        DotLock.Self.BOOT_ID, DotLock.Self.TICKS, Instant.now(), "0123456789abcdef").line());
+        MaildirStore store = new MaildirStore(dataDir);
+        try (Maildrop m = open(store)) {
+            assertThat(m.messages()).isEmpty();
+            assertThat(lockOwner().token()).isNotEqualTo("0123456789abcdef");
+            // ... but a lock this process holds is not, even when reached by another path (no LOCKED entry).
+            DotLock.Owner ours = lockOwner();
+            assertThat(DotLock.judge(lockFile()).verdict()).isEqualTo(DotLock.Verdict.HELD);
+            assertThatThrownBy(() -> DotLock.acquire(lockFile())).isInstanceOf(MaildropBusyException.class);
+            assertThat(lockOwner()).isEqualTo(ours);
+        }
+    }
+
+    @Test
+    void lockOfALiveProcessIsHeldUnlessItsPidWasReused() throws Exception {
+        Process child = startHolder();
+        try {
+            assertThat(firstLine(child)).isEqualTo("LOCKED");
+            DotLock.Owner child1 = lockOwner(); // alice's lock, written by the child
+            assertThat(child1.pid()).isEqualTo(child.pid());
+            MaildirStore store = new MaildirStore(dataDir);
+            Path bobLock = store.maildir("bob", Optional.empty()).resolve(MaildirStore.LOCK_FILE);
+            Files.createDirectories(bobLock.getParent());
+
+            // The live child, as it describes itself: held.
+            Files.writeString(bobLock, withToken(child1, "00000000000000b0").line());
+            assertThatThrownBy(() -> store.open("bob", Optional.empty())).isInstanceOf(MaildropBusyException.class);
+
+            // The same pid but another process (started at another time): the pid was reused, stale.
+            Instant earlier = child1.start() == null ? null : child1.start().minus(Duration.ofHours(1));
+            Files.writeString(bobLock, new DotLock.Owner(child1.host(), child1.pid(), earlier, child1.boot(),
+                    child1.ticks() < 0 ? -1 : child1.ticks() + 360_000, child1.created(), "00000000000000b1").line());
+            try (Maildrop bob = store.open("bob", Optional.empty())) {
+                assertThat(bob.messages()).isEmpty();
+            }
+
+            // Written before a reboot (another boot id), though its pid and ticks match a live process: stale.
+            if (child1.boot() != null) {
+                Files.writeString(bobLock, new DotLock.Owner(child1.host(), child1.pid(), child1.start(),
+                        "00000000-0000-0000-0000-000000000000", child1.ticks(), child1.created(), "00000000000000b2")
+                        .line());
+                try (Maildrop bob = store.open("bob", Optional.empty())) {
+                    assertThat(bob.messages()).isEmpty();
+                }
+            }
+        } finally {
+            child.destroyForcibly();
+        }
+    }
+
+    @Test
+    void lockFromAnotherHostIsHeldUntilItsMtimeIsTenMinutesOld() throws Exception {
+        MaildirStore store = new MaildirStore(dataDir);
+        Path lock = Fixtures.maildir(dataDir).resolve(MaildirStore.LOCK_FILE);
+        String theirs = ownerLine(OTHER_HOST, ProcessHandle.current().pid(), "00000000000000f0");
+        Files.writeString(lock, theirs);
+        setAge(lock, Duration.ofMinutes(9));
+        assertThatThrownBy(() -> open(store)).isInstanceOf(MaildropBusyException.class)
+                .hasMessageContaining(OTHER_HOST);
+        assertThat(Files.readString(lock)).isEqualTo(theirs);
+
+        setAge(lock, Duration.ofMinutes(11));
+        try (Maildrop m = open(store)) {
+            assertThat(m.messages()).isEmpty();
+            assertThat(lockOwner().host()).isEqualTo(DotLock.Self.HOST);
+        }
+        assertThat(lock).doesNotExist();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "",
+        "garbage\n",
+        "postoffice-pop3-lock host=a pid=12 start=- boot=- ticks=- created=- token=0123",
+        "postoffice-pop3-lock host=a pid=x token=0123\n",
+        "postoffice-pop3-lock host=a token=0123\n",
+        "postoffice-pop3-lock host=a pid=12 start=yesterday token=0123\n",
+        "postoffice-pop3-lock host=a pid=12 token=0123\nsecond line\n",
+        "\u0000\u0001 binary",
+    })
+    void unreadableLockIsHeldForThirtySecondsThenStale(String content) throws Exception {
+        MaildirStore store = new MaildirStore(dataDir);
+        Path lock = Fixtures.maildir(dataDir).resolve(MaildirStore.LOCK_FILE);
+        Files.writeString(lock, content, StandardCharsets.ISO_8859_1);
+        setAge(lock, Duration.ofSeconds(20)); // a creator may still be writing it
+        assertThatThrownBy(() -> open(store)).isInstanceOf(MaildropBusyException.class);
+
+        setAge(lock, Duration.ofSeconds(40));
+        try (Maildrop m = open(store)) {
+            assertThat(m.messages()).isEmpty();
+            assertThat(lockOwner().pid()).isEqualTo(ProcessHandle.current().pid());
+        }
+    }
+
+    @Test
+    void oversizedLockFileCountsAsUnreadable() throws Exception {
+        MaildirStore store = new MaildirStore(dataDir);
+        Path lock = Fixtures.maildir(dataDir).resolve(MaildirStore.LOCK_FILE);
+        Files.writeString(lock, ownerLine(OTHER_HOST, 7, "0123").repeat(100));
+        assertThatThrownBy(() -> open(store)).isInstanceOf(MaildropBusyException.class);
+        setAge(lock, Duration.ofMinutes(1));
+        try (Maildrop m = open(store)) {
+            assertThat(m.messages()).isEmpty();
+        }
+    }
+
+    @Test
+    void leftoverBreakGuardBlocksBreakingUntilItIsOld() throws Exception {
+        MaildirStore store = new MaildirStore(dataDir);
+        Path lock = Fixtures.maildir(dataDir).resolve(MaildirStore.LOCK_FILE);
+        Path guard = lock.resolveSibling(MaildirStore.LOCK_FILE + DotLock.BREAK_SUFFIX);
+        Files.writeString(lock, "");
+        setAge(lock, Duration.ofMinutes(5)); // stale
+        Files.writeString(guard, "");
+        setAge(guard, Duration.ofSeconds(5)); // another process is breaking it right now
+        assertThatThrownBy(() -> open(store)).isInstanceOf(MaildropBusyException.class);
+        assertThat(lock).exists();
+        assertThat(guard).exists();
+
+        setAge(guard, Duration.ofMinutes(5)); // left by a breaker that died: removed, busy this once
+        assertThatThrownBy(() -> open(store)).isInstanceOf(MaildropBusyException.class);
+        assertThat(guard).doesNotExist();
+        try (Maildrop m = open(store)) {
+            assertThat(m.messages()).isEmpty();
+        }
+        assertThat(lock).doesNotExist();
+    }
+
+    @Test
+    void openMaildropsHoldNoFileDescriptor() throws Exception {
+        Path fds = Path.of("/proc/self/fd");
+        assumeThat(Files.isDirectory(fds)).as("Linux /proc").isTrue();
+        MaildirStore store = new MaildirStore(dataDir);
+        try (Maildrop warm = store.open("warm-up", Optional.empty())) {
+            assertThat(warm.messages()).isEmpty();
+        }
+        int n = 50;
+        List<Maildrop> open = new ArrayList<>();
+        long before = count(fds);
+        try {
+            for (int i = 0; i < n; i++) {
+                open.add(store.open("user" + i, Optional.empty()));
+            }
+            long during = count(fds);
+            // One descriptor per maildrop would add 50; allow a few for whatever else the JVM opens meanwhile.
+            assertThat(during - before).isLessThan(10);
+        } finally {
+            open.forEach(Maildrop::close);
+        }
+        for (int i = 0; i < n; i++) {
+            assertThat(store.maildir("user" + i, Optional.empty()).resolve(MaildirStore.LOCK_FILE)).doesNotExist();
+        }
+    }
+
+    @Test
+    void refreshingTouchesTheLocksThisProcessHolds() throws Exception {
+        MaildirStore store = new MaildirStore(dataDir);
+        try (Maildrop m = open(store)) {
+            assertThat(m.messages()).isEmpty();
+            setAge(lockFile(), Duration.ofMinutes(20));
+            FileTime old = Files.getLastModifiedTime(lockFile());
+            DotLock.refreshAll();
+            assertThat(Files.getLastModifiedTime(lockFile()).toInstant()).isAfter(old.toInstant().plus(Duration.ofMinutes(19)));
+        }
+    }
+
+    @Test
+    void concurrentProcessesBreakAStaleLockOnce() throws Exception {
+        Path lock = Fixtures.maildir(dataDir).resolve(MaildirStore.LOCK_FILE);
+        Files.writeString(lock, "half-writ");
+        setAge(lock, Duration.ofMinutes(5));
+        List<Process> children = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                children.add(startHolder("--wait-for-go"));
+            }
+            for (Process c : children) {
+                assertThat(firstLine(c)).isEqualTo("READY");
+            }
+            for (Process c : children) {
+                c.getOutputStream().write('\n');
+                c.getOutputStream().flush();
+            }
+            List<String> results = new ArrayList<>();
+            for (Process c : children) {
+                results.add(firstLine(c));
+            }
+            assertThat(results).containsOnly("LOCKED", "BUSY").containsOnlyOnce("LOCKED");
+        } finally {
+            children.forEach(Process::destroyForcibly);
+        }
+    }
+
+    @Test
+    void concurrentThreadsBreakAStaleLockOnce() throws Exception {
+        // Threads calling the dot-lock directly, without the in-process lock, compete as processes would.
+        Path lock = Fixtures.maildir(dataDir).resolve(MaildirStore.LOCK_FILE);
+        int threads = 6;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            for (int round = 0; round < 40; round++) {
+                Files.writeString(lock, round % 2 == 0 ? "" : ownerLine(OTHER_HOST, 99, "0000000000000" + round));
+                setAge(lock, Duration.ofHours(1));
+                CountDownLatch go = new CountDownLatch(1);
+                List<Future<DotLock>> tries = new ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    tries.add(pool.submit(() -> {
+                        go.await();
+                        try {
+                            return DotLock.acquire(lock);
+                        } catch (MaildropBusyException e) {
+                            return null;
+                        }
+                    }));
+                }
+                go.countDown();
+                List<DotLock> winners = new ArrayList<>();
+                for (Future<DotLock> f : tries) {
+                    DotLock l = f.get(60, TimeUnit.SECONDS);
+                    if (l != null) {
+                        winners.add(l);
+                    }
+                }
+                assertThat(winners).as("round %d", round).hasSize(1);
+                winners.get(0).release();
+                assertThat(lock).doesNotExist();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void ownerLineRoundTripsAndProcStatParses() throws Exception {
+        DotLock.Owner owner = new DotLock.Owner("mail1", 4242, Instant.parse("2026-01-02T03:04:05.670Z"),
+                "0856b16a-e7cb-4651-b2e6-e8059bea4f43", 1215969, Instant.parse("2026-01-02T09:00:00Z"),
+                "0123456789abcdef");
+        assertThat(DotLock.Owner.parse(owner.line())).isEqualTo(owner);
+        DotLock.Owner sparse = new DotLock.Owner("mail1", 1, null, null, -1, null, "ab");
+        assertThat(sparse.line()).isEqualTo(
+                "postoffice-pop3-lock host=mail1 pid=1 start=- boot=- ticks=- created=- token=ab\n");
+        assertThat(DotLock.Owner.parse(sparse.line())).isEqualTo(sparse);
+        assertThat(DotLock.Owner.parse(sparse.line().replace("\n", " future=field\n"))).isEqualTo(sparse);
+
+        DotLock.ProcStat stat = DotLock.ProcStat.parse(
+                "25507 (a (strange) name) Z 25505 25505 15296 0 -1 4194304 96 0 0 0 0 0 0 0 20 0 1 0 1215969 3133440\n");
+        assertThat(stat).isEqualTo(new DotLock.ProcStat('Z', 1215969));
+        assertThatThrownBy(() -> DotLock.ProcStat.parse("25507 (cat) R 1 2")).isInstanceOf(IOException.class);
+    }
+
+    private Path lockFile() throws IOException {
+        return Fixtures.maildir(dataDir).resolve(MaildirStore.LOCK_FILE);
+    }
+
+    private DotLock.Owner lockOwner() throws IOException {
+        DotLock.Owner owner = DotLock.Owner.parse(Files.readString(lockFile(), StandardCharsets.ISO_8859_1));
+        assertThat(owner).isNotNull();
+        return owner;
+    }
+
+    private static DotLock.Owner withToken(DotLock.Owner o, String token) {
+        return new DotLock.Owner(o.host(), o.pid(), o.start(), o.boot(), o.ticks(), o.created(), token);
+    }
+
+    private static String ownerLine(String host, long pid, String token) {
+        return new DotLock.Owner(host, pid, Instant.parse("2026-01-02T03:04:05Z"), null, -1, Instant.now(), token)
+                .line();
+    }
+
+    private static void setAge(Path file, Duration age) throws IOException {
+        Files.setLastModifiedTime(file, FileTime.from(Instant.now().minus(age)));
+    }
+
+    private static long count(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.count();
+        }
+    }
+
+    private Process startHolder(String... options) throws Exception {
         String java = ProcessHandle.current().info().command().orElseThrow();
-        return new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                LockHolderMain.class.getName(), dataDir.toString(), USER)
-                .redirectError(ProcessBuilder.Redirect.DISCARD)
-                .start();
+        List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
+                LockHolderMain.class.getName(), dataDir.toString(), USER));
+        command.addAll(List.of(options));
+        return new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
     }
 
     private static String firstLine(Process child) throws Exception {
@@ -138,8 +479,8 @@ class MaildirLockTest {
         return CompletableFuture.supplyAsync(() -> {
             try {
                 return out.readLine();
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
         }).get(60, TimeUnit.SECONDS);
     }

@@ -133,6 +133,30 @@ class SizeCacheTest {
     }
 
     @Test
+    void buffersAreSizedToTheFileWithinBounds() {
+        assertThat(SizeCache.bufferSize(0)).isEqualTo(128);
+        assertThat(SizeCache.bufferSize(1000)).isEqualTo(1001);
+        assertThat(SizeCache.bufferSize(10_000_000)).isEqualTo(8192);
+    }
+
+    @Test
+    void linesAndFilesLongerThanTheBufferAreRead() throws Exception {
+        String longName = "1600000003." + "x".repeat(200) + ".host"; // longer than the smallest buffer (128)
+        put(maildir, "new", longName, "x\n");
+        snapshot();
+        assertThat(cacheLines()).contains(longName + " 3");
+        StringBuilder big = new StringBuilder(A + " 11\n" + B + " 22\n" + longName + " 33\n");
+        for (int i = 0; i < 1000; i++) { // about 30 KB: several fills of the largest buffer
+            big.append("1500000000.P").append(i).append(".gone 1\n");
+        }
+        Files.writeString(cache, big);
+        try (Maildrop m = store.open(USER, Optional.empty())) {
+            assertThat(m.messages()).extracting(StoredMessage::size).containsExactly(11L, 22L, 33L);
+        }
+        assertThat(cacheLines()).containsExactly(A + " 11", B + " 22", longName + " 33");
+    }
+
+    @Test
     void removeUpdatesTheCache() throws Exception {
         try (Maildrop m = store.open(USER, Optional.empty())) {
             m.remove(List.of(byId(m, A)));
