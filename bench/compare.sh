@@ -100,9 +100,9 @@ if ((${#need_apt[@]})); then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 ulimit -n "$(ulimit -Hn)"
-# Postoffice holds two descriptors per session (the socket and the maildrop's lock file)
-(( $(ulimit -n) >= 2 * IDLE_TARGET + 100 )) || log "warning: the open-files limit is $(ulimit -n) (hard $(ulimit -Hn));" \
-  "Postoffice needs two per session, so the $IDLE_TARGET-session idle target will fail near $(( ($(ulimit -n) - 100) / 2 )) sessions"
+# Postoffice holds one descriptor per session (the socket; the maildrop's lock file is not kept open)
+(( $(ulimit -n) >= IDLE_TARGET + 100 )) || log "warning: the open-files limit is $(ulimit -n) (hard $(ulimit -Hn));" \
+  "Postoffice needs one per session, so the $IDLE_TARGET-session idle target will fail near $(( $(ulimit -n) - 100 )) sessions"
 
 # shellcheck source=scripts/find-java.sh
 source "$root/scripts/find-java.sh"  # find_java: the newest JDK 21+, as ./postoffice finds it
@@ -347,7 +347,7 @@ bench_java dev.postoffice.bench.CompareReport --results "$results" \
   --env "Dovecot=$dovecot_version, fast mode (../shared/bench/dovecot.sh: login and pop3 processes reused)" \
   --env "Postoffice=commit $commit, default JVM options (idle target: -Xmx512m), connection limits per address lifted" \
   --env "password scheme=$SCHEME for every user on both servers" \
-  --env "open files limit=$(ulimit -n) (Postoffice: socket + lock file per session)" \
+  --env "open files limit=$(ulimit -n) (Postoffice: one per session)" \
   --env "corpus=$(sed 's/^corpus: //; s/, in .*//' "$results/logs/corpus.txt")" \
   --env "runs=$rounds round(s) x ${duration}s measured after ${warmup}s warm-up; login $LOGIN_CLIENTS clients, download $DOWNLOAD_CLIENTS, mixed $MIXED_CLIENTS; stat and idle $HELD held sessions (STAT every ${STAT_INTERVAL}s, NOOP every ${IDLE_INTERVAL}s)" \
   | tee "$results/summary.txt"
