@@ -22,6 +22,9 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -51,6 +54,11 @@ public final class TlsManager {
             "TLS_AES_(128_GCM_SHA256|256_GCM_SHA384)|TLS_CHACHA20_POLY1305_SHA256"
                     + "|TLS_ECDHE_(ECDSA|RSA)_WITH_(AES_128_GCM_SHA256|AES_256_GCM_SHA384|CHACHA20_POLY1305_SHA256)");
     private static final char[] KEYSTORE_PASSWORD = "postoffice".toCharArray();
+    /**
+     * Closes connections whose handshake outlives the handshake timeout. The socket timeout alone bounds
+     * each read, so a client sending one byte just before every timeout could stretch a handshake forever.
+     */
+    private static final ScheduledThreadPoolExecutor DEADLINES = deadlineScheduler();
 
     private final Path certificateFile;
     private final Path keyFile;
@@ -125,8 +133,9 @@ public final class TlsManager {
 
     /**
      * Starts TLS on a connection that has just been answered {@code +OK} to STLS. Whatever plaintext the
-     * client sent after STLS must already have been discarded. Each read of the handshake waits at most
-     * the handshake timeout; the socket's own timeout is restored afterwards.
+     * client sent after STLS must already have been discarded. The whole handshake must complete within
+     * the handshake timeout, however the client paces its bytes (the connection is closed at that deadline);
+     * the socket's own timeout is restored afterwards.
      *
      * @return the TLS socket, handshake done; closing it closes {@code plain}
      * @throws IOException with a one-line reason if the handshake fails (already logged at INFO with the
@@ -159,12 +168,15 @@ public final class TlsManager {
         Loaded tls = currentChecked();
         SSLSocket socket = null;
         boolean done = false;
+        Deadline deadline = null;
         try {
             int previousTimeout = plain.getSoTimeout();
             socket = (SSLSocket) tls.context().getSocketFactory().createSocket(plain, null, true);
             socket.setSSLParameters(tls.parameters());
             plain.setSoTimeout(handshakeTimeoutMillis);
+            deadline = new Deadline(plain, handshakeTimeoutMillis);
             socket.startHandshake();
+            deadline.met();
             plain.setSoTimeout(previousTimeout);
             done = true;
             if (log.isDebugEnabled()) {
@@ -173,10 +185,13 @@ public final class TlsManager {
             }
             return socket;
         } catch (IOException e) {
-            String reason = reason(e);
+            String reason = deadline != null && deadline.expired() ? timedOut() : reason(e);
             log.info("tls handshake failed: peer={} mode={} reason={}", peer(plain), mode, reason);
             throw new IOException("TLS handshake failed: " + reason, e);
         } finally {
+            if (deadline != null) {
+                deadline.cancel();
+            }
             if (!done) {
                 closeQuietly(socket);
                 closeQuietly(plain);
@@ -187,10 +202,57 @@ public final class TlsManager {
     private String reason(IOException e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof SocketTimeoutException) {
-                return "no TLS handshake from the client within " + describe(handshakeTimeoutMillis);
+                return timedOut();
             }
         }
         return KeyMaterial.oneLine(e);
+    }
+
+    private String timedOut() {
+        return "no TLS handshake from the client within " + describe(handshakeTimeoutMillis);
+    }
+
+    /** The handshake's deadline: closes the connection when it passes first, or is met (or cancelled) first. */
+    private static final class Deadline {
+        private final java.util.concurrent.atomic.AtomicInteger state = new java.util.concurrent.atomic.AtomicInteger();
+        private static final int RUNNING = 0;
+        private static final int MET = 1;
+        private static final int EXPIRED = 2;
+        private final ScheduledFuture<?> task;
+
+        Deadline(Socket plain, long millis) {
+            task = DEADLINES.schedule(() -> {
+                if (state.compareAndSet(RUNNING, EXPIRED)) {
+                    closeQuietly(plain);
+                }
+            }, millis, TimeUnit.MILLISECONDS);
+        }
+
+        /** The handshake completed: fails if the deadline passed first (the socket is closed by then). */
+        void met() throws SocketTimeoutException {
+            if (!state.compareAndSet(RUNNING, MET)) {
+                throw new SocketTimeoutException("TLS handshake deadline passed");
+            }
+        }
+
+        boolean expired() {
+            return state.get() == EXPIRED;
+        }
+
+        void cancel() {
+            state.compareAndSet(RUNNING, MET);
+            task.cancel(false);
+        }
+    }
+
+    private static ScheduledThreadPoolExecutor deadlineScheduler() {
+        ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "postoffice-tls-deadlines");
+            t.setDaemon(true);
+            return t;
+        });
+        s.setRemoveOnCancelPolicy(true); // a handshake that completes leaves nothing behind
+        return s;
     }
 
     /** The current TLS setup, after reloading the files if they changed since the last look. */

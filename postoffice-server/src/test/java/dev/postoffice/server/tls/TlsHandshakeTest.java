@@ -185,6 +185,45 @@ class TlsHandshakeTest {
 
     @ParameterizedTest
     @EnumSource(EchoServer.Mode.class)
+    void aClientTricklingItsHandshakeIsCutOffAtTheDeadline(EchoServer.Mode mode) throws Exception {
+        // Every byte comes well within the 600 ms each read may wait, but the handshake as a whole may not take
+        // longer than that either: the server must hang up long before the 40 bytes (about 6 s) are through.
+        try (EchoServer server = new EchoServer(manager(ec, Duration.ofMillis(600)), mode);
+             Socket client = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
+            client.setSoTimeout((int) TimeUnit.SECONDS.toMillis(EchoServer.PATIENCE_SECONDS));
+            if (mode == EchoServer.Mode.STLS) {
+                EchoServer.readLine(client.getInputStream());
+                client.getOutputStream().write("STLS\r\n".getBytes(StandardCharsets.US_ASCII));
+                assertThat(EchoServer.readLine(client.getInputStream())).startsWith("+OK");
+            }
+            // A TLS record header announcing a 512-octet handshake message, then its body one octet at a time.
+            byte[] trickle = new byte[40];
+            trickle[0] = 0x16;
+            trickle[1] = 0x03;
+            trickle[2] = 0x01;
+            trickle[3] = 0x02;
+            trickle[4] = 0x00;
+            trickle[5] = 0x01; // ClientHello
+            boolean cutOff = false;
+            for (int i = 0; i < trickle.length && !cutOff; i++) {
+                try {
+                    client.getOutputStream().write(trickle[i]);
+                    client.getOutputStream().flush();
+                } catch (IOException e) {
+                    cutOff = true; // the server has closed the connection
+                }
+                Thread.sleep(150);
+                cutOff |= server.failures.peek() != null;
+            }
+            assertThat(cutOff).as("the server hung up before the trickle ended").isTrue();
+            IOException failure = server.nextFailure();
+            assertThat(failure).hasMessage("TLS handshake failed: no TLS handshake from the client within 600ms");
+            assertThat(server.nextAccepted().isClosed()).isTrue();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(EchoServer.Mode.class)
     void plaintextInsteadOfClientHelloFailsCleanly(EchoServer.Mode mode) throws Exception {
         // The handshake timeout is far longer than the wait for the failure: only a prompt failure passes.
         try (EchoServer server = new EchoServer(manager(rsa, Duration.ofMinutes(10)), mode);
