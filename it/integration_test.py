@@ -437,6 +437,13 @@ def fail2ban_filter_matches_failed_logins_only():
         srv.stop()
     matches = [m.group("host") for m in map(regex.match, srv.output().splitlines()) if m]
     assert matches == ["127.0.0.1"], (matches, srv.output())
+    # Each session's lines carry its connection number: the failed and the good login are two sessions,
+    # and the good one's auth and logout lines share theirs.
+    auth = re.findall(r"session=(\d+) auth: ip=127\.0\.0\.1 user=alice .* result=(\w+)", srv.output())
+    logout = re.findall(r"session=(\d+) logout: ip=127\.0\.0\.1 user=alice ", srv.output())
+    assert [r for _, r in auth] == ["fail", "ok"] and auth[0][0] != auth[1][0], srv.output()
+    assert logout == [auth[1][0]], srv.output()
+    assert "session= " not in srv.output() and "session=" not in srv.output().splitlines()[0], srv.output()
     assert PASSWORDS["alice"] not in srv.output() and "wrong" not in srv.output()
 
 

@@ -170,7 +170,8 @@ public final class Pop3Server implements AutoCloseable {
             }
             try {
                 Session[] holder = new Session[1];
-                Session session = new Session(socket, implicitTls, ctx, timestamp(), () -> {
+                long id = connections.incrementAndGet();
+                Session session = new Session(socket, implicitTls, ctx, id, timestamp(id), () -> {
                     sessions.remove(holder[0]);
                     ctx.limits().release(socket.getInetAddress());
                 });
@@ -209,10 +210,10 @@ public final class Pop3Server implements AutoCloseable {
     }
 
     /** RFC 1939 section 7: a timestamp unique to this connection, {@code <process-id.clock@hostname>}. */
-    private String timestamp() {
+    private String timestamp(long connection) {
         byte[] nonce = new byte[8];
         random.nextBytes(nonce);
-        return "<" + pid + "." + connections.incrementAndGet() + "." + HexFormat.of().formatHex(nonce) + "."
+        return "<" + pid + "." + connection + "." + HexFormat.of().formatHex(nonce) + "."
                 + System.currentTimeMillis() + "@" + ctx.config().hostname() + ">";
     }
 

@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * One POP3 connection, run on its own virtual thread with blocking I/O: AUTHORIZATION, TRANSACTION,
@@ -67,11 +68,18 @@ public final class Session implements Runnable {
     private boolean closeRequested;
     private volatile boolean aborting;
     private String endReason = "disconnected";
+    private final long id;
     private int badCommands;
     private int authFailures;
 
-    public Session(Socket socket, boolean implicitTls, ServerContext ctx, String timestamp, Runnable onEnd) {
+    /**
+     * @param id        this connection's number in the server, logged with each of its lines (MDC key
+     *                  {@value #LOG_KEY}) so that its auth and logout lines can be told apart from others
+     * @param timestamp the APOP timestamp of the greeting
+     */
+    public Session(Socket socket, boolean implicitTls, ServerContext ctx, long id, String timestamp, Runnable onEnd) {
         this.socket = socket;
+        this.id = id;
         this.implicitTls = implicitTls;
         this.ctx = ctx;
         this.config = ctx.config();
@@ -82,8 +90,12 @@ public final class Session implements Runnable {
         this.local = address != null && config.localNetworks().stream().anyMatch(c -> c.contains(address));
     }
 
+    /** The MDC key under which a session's lines carry its connection number. */
+    public static final String LOG_KEY = "session";
+
     @Override
     public void run() {
+        MDC.put(LOG_KEY, Long.toString(id));
         try {
             socket.setTcpNoDelay(true);
             if (implicitTls) {
@@ -118,6 +130,7 @@ public final class Session implements Runnable {
             }
         } finally {
             finish();
+            MDC.remove(LOG_KEY);
         }
     }
 
