@@ -68,17 +68,20 @@ final class MaildirMaildrop implements Maildrop {
     private final Path[] dirs;
     private final List<StoredMessage> messages;
     private final Map<String, Location> locations;
+    /** Further files of a base name listed twice at open (usually none); removed along with the message. */
+    private final Map<String, List<Location>> copies;
     private final Map<String, Long> cachedSizes;
     private final Set<String> removed = new HashSet<>();
     private final Runnable release;
     private boolean closed;
 
     private MaildirMaildrop(Path maildir, Path[] dirs, List<StoredMessage> messages, Map<String, Location> locations,
-            Map<String, Long> cachedSizes, Runnable release) {
+            Map<String, List<Location>> copies, Map<String, Long> cachedSizes, Runnable release) {
         this.maildir = maildir;
         this.dirs = dirs;
         this.messages = messages;
         this.locations = locations;
+        this.copies = copies;
         this.cachedSizes = cachedSizes;
         this.release = release;
     }
@@ -90,7 +93,8 @@ final class MaildirMaildrop implements Maildrop {
      */
     static MaildirMaildrop open(Path maildir, Runnable release) throws IOException {
         Path[] dirs = {maildir.resolve(NEW), maildir.resolve(CUR)};
-        Map<String, Location> listed = list(dirs, null);
+        Map<String, List<Location>> copies = new HashMap<>();
+        Map<String, Location> listed = list(dirs, null, copies);
         Map<String, Long> cache = SizeCache.load(maildir, listed.size());
         Measurer measurer = new Measurer(dirs, cache);
 
@@ -120,7 +124,8 @@ final class MaildirMaildrop implements Maildrop {
         if (!sizes.equals(cache)) {
             storeCache(maildir, sizes);
         }
-        return new MaildirMaildrop(maildir, dirs, Collections.unmodifiableList(messages), locations, sizes, release);
+        return new MaildirMaildrop(maildir, dirs, Collections.unmodifiableList(messages), locations, copies, sizes,
+                release);
     }
 
     /** Measures listed messages, using the size cache where it can. */
@@ -209,6 +214,16 @@ final class MaildirMaildrop implements Maildrop {
      * @param wanted if not null, only these base names are returned
      */
     private static Map<String, Location> list(Path[] dirs, Set<String> wanted) throws IOException {
+        return list(dirs, wanted, null);
+    }
+
+    /**
+     * Lists {@code new/} and {@code cur/}: every message's base name and where its file is. A base name found
+     * twice (a copy left in {@code new/} by software that meant to move it to {@code cur/}) maps to the last
+     * one found, the one in {@code cur/}; when {@code copies} is given, the others are added to it.
+     */
+    private static Map<String, Location> list(Path[] dirs, Set<String> wanted, Map<String, List<Location>> copies)
+            throws IOException {
         Map<String, Location> found = new HashMap<>();
         for (int d = 0; d < dirs.length; d++) {
             try (DirectoryStream<Path> stream = Files.newDirectoryStream(dirs[d])) {
@@ -219,7 +234,10 @@ final class MaildirMaildrop implements Maildrop {
                     }
                     String base = MaildirNames.baseName(name);
                     if (!base.isEmpty() && (wanted == null || wanted.contains(base))) {
-                        found.put(base, new Location(d, name));
+                        Location other = found.put(base, new Location(d, name));
+                        if (other != null && copies != null) {
+                            copies.computeIfAbsent(base, b -> new ArrayList<>(1)).add(other);
+                        }
                     }
                 }
             }
@@ -362,6 +380,13 @@ final class MaildirMaildrop implements Maildrop {
             }
         }
 
+        for (String id : targets.keySet()) {
+            List<Location> extra = copies.get(id);
+            if (extra != null && removed.contains(id)) {
+                removeCopies(id, extra, touched, failed);
+            }
+        }
+
         IOException syncFailure = null;
         for (int d = 0; d < dirs.length; d++) {
             if (touched[d]) {
@@ -382,6 +407,24 @@ final class MaildirMaildrop implements Maildrop {
         }
         if (syncFailure != null) {
             throw new StorageException("messages removed but the maildir could not be synced", true, syncFailure);
+        }
+    }
+
+    /**
+     * Unlinks the other files of a removed message, so that it does not come back in the next session; a copy
+     * that cannot be removed makes the removal of the message fail.
+     */
+    private void removeCopies(String id, List<Location> extra, boolean[] touched, List<String> failed) {
+        for (Location copy : extra) {
+            Path path = dirs[copy.dir()].resolve(copy.name());
+            try {
+                if (Files.deleteIfExists(path)) {
+                    touched[copy.dir()] = true;
+                }
+            } catch (IOException e) {
+                log.warn("cannot remove {}, a second copy of message {}: {}", path, id, e.toString());
+                failed.add(id);
+            }
         }
     }
 

@@ -56,6 +56,21 @@ class MaildirRemoveTest {
     }
 
     @Test
+    void aMessageWithACopyInBothNewAndCurIsRemovedEntirely() throws Exception {
+        // Software that meant to move A to cur/ left the file in new/ as well: one message, two files.
+        put(maildir, "cur", A + ":2,S", "a\n");
+        try (Maildrop m = open()) {
+            assertThat(m.messages()).extracting(StoredMessage::id).containsExactly(A, B, C);
+            m.remove(List.of(byId(m, A)));
+        }
+        assertThat(names(maildir.resolve("new"))).containsExactly(C);
+        assertThat(names(maildir.resolve("cur"))).containsExactly(B + ":2,S");
+        try (Maildrop m = open()) {
+            assertThat(m.messages()).extracting(StoredMessage::id).containsExactly(B, C); // A does not come back
+        }
+    }
+
+    @Test
     void removingNothingChangesNothing() throws Exception {
         try (Maildrop m = open()) {
             m.remove(List.of());
