@@ -39,6 +39,10 @@ public class MaildirListingBenchmark {
     @Param({"1000", "10000"})
     public int messages;
 
+    /** Messages delivered per second: 1 as a trickle, 1000 as a bulk delivery (names then share their second). */
+    @Param({"1", "1000"})
+    public int perSecond;
+
     private Path data;
     private MaildirStore store;
 
@@ -53,7 +57,8 @@ public class MaildirListingBenchmark {
         long t = 1_700_000_000L;
         for (int i = 0; i < messages; i++) {
             // Names as our own delivery writes them: sizes in the name, most already seen (cur/).
-            String name = (t + i) + ".M" + i + "P1Q" + i + "R0.bench,S=" + body.length + ",W=" + (body.length + 3);
+            String name = (t + i / perSecond) + ".M" + (i % perSecond * 997 % 1_000_000) + "P1Q" + i + "R0.bench,S="
+                    + body.length + ",W=" + (body.length + 3);
             Files.write(md.resolve(i % 4 == 0 ? "new" : "cur").resolve(i % 4 == 0 ? name : name + ":2,S"), body);
         }
         store = new MaildirStore(data);
