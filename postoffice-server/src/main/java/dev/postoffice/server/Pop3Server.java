@@ -4,7 +4,6 @@ import dev.postoffice.auth.Authenticator;
 import dev.postoffice.server.auth.AccountSaslBackend;
 import dev.postoffice.server.limits.AuthThrottle;
 import dev.postoffice.server.limits.ConnectionLimits;
-import dev.postoffice.server.limits.LoginDelays;
 import dev.postoffice.server.session.Session;
 import dev.postoffice.server.tls.TlsManager;
 import dev.postoffice.server.tls.TlsSettings;
@@ -79,7 +78,6 @@ public final class Pop3Server implements AutoCloseable {
                 new ConnectionLimits(config.maxConnections(), config.maxConnectionsPerAddress(),
                         config.maxConnectionsPerUser()),
                 new AuthThrottle(config.authFailureDelay(), config.authFailureDelayMax()),
-                new LoginDelays(config.loginDelay()),
                 authenticator::capabilities);
         return start(ctx);
     }
@@ -102,10 +100,7 @@ public final class Pop3Server implements AutoCloseable {
             throw new IOException("no listener configured");
         }
         server.watchdog.scheduleWithFixedDelay(server::checkStalledWrites, 1, 1, TimeUnit.SECONDS);
-        server.watchdog.scheduleWithFixedDelay(() -> {
-            ctx.throttle().expire();
-            ctx.loginDelays().expire();
-        }, 1, 1, TimeUnit.MINUTES);
+        server.watchdog.scheduleWithFixedDelay(ctx.throttle()::expire, 1, 1, TimeUnit.MINUTES);
         for (Thread t : server.acceptors) {
             t.start();
         }

@@ -6,7 +6,6 @@ import dev.postoffice.auth.DirectoryCapabilities;
 import dev.postoffice.protocol.sasl.SaslBackend;
 import dev.postoffice.server.limits.AuthThrottle;
 import dev.postoffice.server.limits.ConnectionLimits;
-import dev.postoffice.server.limits.LoginDelays;
 import dev.postoffice.server.tls.TlsManager;
 import dev.postoffice.storage.MaildropStore;
 import java.util.Optional;
@@ -26,5 +25,4 @@ public record ServerContext(
         Optional<TlsManager> tls,
         ConnectionLimits limits,
         AuthThrottle throttle,
-        LoginDelays loginDelays,
         Supplier<DirectoryCapabilities> directory) {}

@@ -2,13 +2,16 @@ package dev.postoffice.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.postoffice.storage.Maildrop;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
+import java.util.Optional;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -255,6 +258,34 @@ class SecuritySessionTest {
         try (RawClient c = new RawClient(server.port())) {
             c.cmd("USER alice");
             assertThat(c.cmd("PASS secret")).isEqualTo("-ERR [LOGIN-DELAY] minimum time between logins is 3600 seconds");
+            // The refused login held the maildrop only for the check: another user is unaffected, and the
+            // refusal left the lock free.
+            assertThat(c.cmd("USER dave")).startsWith("+OK");
+            assertThat(c.cmd("PASS d4ve")).startsWith("+OK");
+        }
+        server.restart(); // a restart does not forget: the time is kept with the maildrop
+        try (RawClient c = new RawClient(server.port())) {
+            c.cmd("USER alice");
+            assertThat(c.cmd("PASS secret")).startsWith("-ERR [LOGIN-DELAY]");
+        }
+        try (Maildrop m = server.store.open("alice", Optional.empty())) {
+            assertThat(m.lastLogin()).isPresent(); // and nobody holds the lock
+        }
+    }
+
+    @Test
+    void aLoginTimeInTheFutureDoesNotLockTheUserOut() throws Exception {
+        start(b -> b.loginDelay(Duration.ofHours(1)));
+        try (Maildrop m = server.store.open("alice", Optional.empty())) {
+            m.recordLogin(Instant.now().plus(Duration.ofDays(1))); // then the clock was set back
+        }
+        try (RawClient c = new RawClient(server.port())) {
+            c.login("alice", "secret");
+            c.cmd("QUIT");
+        }
+        try (RawClient c = new RawClient(server.port())) {
+            c.cmd("USER alice");
+            assertThat(c.cmd("PASS secret")).startsWith("-ERR [LOGIN-DELAY]"); // counted from the real login
         }
     }
 

@@ -35,6 +35,15 @@ public interface Maildrop extends AutoCloseable {
      */
     void recordRetrieved(Collection<StoredMessage> messages, Instant when) throws StorageException;
 
+    /**
+     * When the previous login recorded with {@link #recordLogin} happened, if one was (RFC 2449 LOGIN-DELAY).
+     * Kept with the maildrop, so it survives restarts and is shared by servers on the same storage.
+     */
+    Optional<Instant> lastLogin();
+
+    /** Records a login at {@code when}, replacing the previous one. */
+    void recordLogin(Instant when) throws StorageException;
+
     /** Releases the lock. Idempotent; never throws. */
     @Override
     void close();

@@ -337,12 +337,6 @@ public final class Session implements Runnable {
         switch (result) {
             case AuthResult.Success s -> {
                 ctx.throttle().succeeded(address);
-                if (!ctx.loginDelays().tryLogin(s.account().name())) {
-                    authLog(s.account().name(), mechanism, "login-delay");
-                    out.err(ResponseCode.LOGIN_DELAY, "minimum time between logins is "
-                            + config.loginDelay().toSeconds() + " seconds");
-                    return;
-                }
                 openMaildrop(s.account(), mechanism);
             }
             case AuthResult.Rejected r -> {
@@ -385,6 +379,13 @@ public final class Session implements Runnable {
                     "maildrop cannot be opened" + (e.temporary() ? ", try again later" : ""));
             return;
         }
+        if (!config.loginDelay().isZero() && !loginDelayPassed(maildrop, a.name())) {
+            maildrop.close(); // nothing was done: release the lock, no UPDATE
+            authLog(a.name(), mechanism, "login-delay");
+            out.err(ResponseCode.LOGIN_DELAY, "minimum time between logins is "
+                    + config.loginDelay().toSeconds() + " seconds");
+            return;
+        }
         account = a;
         transaction = new Transaction(maildrop, expire(maildrop, a.name()));
         state = SessionState.TRANSACTION;
@@ -392,6 +393,26 @@ public final class Session implements Runnable {
         authLog(a.name(), mechanism, "ok");
         out.ok(a.name() + "'s maildrop has " + transaction.visibleCount() + " messages ("
                 + transaction.visibleSize() + " octets)");
+    }
+
+    /**
+     * RFC 2449 LOGIN-DELAY: whether the user's previous login, recorded with the maildrop (so a restart or
+     * another server on the same storage does not forget it), is at least the delay ago; if so, records this
+     * one. A recorded time in the future (the clock was set back) does not count, so that a clock change
+     * cannot lock users out; if the time cannot be recorded the login goes ahead.
+     */
+    private boolean loginDelayPassed(Maildrop maildrop, String user) {
+        Instant now = Instant.now();
+        Optional<Instant> last = maildrop.lastLogin().filter(t -> !t.isAfter(now));
+        if (last.isPresent() && Duration.between(last.get(), now).compareTo(config.loginDelay()) < 0) {
+            return false;
+        }
+        try {
+            maildrop.recordLogin(now);
+        } catch (StorageException e) {
+            log.warn("cannot record the login of {} for LOGIN-DELAY: {}", user, e.getMessage());
+        }
+        return true;
     }
 
     /**

@@ -42,18 +42,6 @@ class LimitsTest {
         assertThat(l.acquireUser("alice", A)).isTrue();
     }
 
-    @Test
-    void loginDelay() {
-        LoginDelays d = new LoginDelays(Duration.ofHours(1));
-        assertThat(d.enabled()).isTrue();
-        assertThat(d.tryLogin("alice")).isTrue();
-        assertThat(d.tryLogin("alice")).isFalse();
-        assertThat(d.tryLogin("bob")).isTrue();
-        LoginDelays off = new LoginDelays(Duration.ZERO);
-        assertThat(off.tryLogin("alice")).isTrue();
-        assertThat(off.tryLogin("alice")).isTrue();
-    }
-
     private static InetAddress address(String s) {
         try {
             return InetAddress.getByName(s);

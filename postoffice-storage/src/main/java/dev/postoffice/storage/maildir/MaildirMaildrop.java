@@ -342,6 +342,28 @@ final class MaildirMaildrop implements Maildrop {
         }
     }
 
+    /** The last login, {@value #LAST_LOGIN_FILE}: one {@code login SP <epoch milliseconds>} line. */
+    static final String LAST_LOGIN_FILE = "postoffice-last-login";
+    private static final String LOGIN_KEY = "login";
+
+    @Override
+    public java.util.Optional<java.time.Instant> lastLogin() {
+        ensureOpen();
+        Long millis = SizeCache.load(maildir, LAST_LOGIN_FILE, 1).get(LOGIN_KEY);
+        return millis == null ? java.util.Optional.empty()
+                : java.util.Optional.of(java.time.Instant.ofEpochMilli(millis));
+    }
+
+    @Override
+    public void recordLogin(java.time.Instant when) throws StorageException {
+        ensureOpen();
+        try {
+            SizeCache.store(maildir, LAST_LOGIN_FILE, Map.of(LOGIN_KEY, when.toEpochMilli()));
+        } catch (IOException e) {
+            throw new StorageException("cannot record the login time in " + maildir + ": " + e.getMessage(), true, e);
+        }
+    }
+
     @Override
     public void remove(Collection<StoredMessage> toRemove) throws StorageException {
         ensureOpen();

@@ -34,6 +34,27 @@ class MaildirRetrievedTest {
     }
 
     @Test
+    void theLastLoginIsKeptAcrossSessionsAndStoreInstances() throws Exception {
+        try (Maildrop m = store.open(USER, Optional.empty())) {
+            assertThat(m.lastLogin()).isEmpty();
+            m.recordLogin(Instant.ofEpochMilli(1_700_000_000_123L));
+            assertThat(m.lastLogin()).contains(Instant.ofEpochMilli(1_700_000_000_123L));
+        }
+        try (Maildrop m = new MaildirStore(dataDir).open(USER, Optional.empty())) { // as after a restart
+            assertThat(m.lastLogin()).contains(Instant.ofEpochMilli(1_700_000_000_123L));
+            m.recordLogin(Instant.ofEpochMilli(1_700_000_600_000L));
+        }
+        try (Maildrop m = store.open(USER, Optional.empty())) {
+            assertThat(m.lastLogin()).contains(Instant.ofEpochMilli(1_700_000_600_000L));
+            assertThat(m.messages()).hasSize(2); // the file is ours, not a message
+        }
+        Files.writeString(maildir.resolve(MaildirMaildrop.LAST_LOGIN_FILE), "garbage\n");
+        try (Maildrop m = store.open(USER, Optional.empty())) {
+            assertThat(m.lastLogin()).isEmpty(); // a damaged file reads as no login
+        }
+    }
+
+    @Test
     void theFirstRetrievalIsKeptAcrossSessions() throws Exception {
         Instant first = Instant.ofEpochSecond(1_700_000_000);
         try (Maildrop m = store.open(USER, Optional.empty())) {
