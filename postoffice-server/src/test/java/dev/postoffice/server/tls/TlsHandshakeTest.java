@@ -43,6 +43,15 @@ class TlsHandshakeTest {
         ec = openssl.selfSigned(KeyForm.EC_SEC1, "ec");
     }
 
+    /** Brings a raw client to where the server waits for a ClientHello: at once on POP3S, after STLS otherwise. */
+    private static void untilTheHandshake(EchoServer.Mode mode, Socket client) throws IOException {
+        if (mode == EchoServer.Mode.STLS) {
+            EchoServer.readLine(client.getInputStream());
+            client.getOutputStream().write("STLS\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(EchoServer.readLine(client.getInputStream())).startsWith("+OK");
+        }
+    }
+
     private TlsManager manager(OpenSsl.Pair pair, Duration handshakeTimeout) throws TlsConfigException {
         return TlsManager.create(TlsSettings.files(pair.certificate(), pair.key(), dir.resolve("generated"), "localhost")
                 .withHandshakeTimeout(handshakeTimeout));
@@ -168,11 +177,7 @@ class TlsHandshakeTest {
              EchoServer server = new EchoServer(manager(ec, Duration.ofMillis(300)), mode);
              Socket client = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
             client.setSoTimeout((int) TimeUnit.SECONDS.toMillis(EchoServer.PATIENCE_SECONDS));
-            if (mode == EchoServer.Mode.STLS) {
-                EchoServer.readLine(client.getInputStream());
-                client.getOutputStream().write("STLS\r\n".getBytes(StandardCharsets.US_ASCII));
-                assertThat(EchoServer.readLine(client.getInputStream())).startsWith("+OK");
-            }
+            untilTheHandshake(mode, client);
             IOException failure = server.nextFailure();
             assertThat(failure).hasMessage("TLS handshake failed: no TLS handshake from the client within 300ms");
             assertThat(server.nextAccepted().isClosed()).isTrue();
@@ -191,11 +196,7 @@ class TlsHandshakeTest {
         try (EchoServer server = new EchoServer(manager(ec, Duration.ofMillis(600)), mode);
              Socket client = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
             client.setSoTimeout((int) TimeUnit.SECONDS.toMillis(EchoServer.PATIENCE_SECONDS));
-            if (mode == EchoServer.Mode.STLS) {
-                EchoServer.readLine(client.getInputStream());
-                client.getOutputStream().write("STLS\r\n".getBytes(StandardCharsets.US_ASCII));
-                assertThat(EchoServer.readLine(client.getInputStream())).startsWith("+OK");
-            }
+            untilTheHandshake(mode, client);
             // A TLS record header announcing a 512-octet handshake message, then its body one octet at a time.
             byte[] trickle = new byte[40];
             trickle[0] = 0x16;
@@ -229,11 +230,7 @@ class TlsHandshakeTest {
         try (EchoServer server = new EchoServer(manager(rsa, Duration.ofMinutes(10)), mode);
              Socket client = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
             client.setSoTimeout((int) TimeUnit.SECONDS.toMillis(EchoServer.PATIENCE_SECONDS));
-            if (mode == EchoServer.Mode.STLS) {
-                EchoServer.readLine(client.getInputStream());
-                client.getOutputStream().write("STLS\r\n".getBytes(StandardCharsets.US_ASCII));
-                assertThat(EchoServer.readLine(client.getInputStream())).startsWith("+OK");
-            }
+            untilTheHandshake(mode, client);
             client.getOutputStream().write("USER alice\r\nPASS secret\r\nLIST\r\n".getBytes(StandardCharsets.US_ASCII));
             IOException failure = server.nextFailure();
             assertThat(failure.getMessage()).startsWith("TLS handshake failed: ").doesNotContain("\n")
