@@ -200,14 +200,19 @@ public final class LoadRunner {
         Pop3Client c = connect(LARGE_BUFFER, t0);
         try {
             login(c, user, t0);
-            Pop3Client.Listing<Long> list = timed(Op.LIST, c::list);
-            timed(Op.UIDL, c::uidl);
-            for (int i = 0; i < list.size(); i++) {
-                retr(c, list.numbers()[i], list.values().get(i));
-            }
+            retrieveAll(c);
             quit(c, t0);
         } finally {
             close(c);
+        }
+    }
+
+    /** A full download without DELE: LIST, UIDL, then RETR of every message. */
+    private void retrieveAll(Pop3Client c) throws Pop3Exception {
+        Pop3Client.Listing<Long> list = timed(Op.LIST, c::list);
+        timed(Op.UIDL, c::uidl);
+        for (int i = 0; i < list.size(); i++) {
+            retr(c, list.numbers()[i], list.values().get(i));
         }
     }
 
@@ -240,11 +245,7 @@ public final class LoadRunner {
                     counted(octets);
                 }
             } else { // full download
-                Pop3Client.Listing<Long> list = timed(Op.LIST, c::list);
-                timed(Op.UIDL, c::uidl);
-                for (int i = 0; i < list.size(); i++) {
-                    retr(c, list.numbers()[i], list.values().get(i));
-                }
+                retrieveAll(c);
             }
             quit(c, t0);
         } finally {
