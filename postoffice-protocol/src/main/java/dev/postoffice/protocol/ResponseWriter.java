@@ -3,6 +3,8 @@ package dev.postoffice.protocol;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -110,13 +112,111 @@ public final class ResponseWriter {
             end();
             return n;
         }
+        return withBulkBuffer(chunk -> new WireEncoder(this, bodyLines).encode(message, chunk));
+    }
+
+    /**
+     * Moves octets of a stored file to the peer without passing them through the JVM where the platform can
+     * (sendfile on Linux). Sessions without TLS supply one to {@link #wireMessage}.
+     */
+    @FunctionalInterface
+    public interface DirectTransfer {
+        /**
+         * Sends up to {@code count} octets of {@code file} from {@code position} without blocking for long.
+         *
+         * @return the octets sent; 0 when the peer is not keeping up (or the file ends early), in which case
+         *         the caller sends some octets through an ordinary, blocking write, which waits for the peer
+         */
+        long transfer(FileChannel file, long position, long count) throws IOException;
+    }
+
+    /** A failure to read the stored message, as opposed to a failure to write to the peer. */
+    public static final class MessageReadException extends IOException {
+        MessageReadException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /**
+     * Sends a stored message whose octets are already its wire form (canonical and with no line to byte-stuff,
+     * see {@link MessageFormat.SizeCounter#isWireForm()}) unchanged, then the terminating line. A message larger
+     * than this writer's buffer goes through {@code direct} when given, else through borrowed bulk buffers.
+     *
+     * @param size   the message's size; exactly this many octets of {@code file} are sent
+     * @param direct the zero-copy path to the peer, or null
+     * @return {@code size}
+     * @throws MessageReadException if the file cannot be read or holds fewer than {@code size} octets
+     */
+    public long wireMessage(FileChannel file, long size, DirectTransfer direct) throws IOException {
+        if (size <= small.length) {
+            copy(file, 0, size);
+            end();
+            return size;
+        }
+        if (direct == null) {
+            return withBulkBuffer(chunk -> {
+                copy(file, 0, size);
+                return size;
+            });
+        }
+        drain();
+        out.flush();
+        long position = 0;
+        while (position < size) {
+            long n = direct.transfer(file, position, size - position);
+            if (n > 0) {
+                bytesWritten += n;
+            } else {
+                // The peer's window is full: a blocking write of one buffer waits for it (and notices a short file).
+                n = Math.min(size - position, buf.length);
+                copy(file, position, n);
+                drain();
+            }
+            position += n;
+        }
+        end();
+        return size;
+    }
+
+    /** Appends {@code length} octets of {@code file} from {@code position} to the buffer, draining it as it fills. */
+    private void copy(FileChannel file, long position, long length) throws IOException {
+        long end = position + length;
+        while (position < end) {
+            if (count == buf.length) {
+                drain();
+            }
+            int want = (int) Math.min(buf.length - count, end - position);
+            int n;
+            try {
+                n = file.read(ByteBuffer.wrap(buf, count, want), position);
+            } catch (IOException e) {
+                throw new MessageReadException("cannot read the message file: " + e.getMessage(), e);
+            }
+            if (n <= 0) {
+                throw new MessageReadException("the message file ended after " + (position - (end - length))
+                        + " of " + length + " octets", null);
+            }
+            count += n;
+            position += n;
+        }
+    }
+
+    private interface BulkBody {
+        long write(byte[] chunk) throws IOException;
+    }
+
+    /**
+     * Writes a large message body through borrowed {@linkplain BulkBuffers bulk buffers}, so that it costs one
+     * write per {@value BulkBuffers#SIZE} octets, then the terminating line.
+     */
+    private long withBulkBuffer(BulkBody body) throws IOException {
         byte[] chunk = BulkBuffers.take();
         byte[] bulk = BulkBuffers.take();
         System.arraycopy(small, 0, bulk, 0, count);
         buf = bulk;
         boolean sent = false;
         try {
-            long n = new WireEncoder(this, bodyLines).encode(message, chunk);
+            long n = body.write(chunk);
             end();
             if (count > small.length) {
                 drain();

@@ -4,11 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -94,6 +101,114 @@ class ResponseWriterTest {
                 - (retr.startsWith(".") ? 1 : 0);
         assertThat(counter.size()).isEqualTo(unstuffed);
         assertThat(MessageFormat.canonicalSize(data)).isEqualTo(unstuffed);
+        // Stored octets that are already what RETR sends, and only those, may go out unchanged.
+        assertThat(counter.isWireForm()).isEqualTo(!stored.isEmpty() && stored.equals(retr));
+
+        String canonical = new String(unstuff(retr.getBytes(StandardCharsets.UTF_8)), StandardCharsets.UTF_8);
+        assertThat(convert(data, chunk, MessageFormat.LineEnd.CRLF)).isEqualTo(canonical);
+        assertThat(convert(data, chunk, MessageFormat.LineEnd.LF)).isEqualTo(canonical.replace("\r\n", "\n"));
+    }
+
+    /** Undoes byte-stuffing: the first '.' of every line that starts with one. */
+    private static byte[] unstuff(byte[] wire) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (int i = 0; i < wire.length; i++) {
+            boolean lineStart = i == 0 || wire[i - 1] == '\n';
+            if (!(lineStart && wire[i] == '.')) {
+                out.write(wire[i]);
+            }
+        }
+        return out.toByteArray();
+    }
+
+    private static String convert(byte[] data, int chunk, MessageFormat.LineEnd lineEnd) {
+        MessageFormat.LineEndConverter c = new MessageFormat.LineEndConverter(lineEnd);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] buf = new byte[MessageFormat.LineEndConverter.maxOutput(chunk)];
+        for (int off = 0; off < data.length; off += chunk) {
+            out.write(buf, 0, c.convert(data, off, Math.min(chunk, data.length - off), buf));
+        }
+        out.write(buf, 0, c.finish(buf));
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    @ParameterizedTest(name = "[{index}] {0} octets, buffer {1}, direct {2}")
+    @MethodSource("wireMessageCases")
+    void sendsWireFormMessagesUnchanged(int size, int buffer, boolean direct, @TempDir Path dir) throws IOException {
+        byte[] data = wireFormMessage(size);
+        Path file = Files.write(dir.resolve("m"), data);
+        ByteArrayOutputStream sink = new ByteArrayOutputStream();
+        ResponseWriter w = new ResponseWriter(sink, buffer);
+        List<Long> transfers = new ArrayList<>();
+        try (FileChannel ch = FileChannel.open(file)) {
+            w.ok(size + " octets");
+            long sent = w.wireMessage(ch, data.length, direct ? stingyTransfer(sink, transfers) : null);
+            w.ok("after");
+            w.flush();
+            assertThat(sent).isEqualTo(data.length);
+            assertThat(w.bytesWritten()).isEqualTo(sink.size());
+        }
+        assertThat(sink.toString(StandardCharsets.UTF_8))
+                .isEqualTo("+OK " + size + " octets\r\n" + new String(data, StandardCharsets.UTF_8) + ".\r\n+OK after\r\n");
+        if (direct && data.length > buffer) {
+            assertThat(transfers).as("octets moved by the direct path").isNotEmpty();
+        } else {
+            assertThat(transfers).isEmpty();
+        }
+    }
+
+    static Stream<Arguments> wireMessageCases() {
+        List<Arguments> out = new ArrayList<>();
+        for (int size : new int[] {20, 63, 64, 65, 5_000, 300_000}) {
+            for (int buffer : new int[] {7, 64, 8192}) {
+                out.add(Arguments.of(size, buffer, false));
+                out.add(Arguments.of(size, buffer, true));
+            }
+        }
+        return out.stream();
+    }
+
+    /** About {@code size} octets of CRLF lines, none starting with '.'. */
+    private static byte[] wireFormMessage(int size) {
+        StringBuilder b = new StringBuilder("Subject: wire form\r\n\r\n");
+        for (int i = 0; b.length() < size; i++) {
+            b.append("line ").append(i).append(" of a message that needs no conversion\r\n");
+        }
+        return b.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * A direct path that, like sendfile on a full socket, sends at most 10,000 octets at a time and every
+     * other call nothing, so that the writer's fallback to blocking writes is exercised too.
+     */
+    private static ResponseWriter.DirectTransfer stingyTransfer(OutputStream sink, List<Long> transfers) {
+        WritableByteChannel target = Channels.newChannel(sink);
+        boolean[] turn = {false};
+        return (file, position, count) -> {
+            turn[0] = !turn[0];
+            if (!turn[0]) {
+                return 0;
+            }
+            long n = file.transferTo(position, Math.min(count, 10_000), target);
+            transfers.add(n);
+            return n;
+        };
+    }
+
+    @Test
+    void aShortWireFormFileIsAReadFailure(@TempDir Path dir) throws IOException {
+        Path file = Files.write(dir.resolve("m"), wireFormMessage(50_000));
+        for (ResponseWriter.DirectTransfer direct : new ResponseWriter.DirectTransfer[] {null,
+                stingyTransfer(new ByteArrayOutputStream(), new ArrayList<>())}) {
+            for (long announced : new long[] {60_000, Files.size(file) + 1}) {
+                ResponseWriter w = new ResponseWriter(new ByteArrayOutputStream(), 8192);
+                try (FileChannel ch = FileChannel.open(file)) {
+                    org.assertj.core.api.Assertions.assertThatThrownBy(() -> w.wireMessage(ch, announced, direct))
+                            .isInstanceOf(ResponseWriter.MessageReadException.class)
+                            .hasMessageContaining("ended after");
+                }
+            }
+        }
     }
 
     @Test
