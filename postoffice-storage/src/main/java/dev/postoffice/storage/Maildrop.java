@@ -2,6 +2,7 @@ package dev.postoffice.storage;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.channels.FileChannel;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
@@ -14,6 +15,17 @@ public interface Maildrop extends AutoCloseable {
 
     /** The message's bytes exactly as stored. The caller closes the stream. */
     InputStream openMessage(StoredMessage message) throws IOException;
+
+    /**
+     * The message as a file whose octets are already exactly what RETR sends before the terminating line:
+     * canonical (CRLF line ends, ending with one, as many as {@link StoredMessage#size()}) with no line that
+     * needs byte-stuffing. Such a message can go to the peer unchanged, without passing through the JVM. Empty
+     * when the stored form needs converting or the backend cannot tell; the caller then uses
+     * {@link #openMessage}. The caller closes the channel.
+     */
+    default Optional<FileChannel> openWireForm(StoredMessage message) throws IOException {
+        return Optional.empty();
+    }
 
     /**
      * Removes the given messages for good (the POP3 UPDATE state). Removes what it can; a message it

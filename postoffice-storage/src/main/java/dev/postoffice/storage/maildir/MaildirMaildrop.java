@@ -7,6 +7,7 @@ import dev.postoffice.storage.StoredMessage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -24,6 +25,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -47,11 +49,11 @@ final class MaildirMaildrop implements Maildrop {
 
     /**
      * A listed message with its sort keys, parsed once (seconds, then microseconds within the second, then
-     * the name), and its canonical size.
+     * the name), and its canonical size and stored form.
      */
-    private record Entry(String base, Location location, long seconds, long micros, long size) {
-        Entry(String base, Location location, long seconds, long size) {
-            this(base, location, seconds, MaildirNames.micros(base), size);
+    private record Entry(String base, Location location, long seconds, long micros, SizeCache.Measure measure) {
+        Entry(String base, Location location, long seconds, SizeCache.Measure measure) {
+            this(base, location, seconds, MaildirNames.micros(base), measure);
         }
     }
 
@@ -70,19 +72,23 @@ final class MaildirMaildrop implements Maildrop {
     private final Map<String, Location> locations;
     /** Further files of a base name listed twice at open (usually none); removed along with the message. */
     private final Map<String, List<Location>> copies;
-    private final Map<String, Long> cachedSizes;
+    private final Map<String, SizeCache.Measure> cachedSizes;
+    /** The messages whose files are already their wire form. */
+    private final Set<String> wireForm;
     private final Set<String> removed = new HashSet<>();
     private final Runnable release;
     private boolean closed;
 
     private MaildirMaildrop(Path maildir, Path[] dirs, List<StoredMessage> messages, Map<String, Location> locations,
-            Map<String, List<Location>> copies, Map<String, Long> cachedSizes, Runnable release) {
+            Map<String, List<Location>> copies, Map<String, SizeCache.Measure> cachedSizes, Set<String> wireForm,
+            Runnable release) {
         this.maildir = maildir;
         this.dirs = dirs;
         this.messages = messages;
         this.locations = locations;
         this.copies = copies;
         this.cachedSizes = cachedSizes;
+        this.wireForm = wireForm;
         this.release = release;
     }
 
@@ -95,7 +101,7 @@ final class MaildirMaildrop implements Maildrop {
         Path[] dirs = {maildir.resolve(NEW), maildir.resolve(CUR)};
         Map<String, List<Location>> copies = new HashMap<>();
         Map<String, Location> listed = list(dirs, null, copies);
-        Map<String, Long> cache = SizeCache.load(maildir, listed.size());
+        Map<String, SizeCache.Measure> cache = SizeCache.load(maildir, listed.size());
         Measurer measurer = new Measurer(dirs, cache);
 
         List<Entry> entries = new ArrayList<>(listed.size());
@@ -113,28 +119,32 @@ final class MaildirMaildrop implements Maildrop {
 
         List<StoredMessage> messages = new ArrayList<>(entries.size());
         Map<String, Location> locations = HashMap.newHashMap(entries.size());
-        Map<String, Long> sizes = LinkedHashMap.newLinkedHashMap(entries.size());
+        Map<String, SizeCache.Measure> sizes = LinkedHashMap.newLinkedHashMap(entries.size());
+        Set<String> wireForm = new HashSet<>();
         for (Entry e : entries) {
-            messages.add(new StoredMessage(e.base(), MaildirNames.uidl(e.base()), e.size()));
+            messages.add(new StoredMessage(e.base(), MaildirNames.uidl(e.base()), e.measure().size()));
             locations.put(e.base(), e.location());
+            if (e.measure().form() == SizeCache.Form.WIRE) {
+                wireForm.add(e.base());
+            }
             if (SizeCache.storable(e.base())) {
-                sizes.put(e.base(), e.size());
+                sizes.put(e.base(), e.measure());
             }
         }
         if (!sizes.equals(cache)) {
             storeCache(maildir, sizes);
         }
         return new MaildirMaildrop(maildir, dirs, Collections.unmodifiableList(messages), locations, copies, sizes,
-                release);
+                wireForm, release);
     }
 
     /** Measures listed messages, using the size cache where it can. */
     private static final class Measurer {
         private final Path[] dirs;
-        private final Map<String, Long> cache;
+        private final Map<String, SizeCache.Measure> cache;
         private byte[] buffer;
 
-        Measurer(Path[] dirs, Map<String, Long> cache) {
+        Measurer(Path[] dirs, Map<String, SizeCache.Measure> cache) {
             this.dirs = dirs;
             this.cache = cache;
         }
@@ -144,7 +154,8 @@ final class MaildirMaildrop implements Maildrop {
          * {@code vanished} (when given) if its file is gone.
          */
         void add(String base, Location location, List<Entry> entries, Set<String> vanished) {
-            Long cached = cache.get(base);
+            SizeCache.Measure previous = cache.get(base);
+            SizeCache.Measure cached = known(base, previous);
             long seconds = MaildirNames.leadingSeconds(base);
             if (cached != null && seconds >= 0) {
                 entries.add(new Entry(base, location, seconds, cached));
@@ -160,8 +171,11 @@ final class MaildirMaildrop implements Maildrop {
                 if (seconds < 0) {
                     seconds = attrs.lastModifiedTime().to(TimeUnit.SECONDS);
                 }
-                long size = cached != null ? cached : canonicalSize(path, base, attrs.size());
-                entries.add(new Entry(base, location, seconds, size));
+                SizeCache.Measure measure = cached != null ? cached
+                        : previous != null && previous.size() != attrs.size()
+                                ? new SizeCache.Measure(previous.size(), SizeCache.Form.CONVERT)
+                                : measure(path, base, attrs.size());
+                entries.add(new Entry(base, location, seconds, measure));
             } catch (NoSuchFileException e) {
                 if (vanished != null) {
                     vanished.add(base);
@@ -172,11 +186,26 @@ final class MaildirMaildrop implements Maildrop {
         }
 
         /**
-         * The canonical size of a message file. A {@code ,W=} field in the name gives it from one byte:
-         * W counts LF as CRLF but adds no final CRLF, which the canonical form has when the last byte is
-         * not a line break. A name whose {@code ,S=} disagrees with the file's size is not trusted.
+         * A cached measure whose form is known, or one completed from the name; null if the file must be
+         * looked at. An entry cached before forms were recorded is settled by the stored size (the name's
+         * {@code ,S=} here, else the file's, in {@link #add}) when that differs from the canonical size: the file
+         * then cannot be its wire form. Only files of the canonical size are read again.
          */
-        private long canonicalSize(Path path, String base, long rawSize) throws IOException {
+        private static SizeCache.Measure known(String base, SizeCache.Measure cached) {
+            if (cached == null || cached.form() != SizeCache.Form.UNKNOWN) {
+                return cached;
+            }
+            long s = MaildirNames.sizeField(base, 'S');
+            return s >= 0 && s != cached.size() ? new SizeCache.Measure(cached.size(), SizeCache.Form.CONVERT) : null;
+        }
+
+        /**
+         * The canonical size and form of a message file. A {@code ,W=} field in the name gives the size from one
+         * byte: W counts LF as CRLF but adds no final CRLF, which the canonical form has when the last byte is
+         * not a line break. A size that differs from the file's means the file needs converting; otherwise (or
+         * when the name says nothing, or its {@code ,S=} disagrees with the file's size) the file is read once.
+         */
+        private SizeCache.Measure measure(Path path, String base, long rawSize) throws IOException {
             long w = MaildirNames.sizeField(base, 'W');
             if (w >= 0 && rawSize > 0) {
                 long s = MaildirNames.sizeField(base, 'S');
@@ -185,7 +214,10 @@ final class MaildirMaildrop implements Maildrop {
                         ByteBuffer last = ByteBuffer.allocate(1);
                         if (ch.read(last, rawSize - 1) == 1) {
                             byte b = last.get(0);
-                            return b == '\n' || b == '\r' ? w : w + 2;
+                            long size = b == '\n' || b == '\r' ? w : w + 2;
+                            if (size != rawSize) {
+                                return new SizeCache.Measure(size, SizeCache.Form.CONVERT);
+                            }
                         }
                     }
                 }
@@ -193,7 +225,7 @@ final class MaildirMaildrop implements Maildrop {
             return scan(path);
         }
 
-        private long scan(Path path) throws IOException {
+        private SizeCache.Measure scan(Path path) throws IOException {
             if (buffer == null) {
                 buffer = new byte[BUFFER_SIZE];
             }
@@ -203,7 +235,8 @@ final class MaildirMaildrop implements Maildrop {
                     counter.update(buffer, 0, n);
                 }
             }
-            return counter.size();
+            return new SizeCache.Measure(counter.size(),
+                    counter.isWireForm() ? SizeCache.Form.WIRE : SizeCache.Form.CONVERT);
         }
     }
 
@@ -245,7 +278,7 @@ final class MaildirMaildrop implements Maildrop {
         return found;
     }
 
-    private static void storeCache(Path maildir, Map<String, Long> sizes) {
+    private static void storeCache(Path maildir, Map<String, SizeCache.Measure> sizes) {
         try {
             SizeCache.store(maildir, sizes);
         } catch (IOException e) {
@@ -260,6 +293,30 @@ final class MaildirMaildrop implements Maildrop {
 
     @Override
     public InputStream openMessage(StoredMessage message) throws IOException {
+        return Channels.newInputStream(openFile(message));
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>A message's form is learnt when it is first measured and kept in the size cache; {@code deliver}
+     * stores messages in canonical form by default, so most of them qualify.
+     */
+    @Override
+    public Optional<FileChannel> openWireForm(StoredMessage message) throws IOException {
+        if (!wireForm.contains(message.id())) {
+            return Optional.empty();
+        }
+        FileChannel ch = openFile(message);
+        if (ch.size() != message.size()) {
+            // Not the file that was measured: let the converting path send what it holds.
+            ch.close();
+            return Optional.empty();
+        }
+        return Optional.of(ch);
+    }
+
+    private FileChannel openFile(StoredMessage message) throws IOException {
         ensureOpen();
         String id = message.id();
         Location location = location(id);
@@ -286,13 +343,13 @@ final class MaildirMaildrop implements Maildrop {
         return location;
     }
 
-    private InputStream open(Location location) throws IOException {
+    private FileChannel open(Location location) throws IOException {
         Path path = dirs[location.dir()].resolve(location.name());
         // Refuse anything but a regular file first: opening a FIFO planted in the Maildir would block.
         if (!Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isRegularFile()) {
             throw new IOException("message file " + path + " is not a regular file");
         }
-        return Files.newInputStream(path, LinkOption.NOFOLLOW_LINKS);
+        return FileChannel.open(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
     }
 
     private static NoSuchFileException gone(String id, String why) {
@@ -334,7 +391,7 @@ final class MaildirMaildrop implements Maildrop {
         changed |= times.keySet().removeIf(id -> removed.contains(id) || !locations.containsKey(id));
         if (changed) {
             try {
-                SizeCache.store(maildir, RETRIEVED_FILE, times);
+                SizeCache.storeNumbers(maildir, RETRIEVED_FILE, times);
             } catch (IOException e) {
                 throw new StorageException("cannot record retrieval times in " + maildir + ": " + e.getMessage(),
                         true, e);
@@ -358,7 +415,7 @@ final class MaildirMaildrop implements Maildrop {
     public void recordLogin(java.time.Instant when) throws StorageException {
         ensureOpen();
         try {
-            SizeCache.store(maildir, LAST_LOGIN_FILE, Map.of(LOGIN_KEY, when.toEpochMilli()));
+            SizeCache.storeNumbers(maildir, LAST_LOGIN_FILE, Map.of(LOGIN_KEY, when.toEpochMilli()));
         } catch (IOException e) {
             throw new StorageException("cannot record the login time in " + maildir + ": " + e.getMessage(), true, e);
         }

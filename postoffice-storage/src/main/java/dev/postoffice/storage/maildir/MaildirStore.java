@@ -53,10 +53,28 @@ public final class MaildirStore implements MaildropStore {
     private static final long PID = ProcessHandle.current().pid();
 
     private final Path dataDir;
+    private final MessageFormat.LineEnd lineEnd;
 
-    /** @param dataDir the directory under which users without a home get {@code home/<user>/Maildir} */
+    /**
+     * A store that delivers messages with CRLF line ends (see {@link #MaildirStore(Path, MessageFormat.LineEnd)}).
+     *
+     * @param dataDir the directory under which users without a home get {@code home/<user>/Maildir}
+     */
     public MaildirStore(Path dataDir) {
+        this(dataDir, MessageFormat.LineEnd.CRLF);
+    }
+
+    /**
+     * @param dataDir the directory under which users without a home get {@code home/<user>/Maildir}
+     * @param lineEnd the line end delivered messages are stored with. {@link MessageFormat.LineEnd#CRLF CRLF} is
+     *                the form POP3 sends, so such a message (unless a line starts with '.') goes out unchanged,
+     *                without passing through the JVM; {@link MessageFormat.LineEnd#LF LF} is the Maildir
+     *                tradition, for Maildirs that other software reads too. Either way every line end of the
+     *                message is rewritten to the chosen one.
+     */
+    public MaildirStore(Path dataDir, MessageFormat.LineEnd lineEnd) {
         this.dataDir = Objects.requireNonNull(dataDir, "dataDir");
+        this.lineEnd = Objects.requireNonNull(lineEnd, "lineEnd");
     }
 
     @Override
@@ -100,10 +118,11 @@ public final class MaildirStore implements MaildropStore {
     /**
      * {@inheritDoc}
      *
-     * <p>The message is streamed to {@code tmp/} while its raw and canonical sizes are counted, fsynced,
-     * renamed to {@code new/<unique>,S=<raw size>,W=<canonical size>}, and {@code new/} is fsynced. The
-     * returned id is that file name. A message that does not end in a line break gets a final LF, so the
-     * stored file always does, like any mail delivered over SMTP or LMTP (whose DATA ends in CRLF.CRLF).
+     * <p>The message is streamed to {@code tmp/} with its line ends rewritten to this store's line end while
+     * its stored and canonical sizes are counted, fsynced, renamed to
+     * {@code new/<unique>,S=<stored size>,W=<canonical size>}, and {@code new/} is fsynced. The returned id is
+     * that file name. A message that does not end in a line break gets a final one, so the stored file always
+     * does, like any mail delivered over SMTP or LMTP (whose DATA ends in CRLF.CRLF).
      *
      * @throws StorageException permanent for an empty message or an invalid user name; temporary for
      *                          I/O trouble (disk full, unreadable input), after removing the partial file
@@ -125,26 +144,28 @@ public final class MaildirStore implements MaildropStore {
         boolean renamed = false;
         try {
             MessageFormat.SizeCounter counter = new MessageFormat.SizeCounter();
-            long raw = 0;
+            MessageFormat.LineEndConverter converter = new MessageFormat.LineEndConverter(lineEnd);
+            long stored = 0;
+            boolean empty = true;
             byte[] buf = new byte[BUFFER_SIZE];
+            byte[] converted = new byte[MessageFormat.LineEndConverter.maxOutput(BUFFER_SIZE)];
             try (out) {
                 for (int n; (n = message.read(buf)) >= 0; ) {
+                    empty &= n == 0;
                     counter.update(buf, 0, n);
-                    writeFully(out, buf, n);
-                    raw += n;
+                    int m = converter.convert(buf, 0, n, converted);
+                    writeFully(out, converted, m);
+                    stored += m;
                 }
-                if (raw == 0) {
+                if (empty) {
                     throw new StorageException("empty message", false);
                 }
-                if (!counter.endsWithLineBreak()) {
-                    buf[0] = '\n';
-                    counter.update(buf, 0, 1);
-                    writeFully(out, buf, 1);
-                    raw++;
-                }
+                int m = converter.finish(converted);
+                writeFully(out, converted, m);
+                stored += m;
                 out.force(true);
             }
-            String name = unique + ",S=" + raw + ",W=" + counter.size();
+            String name = unique + ",S=" + stored + ",W=" + counter.size();
             Path target = newDir.resolve(name);
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
             renamed = true;

@@ -1,5 +1,6 @@
 package dev.postoffice.storage.maildir;
 
+import dev.postoffice.protocol.MessageFormat;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -23,9 +24,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The per-Maildir cache of canonical sizes, {@value #FILE_NAME}: UTF-8 text, one
- * {@code <base name> SP <canonical size>} line per message. Maildir message files never change once
- * delivered, so an entry stays valid until its message is gone. The cache is only an accelerator: a
- * missing, unreadable or corrupt cache reads as empty and is rebuilt.
+ * {@code <base name> SP <canonical size> <form>} line per message, where the form is {@code w} when the file's
+ * octets are already the message's wire form (see {@link MessageFormat.SizeCounter#isWireForm()}) and {@code c}
+ * when they need converting. A line without the form letter (written before it existed) leaves the form to
+ * be found out again. Maildir message files never change once delivered, so an entry stays valid until its
+ * message is gone. The cache is only an accelerator: a missing, unreadable or corrupt cache reads as empty
+ * and is rebuilt.
  */
 final class SizeCache {
     static final String FILE_NAME = "postoffice-sizes";
@@ -40,6 +44,19 @@ final class SizeCache {
 
     private SizeCache() {}
 
+    /** Whether a message file's octets can be sent as they are. */
+    enum Form {
+        /** Already the wire form: canonical, and no line to byte-stuff. */
+        WIRE,
+        /** Needs converting (line ends) or byte-stuffing on the way out. */
+        CONVERT,
+        /** Not known: an entry from before the form was recorded. */
+        UNKNOWN
+    }
+
+    /** A message's canonical size and stored form. */
+    record Measure(long size, Form form) {}
+
     /** Whether a base name can be written as a cache line (it must not contain a line break). */
     static boolean storable(String baseName) {
         return baseName.indexOf('\n') < 0 && baseName.indexOf('\r') < 0;
@@ -50,12 +67,21 @@ final class SizeCache {
      *
      * @param expectedEntries about how many messages the maildrop has, to refuse an absurdly large file
      */
-    static Map<String, Long> load(Path maildir, int expectedEntries) {
-        return load(maildir, FILE_NAME, expectedEntries);
+    static Map<String, Measure> load(Path maildir, int expectedEntries) {
+        return load(maildir, FILE_NAME, expectedEntries, SizeCache::parseMeasure);
     }
 
     /** Reads another per-message number file of the same format (e.g. first-retrieval times). */
     static Map<String, Long> load(Path maildir, String fileName, int expectedEntries) {
+        return load(maildir, fileName, expectedEntries, SizeCache::parseNumber);
+    }
+
+    /** A value as written after the name's last space; null if it is not one. */
+    private interface ValueParser<V> {
+        V parse(String line, int from);
+    }
+
+    private static <V> Map<String, V> load(Path maildir, String fileName, int expectedEntries, ValueParser<V> parser) {
         Path file = maildir.resolve(fileName);
         try {
             BasicFileAttributes attrs =
@@ -64,7 +90,7 @@ final class SizeCache {
                 log.warn("ignoring size cache {}: not a regular file or too large", file);
                 return new HashMap<>();
             }
-            Map<String, Long> sizes = HashMap.newHashMap(expectedEntries);
+            Map<String, V> values = HashMap.newHashMap(expectedEntries);
             var decoder = StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT);
@@ -75,15 +101,15 @@ final class SizeCache {
                     buffer)) {
                 for (String line; (line = in.readLine()) != null; ) {
                     int space = line.lastIndexOf(' ');
-                    long size = space > 0 ? parseSize(line, space + 1) : -1;
-                    if (size < 0) {
+                    V value = space > 0 ? parser.parse(line, space + 1) : null;
+                    if (value == null) {
                         log.warn("ignoring corrupt size cache {}", file);
                         return new HashMap<>();
                     }
-                    sizes.put(line.substring(0, space), size);
+                    values.put(line.substring(0, space), value);
                 }
             }
-            return sizes;
+            return values;
         } catch (NoSuchFileException e) {
             return new HashMap<>();
         } catch (IOException e) {
@@ -100,8 +126,26 @@ final class SizeCache {
         return (int) Math.max(MIN_BUFFER, Math.min(MAX_BUFFER, bytes + 1));
     }
 
-    private static long parseSize(String line, int from) {
-        int n = line.length();
+    private static Long parseNumber(String line, int from) {
+        long n = parseSize(line, from, line.length());
+        return n < 0 ? null : n;
+    }
+
+    private static Measure parseMeasure(String line, int from) {
+        int end = line.length();
+        Form form = Form.UNKNOWN;
+        if (end > from) {
+            char last = line.charAt(end - 1);
+            if (last == 'w' || last == 'c') {
+                form = last == 'w' ? Form.WIRE : Form.CONVERT;
+                end--;
+            }
+        }
+        long size = parseSize(line, from, end);
+        return size < 0 ? null : new Measure(size, form);
+    }
+
+    private static long parseSize(String line, int from, int n) {
         if (from >= n || n - from > 18) {
             return -1;
         }
@@ -120,26 +164,40 @@ final class SizeCache {
      * Replaces the cache atomically: writes a temporary file, fsyncs it and renames it over the cache.
      * The caller holds the maildrop lock, so no other writer races for the temporary name.
      */
-    static void store(Path maildir, Map<String, Long> sizes) throws IOException {
-        store(maildir, FILE_NAME, sizes);
+    static void store(Path maildir, Map<String, Measure> sizes) throws IOException {
+        store(maildir, FILE_NAME, sizes, (out, m) -> {
+            out.write(Long.toString(m.size()));
+            if (m.form() != Form.UNKNOWN) {
+                out.write(m.form() == Form.WIRE ? 'w' : 'c');
+            }
+        });
     }
 
     /** Replaces another per-message number file of the same format, atomically. */
-    static void store(Path maildir, String fileName, Map<String, Long> sizes) throws IOException {
+    static void storeNumbers(Path maildir, String fileName, Map<String, Long> numbers) throws IOException {
+        store(maildir, fileName, numbers, (out, n) -> out.write(Long.toString(n)));
+    }
+
+    private interface ValueWriter<V> {
+        void write(Writer out, V value) throws IOException;
+    }
+
+    private static <V> void store(Path maildir, String fileName, Map<String, V> values, ValueWriter<V> writer)
+            throws IOException {
         Path tmp = maildir.resolve(fileName + ".tmp");
         Files.deleteIfExists(tmp);
         try {
             try (FileChannel ch = FileChannel.open(tmp,
                     EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), FileOps.privateFile(tmp))) {
-                int buffer = bufferSize((long) sizes.size() * TYPICAL_LINE_BYTES);
+                int buffer = bufferSize((long) values.size() * TYPICAL_LINE_BYTES);
                 Writer out = new BufferedWriter(
                         Channels.newWriter(ch, StandardCharsets.UTF_8.newEncoder()
                                 .onMalformedInput(CodingErrorAction.REPLACE)
                                 .onUnmappableCharacter(CodingErrorAction.REPLACE), buffer), buffer);
-                for (Map.Entry<String, Long> e : sizes.entrySet()) {
+                for (Map.Entry<String, V> e : values.entrySet()) {
                     out.write(e.getKey());
                     out.write(' ');
-                    out.write(Long.toString(e.getValue()));
+                    writer.write(out, e.getValue());
                     out.write('\n');
                 }
                 out.flush();

@@ -8,6 +8,7 @@ import static dev.postoffice.storage.maildir.Fixtures.names;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.postoffice.protocol.MessageFormat;
 import dev.postoffice.storage.Maildrop;
 import dev.postoffice.storage.StorageException;
 import dev.postoffice.storage.StoredMessage;
@@ -15,6 +16,9 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.SequenceInputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -24,6 +28,7 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class MaildirDeliverTest {
@@ -39,8 +44,8 @@ class MaildirDeliverTest {
     }
 
     /** Delivers and checks the stored file: its name, its content and the S= and W= fields. */
-    private void assertDelivered(String input, String stored) throws Exception {
-        String id = store().deliver(USER, Optional.empty(), input(input));
+    private void assertDelivered(MessageFormat.LineEnd lineEnd, String input, String stored) throws Exception {
+        String id = new MaildirStore(dataDir, lineEnd).deliver(USER, Optional.empty(), input(input));
 
         assertThat(names(maildir().resolve("new"))).containsExactly(id);
         assertThat(names(maildir().resolve("tmp"))).isEmpty();
@@ -49,41 +54,43 @@ class MaildirDeliverTest {
         assertThat(canonical(stored)).isEqualTo(canonical(input));
     }
 
-    @Test
-    void crlfMessageIsStoredAsIs() throws Exception {
-        String m = "Subject: hi\r\n\r\nbody\r\n";
-        assertDelivered(m, m);
-        assertThat(canonical(m)).isEqualTo(m.length());
+    /** input; stored with LF line ends; stored with CRLF line ends. */
+    @ParameterizedTest(name = "[{index}] {0}")
+    @CsvSource(delimiter = '|', value = {
+        "Subject: hi\\r\\n\\r\\nbody\\r\\n | Subject: hi\\n\\nbody\\n | Subject: hi\\r\\n\\r\\nbody\\r\\n",
+        "Subject: hi\\n\\nbody\\n | Subject: hi\\n\\nbody\\n | Subject: hi\\r\\n\\r\\nbody\\r\\n",
+        "Subject: hi\\n\\nno newline | Subject: hi\\n\\nno newline\\n | Subject: hi\\r\\n\\r\\nno newline\\r\\n",
+        "a\\r\\nb | a\\nb\\n | a\\r\\nb\\r\\n",
+        "a\\rb\\r | a\\nb\\n | a\\r\\nb\\r\\n",
+        "a\\rb | a\\nb\\n | a\\r\\nb\\r\\n",
+        "a\\r\\r\\n\\n.b | a\\n\\n\\n.b\\n | a\\r\\n\\r\\n\\r\\n.b\\r\\n",
+    })
+    void everyLineEndBecomesTheStoresLineEnd(String input, String lf, String crlf) throws Exception {
+        assertDelivered(MessageFormat.LineEnd.LF, unescape(input), unescape(lf));
+        Files.delete(Files.list(maildir().resolve("new")).findFirst().orElseThrow());
+        assertDelivered(MessageFormat.LineEnd.CRLF, unescape(input), unescape(crlf));
+    }
+
+    private static String unescape(String s) {
+        return s.replace("\\r", "\r").replace("\\n", "\n");
     }
 
     @Test
-    void lfMessageCountsEveryLfAsCrlf() throws Exception {
-        assertDelivered("Subject: hi\n\nbody\n", "Subject: hi\n\nbody\n");
-        assertThat(maildir().resolve("new").toFile().list()[0]).endsWith(",S=18,W=21");
-    }
-
-    @Test
-    void messageWithoutFinalNewlineGetsOne() throws Exception {
-        assertDelivered("Subject: hi\n\nno newline", "Subject: hi\n\nno newline\n");
-        assertThat(maildir().resolve("new").toFile().list()[0]).endsWith(",S=24,W=27");
-    }
-
-    @Test
-    void crlfMessageWithoutFinalNewlineGetsLf() throws Exception {
-        assertDelivered("a\r\nb", "a\r\nb\n");
-        assertThat(maildir().resolve("new").toFile().list()[0]).endsWith(",S=5,W=6");
-    }
-
-    @Test
-    void loneCrIsALineEnd() throws Exception {
-        assertDelivered("a\rb\r", "a\rb\r");
-        assertThat(maildir().resolve("new").toFile().list()[0]).endsWith(",S=4,W=6");
-    }
-
-    @Test
-    void loneCrInsideAndNoFinalLineBreak() throws Exception {
-        assertDelivered("a\rb", "a\rb\n");
-        assertThat(maildir().resolve("new").toFile().list()[0]).endsWith(",S=4,W=6");
+    void byDefaultMessagesAreStoredInTheFormPop3SendsThem() throws Exception {
+        String plain = store().deliver(USER, Optional.empty(), input("Subject: hi\n\nbody\n"));
+        String dotted = store().deliver(USER, Optional.empty(), input("Subject: hi\n\n.body\n"));
+        assertThat(plain).endsWith(",S=21,W=21");
+        try (Maildrop m = store().open(USER, Optional.empty())) {
+            StoredMessage p = m.messages().stream().filter(x -> x.id().equals(plain)).findFirst().orElseThrow();
+            StoredMessage d = m.messages().stream().filter(x -> x.id().equals(dotted)).findFirst().orElseThrow();
+            try (FileChannel ch = m.openWireForm(p).orElseThrow()) {
+                ByteBuffer b = ByteBuffer.allocate(64);
+                ch.read(b, 0);
+                assertThat(new String(b.array(), 0, b.position(), StandardCharsets.US_ASCII))
+                        .isEqualTo("Subject: hi\r\n\r\nbody\r\n");
+            }
+            assertThat(m.openWireForm(d)).as("a line that needs byte-stuffing").isEmpty();
+        }
     }
 
     @Test
@@ -97,7 +104,7 @@ class MaildirDeliverTest {
     void nameFollowsTheMaildirSpecAndIsTheId() throws Exception {
         String id = store().deliver(USER, Optional.empty(), input("x\n"));
         String pid = Long.toString(ProcessHandle.current().pid());
-        assertThat(id).matches("\\d{10,}\\.M\\d{1,6}P" + pid + "Q\\d+R[0-9a-f]{8}\\.[^/:]+,S=2,W=3");
+        assertThat(id).matches("\\d{10,}\\.M\\d{1,6}P" + pid + "Q\\d+R[0-9a-f]{8}\\.[^/:]+,S=3,W=3");
         try (Maildrop m = store().open(USER, Optional.empty())) {
             assertThat(m.messages()).containsExactly(new StoredMessage(id, id, 3));
         }

@@ -117,7 +117,7 @@ class MaildirRemoveTest {
             assertThat(names(maildir.resolve("new"))).isEmpty();
             assertThat(b.resolve("keep")).exists();
         }
-        assertThat(Files.readAllLines(maildir.resolve(SizeCache.FILE_NAME))).containsExactly(B + " 3");
+        assertThat(Files.readAllLines(maildir.resolve(SizeCache.FILE_NAME))).containsExactly(B + " 3c");
     }
 
     @Test

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.postoffice.storage.Maildrop;
 import dev.postoffice.storage.StoredMessage;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,14 +55,53 @@ class SizeCacheTest {
     @Test
     void openWritesTheCache() throws Exception {
         snapshot();
-        assertThat(cacheLines()).containsExactly(A + " " + canonical(CONTENT_A), B + " " + canonical(CONTENT_B));
+        assertThat(cacheLines()).containsExactly(A + " " + canonical(CONTENT_A) + "c", B + " " + canonical(CONTENT_B) + "c");
     }
 
     @Test
     void cachedSizeIsUsed() throws Exception {
-        Files.writeString(cache, A + " 12345\n" + B + " 777\n");
+        Files.writeString(cache, A + " 12345c\n" + B + " 777w\n");
         List<StoredMessage> messages = snapshot();
         assertThat(messages).extracting(StoredMessage::size).containsExactly(12345L, 777L);
+    }
+
+    @Test
+    void theStoredFormIsRecordedAndOnlyWireFormFilesAreOfferedAsSuch() throws Exception {
+        String wire = "1600000003.P1.host";
+        String dotted = "1600000004.P1.host";
+        put(maildir, "new", wire, "Subject: w\r\n\r\nbody\r\n");
+        put(maildir, "new", dotted, "Subject: d\r\n\r\n.body\r\n");
+        try (Maildrop m = store.open(USER, Optional.empty())) {
+            assertThat(m.openWireForm(byId(m, A))).isEmpty(); // LF line ends
+            assertThat(m.openWireForm(byId(m, dotted))).isEmpty(); // a line to byte-stuff
+            try (FileChannel ch = m.openWireForm(byId(m, wire)).orElseThrow()) {
+                assertThat(ch.size()).isEqualTo(byId(m, wire).size()).isEqualTo(20);
+            }
+        }
+        assertThat(cacheLines()).contains(wire + " 20w", dotted + " 21c");
+    }
+
+    @Test
+    void entriesFromBeforeTheFormWasRecordedAreSettledOnce() throws Exception {
+        String wire = "1600000003.P1.host";
+        put(maildir, "new", wire, "Subject: w\r\n\r\nbody\r\n");
+        // Sizes that differ from the files' settle the form without reading them; the same size is read again.
+        Files.writeString(cache, A + " 12345\n" + B + " 777\n" + wire + " 20\n");
+        try (Maildrop m = store.open(USER, Optional.empty())) {
+            assertThat(m.messages()).extracting(StoredMessage::size).containsExactly(12345L, 777L, 20L);
+            assertThat(m.openWireForm(byId(m, wire))).isPresent();
+        }
+        assertThat(cacheLines()).containsExactly(A + " 12345c", B + " 777c", wire + " 20w");
+    }
+
+    @Test
+    void aFileThatIsNotTheSizeRecordedIsNotOfferedAsWireForm() throws Exception {
+        String wire = "1600000003.P1.host";
+        put(maildir, "new", wire, "Subject: w\r\n\r\nbody\r\n");
+        Files.writeString(cache, A + " 19c\n" + B + " 42c\n" + wire + " 25w\n");
+        try (Maildrop m = store.open(USER, Optional.empty())) {
+            assertThat(m.openWireForm(byId(m, wire))).isEmpty();
+        }
     }
 
     @Test
@@ -79,7 +119,7 @@ class SizeCacheTest {
         String c = "1600000003.P1.host";
         put(maildir, "new", c, "Subject: c\n\n");
         snapshot();
-        assertThat(cacheLines()).containsExactly(B + " " + canonical(CONTENT_B), c + " " + canonical("Subject: c\n\n"));
+        assertThat(cacheLines()).containsExactly(B + " " + canonical(CONTENT_B) + "c", c + " " + canonical("Subject: c\n\n") + "c");
     }
 
     @Test
@@ -87,7 +127,7 @@ class SizeCacheTest {
         String spaced = "1600000003.a name with spaces";
         put(maildir, "new", spaced, "x\n");
         snapshot();
-        assertThat(cacheLines()).contains(spaced + " 3");
+        assertThat(cacheLines()).contains(spaced + " 3c");
         Files.writeString(cache, A + " 1\n" + B + " 2\n" + spaced + " 3333\n");
         try (Maildrop m = store.open(USER, Optional.empty())) {
             assertThat(byId(m, spaced).size()).isEqualTo(3333);
@@ -100,6 +140,8 @@ class SizeCacheTest {
         "1600000001.P1.host 12\n1600000002.P1.host\n",
         "1600000001.P1.host -5\n",
         "1600000001.P1.host 12x\n",
+        "1600000001.P1.host 12cw\n",
+        "1600000001.P1.host w\n",
         " 12\n",
         "1600000001.P1.host 99999999999999999999999\n",
         "\u0000\u0001\u0002 binary",
@@ -107,7 +149,7 @@ class SizeCacheTest {
     void corruptCacheIsIgnoredAndRebuilt(String corrupt) throws Exception {
         Files.writeString(cache, corrupt, StandardCharsets.ISO_8859_1);
         assertThat(snapshot()).extracting(StoredMessage::size).containsExactly(canonical(CONTENT_A), canonical(CONTENT_B));
-        assertThat(cacheLines()).containsExactly(A + " " + canonical(CONTENT_A), B + " " + canonical(CONTENT_B));
+        assertThat(cacheLines()).containsExactly(A + " " + canonical(CONTENT_A) + "c", B + " " + canonical(CONTENT_B) + "c");
     }
 
     @Test
@@ -144,7 +186,7 @@ class SizeCacheTest {
         String longName = "1600000003." + "x".repeat(200) + ".host"; // longer than the smallest buffer (128)
         put(maildir, "new", longName, "x\n");
         snapshot();
-        assertThat(cacheLines()).contains(longName + " 3");
+        assertThat(cacheLines()).contains(longName + " 3c");
         StringBuilder big = new StringBuilder(A + " 11\n" + B + " 22\n" + longName + " 33\n");
         for (int i = 0; i < 1000; i++) { // about 30 KB: several fills of the largest buffer
             big.append("1500000000.P").append(i).append(".gone 1\n");
@@ -153,7 +195,7 @@ class SizeCacheTest {
         try (Maildrop m = store.open(USER, Optional.empty())) {
             assertThat(m.messages()).extracting(StoredMessage::size).containsExactly(11L, 22L, 33L);
         }
-        assertThat(cacheLines()).containsExactly(A + " 11", B + " 22", longName + " 33");
+        assertThat(cacheLines()).containsExactly(A + " 11c", B + " 22c", longName + " 33c");
     }
 
     @Test
@@ -161,6 +203,6 @@ class SizeCacheTest {
         try (Maildrop m = store.open(USER, Optional.empty())) {
             m.remove(List.of(byId(m, A)));
         }
-        assertThat(cacheLines()).containsExactly(B + " " + canonical(CONTENT_B));
+        assertThat(cacheLines()).containsExactly(B + " " + canonical(CONTENT_B) + "c");
     }
 }
