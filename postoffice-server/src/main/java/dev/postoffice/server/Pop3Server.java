@@ -14,6 +14,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -108,7 +109,9 @@ public final class Pop3Server implements AutoCloseable {
     }
 
     private ServerSocket bind(InetSocketAddress address, boolean implicitTls) throws IOException {
-        ServerSocket ss = new ServerSocket();
+        // Through a channel, so that each accepted socket has one: cleartext sessions can then send stored
+        // messages that need no conversion straight from the file (sendfile), see Session.directTransfer.
+        ServerSocket ss = ServerSocketChannel.open().socket();
         ss.setReuseAddress(true);
         try {
             ss.bind(address, 1024);
@@ -149,13 +152,21 @@ public final class Pop3Server implements AutoCloseable {
             Socket socket;
             try {
                 socket = listener.accept();
-            } catch (SocketException e) {
-                if (!closing) {
-                    log.error("listener failed: {}", e.getMessage());
-                }
-                return;
             } catch (IOException e) {
+                if (closing || listener.isClosed()) {
+                    return; // closed by close(): a channel's listener reports it as AsynchronousCloseException
+                }
+                if (e instanceof SocketException) {
+                    log.error("listener failed: {}", e.getMessage());
+                    return;
+                }
+                // E.g. out of descriptors: pause rather than spin and flood the log while it lasts.
                 log.warn("accept failed: {}", e.getMessage());
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException interrupted) {
+                    return;
+                }
                 continue;
             }
             ConnectionLimits.Refusal refusal = ctx.limits().acquire(socket.getInetAddress());

@@ -1,14 +1,47 @@
 package dev.postoffice.server.command;
 
 import dev.postoffice.protocol.ResponseCode;
+import dev.postoffice.protocol.ResponseWriter;
 import dev.postoffice.server.session.Session;
 import dev.postoffice.storage.StoredMessage;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.channels.FileChannel;
+import java.util.Optional;
 
 /** Streams a stored message for RETR and TOP. */
 final class MessageSender {
+    private static final long NOT_WIRE_FORM = -2;
+
     private MessageSender() {}
+
+    /**
+     * RETR of a message the maildrop stores in its wire form: the file's octets go out unchanged, from the
+     * file straight to the socket where the connection allows it.
+     *
+     * @return as {@link #send}, or {@link #NOT_WIRE_FORM} if the message is not stored so (nothing was sent)
+     */
+    private static long sendWireForm(Session session, StoredMessage m, String okText) throws IOException {
+        Optional<FileChannel> file;
+        try {
+            file = session.transaction().maildrop().openWireForm(m);
+        } catch (IOException e) {
+            session.out().err(ResponseCode.SYS_TEMP, "message cannot be read right now");
+            return -1;
+        }
+        if (file.isEmpty()) {
+            return NOT_WIRE_FORM;
+        }
+        try (FileChannel ch = file.get()) {
+            session.out().ok(okText);
+            try {
+                return session.out().wireMessage(ch, m.size(), session.directTransfer());
+            } catch (ResponseWriter.MessageReadException e) {
+                session.abort("message " + m.id() + " became unreadable during transfer: " + e.getMessage());
+                return -1;
+            }
+        }
+    }
 
     /**
      * Opens the message, answers {@code +OK} and streams it. If it cannot be opened the client gets
@@ -18,6 +51,12 @@ final class MessageSender {
      * @return the canonical octets sent, or -1 if nothing was sent
      */
     static long send(Session session, StoredMessage m, String okText, long bodyLines) throws IOException {
+        if (bodyLines < 0) {
+            long sent = sendWireForm(session, m, okText);
+            if (sent != NOT_WIRE_FORM) {
+                return sent;
+            }
+        }
         InputStream in;
         try {
             in = session.transaction().maildrop().openMessage(m);

@@ -22,6 +22,8 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -486,6 +488,19 @@ public final class Session implements Runnable {
         return out;
     }
 
+    /**
+     * The zero-copy path for stored messages that need no conversion: on a cleartext connection, file octets go
+     * to the socket with sendfile. Null under TLS (the octets must be encrypted in the JVM) or when the socket
+     * has no channel.
+     */
+    public ResponseWriter.DirectTransfer directTransfer() {
+        SocketChannel channel = secure ? null : socket.getChannel();
+        if (channel == null) {
+            return null;
+        }
+        return (file, position, count) -> watchedOut.transfer(file, position, count, channel);
+    }
+
     /** The command reader, for handlers that read more lines (the SASL exchange). */
     public LineReader in() {
         return in;
@@ -673,6 +688,19 @@ public final class Session implements Runnable {
         @Override
         public void flush() throws IOException {
             out.flush();
+        }
+
+        /**
+         * Sends file octets with {@link FileChannel#transferTo}, watched like a write. Virtual threads keep the
+         * socket non-blocking underneath, so this returns 0 rather than waiting when the peer's window is full.
+         */
+        long transfer(FileChannel file, long position, long count, SocketChannel channel) throws IOException {
+            blockedSince = System.nanoTime() | 1;
+            try {
+                return file.transferTo(position, count, channel);
+            } finally {
+                blockedSince = 0;
+            }
         }
     }
 }
