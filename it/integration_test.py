@@ -359,6 +359,55 @@ def tls_and_sasl_with_real_clients():
 
 
 @test
+def stored_line_ends_and_large_messages_over_every_transport():
+    # deliver stores CRLF by default (the form RETR sends, so the file goes out unchanged, with sendfile in
+    # clear); --line-ends lf keeps the Maildir tradition. Either way the client gets the same octets.
+    r = run(["user", "add", "erin", "--data", DATA, "--scheme", "PLAIN"], stdin=b"erin-pw\n")
+    assert r.returncode == 0, r
+    big = os.path.join(WORK, "wire.eml")
+    with open(big, "wb") as f:
+        f.write(b"From: w@example.org\nSubject: wire form\n\n")
+        for i in range(60000):
+            f.write(b"line %d %s\n" % (i, b"y" * (i % 80)))
+    dotted = os.path.join(WORK, "dotted.eml")
+    with open(dotted, "wb") as f:
+        f.write(b"Subject: dotted\n\n" + b"text\n" * 5000 + b".starts with a dot\n" + b"text\n" * 5000)
+    with open(big, "rb") as f:
+        want_big = canonical(f.read())
+    with open(dotted, "rb") as f:
+        want_dotted = canonical(f.read())
+    assert run(["deliver", "--user", "erin", "--data", DATA, big, dotted]).returncode == 0
+    r = run(["deliver", "--user", "erin", "--data", DATA, "--line-ends", "lf", big])
+    assert r.returncode == 0, r
+    r = run(["deliver", "--user", "erin", "--data", DATA, "--line-ends", "cr"], stdin=b"x\n")
+    assert r.returncode == 2 and b"line-ends" in r.stderr and b"Exception" not in r.stderr, r
+    new = os.path.join(DATA, "home", "erin", "Maildir", "new")
+    stored = {}
+    for name in os.listdir(new):
+        with open(os.path.join(new, name), "rb") as f:
+            stored[name] = f.read()
+    assert sorted(stored.values(), key=len) == sorted([want_dotted, want_big, want_big.replace(b"\r\n", b"\n")],
+                                                      key=len), "stored forms differ from what was asked"
+    srv = Server()
+    try:
+        user = "erin:erin-pw"
+        for url, extra in ((f"pop3://127.0.0.1:{srv.port}", []),
+                           (f"pop3://127.0.0.1:{srv.port}", ["--ssl-reqd", "--cacert", cert_of()]),
+                           (f"pop3s://127.0.0.1:{srv.tls_port}", ["--cacert", cert_of()])):
+            for i, want in enumerate((want_big, want_dotted, want_big), 1):
+                r = curl(*extra, "-u", user, f"{url}/{i}")
+                assert r.returncode == 0 and r.stdout == want, (url, extra, i, r.returncode, len(r.stdout))
+        p = srv.pop("erin", "erin-pw")
+        for i, want in enumerate((want_big, want_dotted, want_big), 1):
+            lines = p.retr(i)[1]
+            assert b"\r\n".join(lines) + b"\r\n" == want, i
+        p.quit()
+    finally:
+        srv.stop()
+        run(["user", "del", "erin", "--data", DATA])
+
+
+@test
 def cleartext_passwords_refused_from_non_local_addresses():
     # Loopback is not in local-networks here, so it is treated like a remote client.
     srv = Server(extra=["--set", "local-networks=10.0.0.0/8"])

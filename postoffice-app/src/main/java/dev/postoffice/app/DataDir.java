@@ -2,6 +2,7 @@ package dev.postoffice.app;
 
 import dev.postoffice.auth.Authenticator;
 import dev.postoffice.auth.PasswdFile;
+import dev.postoffice.protocol.MessageFormat;
 import dev.postoffice.storage.maildir.MaildirStore;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -44,6 +45,11 @@ final class DataDir {
 
     MaildirStore store() {
         return new MaildirStore(dir);
+    }
+
+    /** A store that delivers with the given line ends. */
+    MaildirStore store(MessageFormat.LineEnd lineEnd) {
+        return new MaildirStore(dir, lineEnd);
     }
 
     /** Creates the directory (mode 0700) if it does not exist. */

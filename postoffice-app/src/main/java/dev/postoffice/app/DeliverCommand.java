@@ -1,6 +1,7 @@
 package dev.postoffice.app;
 
 import dev.postoffice.auth.UserRecord;
+import dev.postoffice.protocol.MessageFormat;
 import dev.postoffice.storage.MaildropStore;
 import dev.postoffice.storage.StorageException;
 import java.io.IOException;
@@ -34,6 +35,13 @@ final class DeliverCommand implements Callable<Integer> {
     @Option(names = "--user", required = true, paramLabel = "NAME", description = "The recipient.")
     String user;
 
+    @Option(names = "--line-ends", paramLabel = "crlf|lf",
+            description = {"Line ends to store messages with (default: ${DEFAULT-VALUE}). crlf is the form POP3 sends,"
+                    + " so such messages go out unchanged (with sendfile on cleartext connections); lf is the Maildir"
+                    + " tradition, for Maildirs other software reads as well. Every line end of the message is"
+                    + " rewritten either way."})
+    MessageFormat.LineEnd lineEnd = MessageFormat.LineEnd.CRLF;
+
     @Mixin
     DataOption data;
 
@@ -55,7 +63,7 @@ final class DeliverCommand implements Callable<Integer> {
             return EX_NOUSER;
         }
         UserRecord u = record.get();
-        MaildropStore store = dir.store();
+        MaildropStore store = dir.store(lineEnd);
         if (files.isEmpty()) {
             return deliverOne(store, u, System.in, "standard input");
         }

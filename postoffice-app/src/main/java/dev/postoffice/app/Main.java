@@ -20,7 +20,7 @@ public final class Main implements Runnable {
     /** Runs the command line and returns the exit code (used by tests too). */
     public static int run(String... args) {
         configureLogging(args);
-        CommandLine cli = new CommandLine(new Main());
+        CommandLine cli = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             if (e instanceof UserError u) {
                 commandLine.getErr().println("postoffice: " + u.getMessage());
