@@ -59,12 +59,24 @@ public final class MessageFormat {
         }
 
         /**
-         * Whether the input fed so far is already exactly what RETR sends before the termination line: it is
-         * in canonical form (only CRLF line ends, ending with one) and has no line to byte-stuff. Such a
-         * message can go from storage to the wire unchanged. An empty input is not.
+         * Whether the input fed so far is already in canonical form: only CRLF line ends, ending with one. Such
+         * a message needs at most byte-stuffing on the way out. An empty input is not.
+         */
+        public boolean isCanonical() {
+            return raw > 0 && raw == size();
+        }
+
+        /** Whether a line of the input fed so far starts with '.', which RETR byte-stuffs. */
+        public boolean hasDotLines() {
+            return dotLines > 0;
+        }
+
+        /**
+         * Whether the input fed so far is already exactly what RETR sends before the termination line: canonical
+         * and with no line to byte-stuff. Such a message can go from storage to the wire unchanged.
          */
         public boolean isWireForm() {
-            return raw > 0 && raw == size() && dotLines == 0;
+            return isCanonical() && dotLines == 0;
         }
 
         /** The canonical size of everything fed so far, including a final CRLF if the input lacks one. */

@@ -117,7 +117,7 @@ public final class ResponseWriter {
 
     /**
      * Moves octets of a stored file to the peer without passing them through the JVM where the platform can
-     * (sendfile on Linux). Sessions without TLS supply one to {@link #wireMessage}.
+     * (sendfile on Linux). Sessions without TLS supply one to {@link #canonicalMessage}.
      */
     @FunctionalInterface
     public interface DirectTransfer {
@@ -138,16 +138,36 @@ public final class ResponseWriter {
     }
 
     /**
-     * Sends a stored message whose octets are already its wire form (canonical and with no line to byte-stuff,
-     * see {@link MessageFormat.SizeCounter#isWireForm()}) unchanged, then the terminating line. A message larger
-     * than this writer's buffer goes through {@code direct} when given, else through borrowed bulk buffers.
+     * Sends a stored message whose octets are already in canonical form (see
+     * {@link MessageFormat.SizeCounter#isCanonical()}), then the terminating line. Without {@code dotLines} the
+     * file is the wire form and goes out unchanged: a message larger than this writer's buffer through
+     * {@code direct} when given, else through borrowed bulk buffers. With {@code dotLines} it is copied through
+     * the JVM and every line that starts with '.' gets another; nothing else needs looking at.
      *
-     * @param size   the message's size; exactly this many octets of {@code file} are sent
-     * @param direct the zero-copy path to the peer, or null
+     * @param size     the message's size; exactly this many octets of {@code file} are sent (before stuffing)
+     * @param dotLines whether some line starts with '.' (when unsure, true is always correct)
+     * @param direct   the zero-copy path to the peer, or null
      * @return {@code size}
      * @throws MessageReadException if the file cannot be read or holds fewer than {@code size} octets
      */
-    public long wireMessage(FileChannel file, long size, DirectTransfer direct) throws IOException {
+    public long canonicalMessage(FileChannel file, long size, boolean dotLines, DirectTransfer direct)
+            throws IOException {
+        if (dotLines) {
+            if (size <= small.length) {
+                byte[] chunk = BulkBuffers.take();
+                try {
+                    copyStuffed(file, size, chunk);
+                } finally {
+                    BulkBuffers.give(chunk);
+                }
+                end();
+                return size;
+            }
+            return withBulkBuffer(chunk -> {
+                copyStuffed(file, size, chunk);
+                return size;
+            });
+        }
         if (size <= small.length) {
             copy(file, 0, size);
             end();
@@ -176,6 +196,47 @@ public final class ResponseWriter {
         }
         end();
         return size;
+    }
+
+    /**
+     * Appends a canonical file's first {@code size} octets to the buffer, byte-stuffed, reading through
+     * {@code chunk}: between line starts that hold a '.', the octets are copied in one piece.
+     */
+    private void copyStuffed(FileChannel file, long size, byte[] read) throws IOException {
+        boolean lineStart = true;
+        long position = 0;
+        while (position < size) {
+            int n = readSome(file, read, position, size);
+            int from = 0;
+            if (lineStart && read[0] == '.') {
+                writeByte('.');
+            }
+            for (int lf = WireEncoder.nextLf(read, 0, n); lf + 1 < n; lf = WireEncoder.nextLf(read, lf + 1, n)) {
+                if (read[lf + 1] == '.') {
+                    write(read, from, lf + 1 - from);
+                    writeByte('.');
+                    from = lf + 1;
+                }
+            }
+            write(read, from, n - from);
+            lineStart = read[n - 1] == '\n';
+            position += n;
+        }
+    }
+
+    /** Reads up to {@code chunk.length} of the octets before {@code end} at {@code position}; at least one. */
+    private static int readSome(FileChannel file, byte[] chunk, long position, long end) throws IOException {
+        int want = (int) Math.min(chunk.length, end - position);
+        int n;
+        try {
+            n = file.read(ByteBuffer.wrap(chunk, 0, want), position);
+        } catch (IOException e) {
+            throw new MessageReadException("cannot read the message file: " + e.getMessage(), e);
+        }
+        if (n <= 0) {
+            throw new MessageReadException("the message file ended after " + position + " of " + end + " octets", null);
+        }
+        return n;
     }
 
     /** Appends {@code length} octets of {@code file} from {@code position} to the buffer, draining it as it fills. */
@@ -278,6 +339,15 @@ public final class ResponseWriter {
     }
 
     void write(byte[] b, int off, int len) throws IOException {
+        if (len >= buf.length) {
+            // As large as the buffer: straight to the stream rather than copied through it.
+            if (count > 0) {
+                drain();
+            }
+            out.write(b, off, len);
+            bytesWritten += len;
+            return;
+        }
         while (len > 0) {
             if (count == buf.length) {
                 drain();

@@ -112,6 +112,22 @@ final class WireEncoder {
         return i;
     }
 
+    /** The index of the first LF in {@code b[from, to)}, or {@code to}; eight octets at a time, as {@link #lineEnd}. */
+    static int nextLf(byte[] b, int from, int to) {
+        int i = from;
+        for (int last = to - Long.BYTES; i <= last; i += Long.BYTES) {
+            long lf = (long) LONGS.get(b, i) ^ LFS;
+            long found = (lf - ONES) & ~lf & HIGH_BITS;
+            if (found != 0) {
+                return i + (Long.numberOfTrailingZeros(found) >>> 3);
+            }
+        }
+        while (i < to && b[i] != '\n') {
+            i++;
+        }
+        return i;
+    }
+
     /** Ends the current line; returns true when TOP has sent all it should. */
     private boolean lineEnd() throws IOException {
         boolean emptyLine = atLineStart;

@@ -142,7 +142,7 @@ class ResponseWriterTest {
         List<Long> transfers = new ArrayList<>();
         try (FileChannel ch = FileChannel.open(file)) {
             w.ok(size + " octets");
-            long sent = w.wireMessage(ch, data.length, direct ? stingyTransfer(sink, transfers) : null);
+            long sent = w.canonicalMessage(ch, data.length, false, direct ? stingyTransfer(sink, transfers) : null);
             w.ok("after");
             w.flush();
             assertThat(sent).isEqualTo(data.length);
@@ -195,6 +195,47 @@ class ResponseWriterTest {
         };
     }
 
+    /**
+     * Canonical files with lines to byte-stuff, at the start, at chunk boundaries and in runs, against the
+     * general encoder as the reference.
+     */
+    @ParameterizedTest(name = "[{index}] {0} octets, buffer {1}")
+    @MethodSource("stuffedCases")
+    void stuffsCanonicalFilesLikeTheEncoder(int size, int buffer, @TempDir Path dir) throws IOException {
+        StringBuilder b = new StringBuilder(".first line\r\n..\r\n.\r\n\r\n");
+        for (int i = 0; b.length() < size; i++) {
+            b.append(i % 7 == 0 ? "." : "").append("x".repeat(i % 131)).append("\r\n");
+        }
+        byte[] data = b.toString().getBytes(StandardCharsets.US_ASCII);
+        Path file = Files.write(dir.resolve("m"), data);
+        ByteArrayOutputStream sink = new ByteArrayOutputStream();
+        ResponseWriter w = new ResponseWriter(sink, buffer);
+        try (FileChannel ch = FileChannel.open(file)) {
+            w.ok("x");
+            assertThat(w.canonicalMessage(ch, data.length, true, null)).isEqualTo(data.length);
+            w.ok("after");
+            w.flush();
+        }
+        ByteArrayOutputStream reference = new ByteArrayOutputStream();
+        ResponseWriter r = new ResponseWriter(reference, 64);
+        r.ok("x");
+        r.message(new java.io.ByteArrayInputStream(data), -1);
+        r.ok("after");
+        r.flush();
+        assertThat(sink.toString(StandardCharsets.US_ASCII)).isEqualTo(reference.toString(StandardCharsets.US_ASCII));
+        assertThat(w.bytesWritten()).isEqualTo(sink.size());
+    }
+
+    static Stream<Arguments> stuffedCases() {
+        List<Arguments> out = new ArrayList<>();
+        for (int size : new int[] {10, 500, 8_191, 65_535, 65_536, 65_537, 200_000, 1_000_000}) {
+            for (int buffer : new int[] {7, 8192}) {
+                out.add(Arguments.of(size, buffer));
+            }
+        }
+        return out.stream();
+    }
+
     @Test
     void aShortWireFormFileIsAReadFailure(@TempDir Path dir) throws IOException {
         Path file = Files.write(dir.resolve("m"), wireFormMessage(50_000));
@@ -203,9 +244,12 @@ class ResponseWriterTest {
             for (long announced : new long[] {60_000, Files.size(file) + 1}) {
                 ResponseWriter w = new ResponseWriter(new ByteArrayOutputStream(), 8192);
                 try (FileChannel ch = FileChannel.open(file)) {
-                    org.assertj.core.api.Assertions.assertThatThrownBy(() -> w.wireMessage(ch, announced, direct))
-                            .isInstanceOf(ResponseWriter.MessageReadException.class)
-                            .hasMessageContaining("ended after");
+                    for (boolean dotLines : new boolean[] {false, true}) {
+                        org.assertj.core.api.Assertions.assertThatThrownBy(
+                                        () -> w.canonicalMessage(ch, announced, dotLines, direct))
+                                .isInstanceOf(ResponseWriter.MessageReadException.class)
+                                .hasMessageContaining("ended after");
+                    }
                 }
             }
         }
@@ -231,7 +275,7 @@ class ResponseWriterTest {
     }
 
     @Test
-    void lineEndScanFindsTheFirstCrOrLfAtEveryOffset() {
+    void lineEndScansFindTheFirstLineEndAtEveryOffset() {
         java.util.SplittableRandom random = new java.util.SplittableRandom(11);
         byte[] alphabet = {'\r', '\n', 0, 0x0b, 0x0c, 0x0e, (byte) 0x8a, (byte) 0x8d, (byte) 0xff, 'a', '.'};
         for (int round = 0; round < 20_000; round++) {
@@ -248,6 +292,12 @@ class ResponseWriterTest {
             }
             assertThat(WireEncoder.lineEnd(b, from, to)).as("%s [%d, %d)", java.util.Arrays.toString(b), from, to)
                     .isEqualTo(expected);
+            int lf = from;
+            while (lf < to && b[lf] != '\n') {
+                lf++;
+            }
+            assertThat(WireEncoder.nextLf(b, from, to)).as("%s [%d, %d)", java.util.Arrays.toString(b), from, to)
+                    .isEqualTo(lf);
         }
     }
 

@@ -17,13 +17,21 @@ public interface Maildrop extends AutoCloseable {
     InputStream openMessage(StoredMessage message) throws IOException;
 
     /**
-     * The message as a file whose octets are already exactly what RETR sends before the terminating line:
-     * canonical (CRLF line ends, ending with one, as many as {@link StoredMessage#size()}) with no line that
-     * needs byte-stuffing. Such a message can go to the peer unchanged, without passing through the JVM. Empty
-     * when the stored form needs converting or the backend cannot tell; the caller then uses
-     * {@link #openMessage}. The caller closes the channel.
+     * A message stored in canonical form: CRLF line ends, ending with one, exactly {@link StoredMessage#size()}
+     * octets.
+     *
+     * @param file     the message file; the caller closes it
+     * @param dotLines whether a line starts with '.', which RETR must byte-stuff; without such lines the file
+     *                 is exactly what RETR sends before the terminating line and can go to the peer unchanged,
+     *                 without passing through the JVM
      */
-    default Optional<FileChannel> openWireForm(StoredMessage message) throws IOException {
+    record CanonicalFile(FileChannel file, boolean dotLines) {}
+
+    /**
+     * The message as a {@link CanonicalFile}, if it is stored so. Empty when the stored form needs converting
+     * or the backend cannot tell; the caller then uses {@link #openMessage}.
+     */
+    default Optional<CanonicalFile> openCanonical(StoredMessage message) throws IOException {
         return Optional.empty();
     }
 

@@ -3,6 +3,7 @@ package dev.postoffice.server.command;
 import dev.postoffice.protocol.ResponseCode;
 import dev.postoffice.protocol.ResponseWriter;
 import dev.postoffice.server.session.Session;
+import dev.postoffice.storage.Maildrop;
 import dev.postoffice.storage.StoredMessage;
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,31 +12,31 @@ import java.util.Optional;
 
 /** Streams a stored message for RETR and TOP. */
 final class MessageSender {
-    private static final long NOT_WIRE_FORM = -2;
+    private static final long NOT_CANONICAL = -2;
 
     private MessageSender() {}
 
     /**
-     * RETR of a message the maildrop stores in its wire form: the file's octets go out unchanged, from the
-     * file straight to the socket where the connection allows it.
+     * RETR of a message the maildrop stores in canonical form: the file's octets go out unchanged (from the
+     * file straight to the socket where the connection allows it), or with only byte-stuffing added.
      *
-     * @return as {@link #send}, or {@link #NOT_WIRE_FORM} if the message is not stored so (nothing was sent)
+     * @return as {@link #send}, or {@link #NOT_CANONICAL} if the message is not stored so (nothing was sent)
      */
-    private static long sendWireForm(Session session, StoredMessage m, String okText) throws IOException {
-        Optional<FileChannel> file;
+    private static long sendCanonical(Session session, StoredMessage m, String okText) throws IOException {
+        Optional<Maildrop.CanonicalFile> file;
         try {
-            file = session.transaction().maildrop().openWireForm(m);
+            file = session.transaction().maildrop().openCanonical(m);
         } catch (IOException e) {
             session.out().err(ResponseCode.SYS_TEMP, "message cannot be read right now");
             return -1;
         }
         if (file.isEmpty()) {
-            return NOT_WIRE_FORM;
+            return NOT_CANONICAL;
         }
-        try (FileChannel ch = file.get()) {
+        try (FileChannel ch = file.get().file()) {
             session.out().ok(okText);
             try {
-                return session.out().wireMessage(ch, m.size(), session.directTransfer());
+                return session.out().canonicalMessage(ch, m.size(), file.get().dotLines(), session.directTransfer());
             } catch (ResponseWriter.MessageReadException e) {
                 session.abort("message " + m.id() + " became unreadable during transfer: " + e.getMessage());
                 return -1;
@@ -52,8 +53,8 @@ final class MessageSender {
      */
     static long send(Session session, StoredMessage m, String okText, long bodyLines) throws IOException {
         if (bodyLines < 0) {
-            long sent = sendWireForm(session, m, okText);
-            if (sent != NOT_WIRE_FORM) {
+            long sent = sendCanonical(session, m, okText);
+            if (sent != NOT_CANONICAL) {
                 return sent;
             }
         }

@@ -73,22 +73,22 @@ final class MaildirMaildrop implements Maildrop {
     /** Further files of a base name listed twice at open (usually none); removed along with the message. */
     private final Map<String, List<Location>> copies;
     private final Map<String, SizeCache.Measure> cachedSizes;
-    /** The messages whose files are already their wire form. */
-    private final Set<String> wireForm;
+    /** The messages whose files are in canonical form, each with whether a line needs byte-stuffing. */
+    private final Map<String, Boolean> canonical;
     private final Set<String> removed = new HashSet<>();
     private final Runnable release;
     private boolean closed;
 
     private MaildirMaildrop(Path maildir, Path[] dirs, List<StoredMessage> messages, Map<String, Location> locations,
-            Map<String, List<Location>> copies, Map<String, SizeCache.Measure> cachedSizes, Set<String> wireForm,
-            Runnable release) {
+            Map<String, List<Location>> copies, Map<String, SizeCache.Measure> cachedSizes,
+            Map<String, Boolean> canonical, Runnable release) {
         this.maildir = maildir;
         this.dirs = dirs;
         this.messages = messages;
         this.locations = locations;
         this.copies = copies;
         this.cachedSizes = cachedSizes;
-        this.wireForm = wireForm;
+        this.canonical = canonical;
         this.release = release;
     }
 
@@ -120,12 +120,12 @@ final class MaildirMaildrop implements Maildrop {
         List<StoredMessage> messages = new ArrayList<>(entries.size());
         Map<String, Location> locations = HashMap.newHashMap(entries.size());
         Map<String, SizeCache.Measure> sizes = LinkedHashMap.newLinkedHashMap(entries.size());
-        Set<String> wireForm = new HashSet<>();
+        Map<String, Boolean> canonical = new HashMap<>();
         for (Entry e : entries) {
             messages.add(new StoredMessage(e.base(), MaildirNames.uidl(e.base()), e.measure().size()));
             locations.put(e.base(), e.location());
-            if (e.measure().form() == SizeCache.Form.WIRE) {
-                wireForm.add(e.base());
+            if (e.measure().form() == SizeCache.Form.WIRE || e.measure().form() == SizeCache.Form.DOTS) {
+                canonical.put(e.base(), e.measure().form() == SizeCache.Form.DOTS);
             }
             if (SizeCache.storable(e.base())) {
                 sizes.put(e.base(), e.measure());
@@ -135,7 +135,7 @@ final class MaildirMaildrop implements Maildrop {
             storeCache(maildir, sizes);
         }
         return new MaildirMaildrop(maildir, dirs, Collections.unmodifiableList(messages), locations, copies, sizes,
-                wireForm, release);
+                canonical, release);
     }
 
     /** Measures listed messages, using the size cache where it can. */
@@ -235,8 +235,9 @@ final class MaildirMaildrop implements Maildrop {
                     counter.update(buffer, 0, n);
                 }
             }
-            return new SizeCache.Measure(counter.size(),
-                    counter.isWireForm() ? SizeCache.Form.WIRE : SizeCache.Form.CONVERT);
+            SizeCache.Form form = !counter.isCanonical() ? SizeCache.Form.CONVERT
+                    : counter.hasDotLines() ? SizeCache.Form.DOTS : SizeCache.Form.WIRE;
+            return new SizeCache.Measure(counter.size(), form);
         }
     }
 
@@ -303,8 +304,9 @@ final class MaildirMaildrop implements Maildrop {
      * stores messages in canonical form by default, so most of them qualify.
      */
     @Override
-    public Optional<FileChannel> openWireForm(StoredMessage message) throws IOException {
-        if (!wireForm.contains(message.id())) {
+    public Optional<CanonicalFile> openCanonical(StoredMessage message) throws IOException {
+        Boolean dotLines = canonical.get(message.id());
+        if (dotLines == null) {
             return Optional.empty();
         }
         FileChannel ch = openFile(message);
@@ -313,7 +315,7 @@ final class MaildirMaildrop implements Maildrop {
             ch.close();
             return Optional.empty();
         }
-        return Optional.of(ch);
+        return Optional.of(new CanonicalFile(ch, dotLines));
     }
 
     private FileChannel openFile(StoredMessage message) throws IOException {

@@ -25,8 +25,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The per-Maildir cache of canonical sizes, {@value #FILE_NAME}: UTF-8 text, one
  * {@code <base name> SP <canonical size> <form>} line per message, where the form is {@code w} when the file's
- * octets are already the message's wire form (see {@link MessageFormat.SizeCounter#isWireForm()}) and {@code c}
- * when they need converting. A line without the form letter (written before it existed) leaves the form to
+ * octets are already the message's wire form (see {@link MessageFormat.SizeCounter#isWireForm()}), {@code d}
+ * when they are canonical but a line needs byte-stuffing, and {@code c} when their line ends need converting. A line without the form letter (written before it existed) leaves the form to
  * be found out again. Maildir message files never change once delivered, so an entry stays valid until its
  * message is gone. The cache is only an accelerator: a missing, unreadable or corrupt cache reads as empty
  * and is rebuilt.
@@ -44,11 +44,13 @@ final class SizeCache {
 
     private SizeCache() {}
 
-    /** Whether a message file's octets can be sent as they are. */
+    /** How much a message file's octets need changing on the way out. */
     enum Form {
         /** Already the wire form: canonical, and no line to byte-stuff. */
         WIRE,
-        /** Needs converting (line ends) or byte-stuffing on the way out. */
+        /** Canonical, with lines to byte-stuff. */
+        DOTS,
+        /** Needs its line ends converted. */
         CONVERT,
         /** Not known: an entry from before the form was recorded. */
         UNKNOWN
@@ -136,8 +138,13 @@ final class SizeCache {
         Form form = Form.UNKNOWN;
         if (end > from) {
             char last = line.charAt(end - 1);
-            if (last == 'w' || last == 'c') {
-                form = last == 'w' ? Form.WIRE : Form.CONVERT;
+            form = switch (last) {
+                case 'w' -> Form.WIRE;
+                case 'd' -> Form.DOTS;
+                case 'c' -> Form.CONVERT;
+                default -> Form.UNKNOWN;
+            };
+            if (form != Form.UNKNOWN) {
                 end--;
             }
         }
@@ -167,8 +174,11 @@ final class SizeCache {
     static void store(Path maildir, Map<String, Measure> sizes) throws IOException {
         store(maildir, FILE_NAME, sizes, (out, m) -> {
             out.write(Long.toString(m.size()));
-            if (m.form() != Form.UNKNOWN) {
-                out.write(m.form() == Form.WIRE ? 'w' : 'c');
+            switch (m.form()) {
+                case WIRE -> out.write('w');
+                case DOTS -> out.write('d');
+                case CONVERT -> out.write('c');
+                case UNKNOWN -> { }
             }
         });
     }

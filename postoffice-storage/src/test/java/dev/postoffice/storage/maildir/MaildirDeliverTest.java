@@ -83,13 +83,17 @@ class MaildirDeliverTest {
         try (Maildrop m = store().open(USER, Optional.empty())) {
             StoredMessage p = m.messages().stream().filter(x -> x.id().equals(plain)).findFirst().orElseThrow();
             StoredMessage d = m.messages().stream().filter(x -> x.id().equals(dotted)).findFirst().orElseThrow();
-            try (FileChannel ch = m.openWireForm(p).orElseThrow()) {
+            Maildrop.CanonicalFile c = m.openCanonical(p).orElseThrow();
+            assertThat(c.dotLines()).isFalse();
+            try (FileChannel ch = c.file()) {
                 ByteBuffer b = ByteBuffer.allocate(64);
                 ch.read(b, 0);
                 assertThat(new String(b.array(), 0, b.position(), StandardCharsets.US_ASCII))
                         .isEqualTo("Subject: hi\r\n\r\nbody\r\n");
             }
-            assertThat(m.openWireForm(d)).as("a line that needs byte-stuffing").isEmpty();
+            Maildrop.CanonicalFile dc = m.openCanonical(d).orElseThrow();
+            dc.file().close();
+            assertThat(dc.dotLines()).as("a line that needs byte-stuffing").isTrue();
         }
     }
 

@@ -76,7 +76,7 @@ class MaildirScaleTest {
         assertThat(id).endsWith(",S=" + counter.size() + ",W=" + counter.size());
         try (Maildrop m = new MaildirStore(dataDir).open(USER, Optional.empty())) {
             assertThat(m.messages()).extracting(StoredMessage::size).containsExactly(counter.size());
-            m.openWireForm(m.messages().get(0)).orElseThrow().close();
+            m.openCanonical(m.messages().get(0)).orElseThrow().file().close();
         }
     }
 

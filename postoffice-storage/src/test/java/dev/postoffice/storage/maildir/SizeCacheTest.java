@@ -66,19 +66,23 @@ class SizeCacheTest {
     }
 
     @Test
-    void theStoredFormIsRecordedAndOnlyWireFormFilesAreOfferedAsSuch() throws Exception {
+    void theStoredFormIsRecordedAndOnlyCanonicalFilesAreOfferedAsSuch() throws Exception {
         String wire = "1600000003.P1.host";
         String dotted = "1600000004.P1.host";
         put(maildir, "new", wire, "Subject: w\r\n\r\nbody\r\n");
         put(maildir, "new", dotted, "Subject: d\r\n\r\n.body\r\n");
         try (Maildrop m = store.open(USER, Optional.empty())) {
-            assertThat(m.openWireForm(byId(m, A))).isEmpty(); // LF line ends
-            assertThat(m.openWireForm(byId(m, dotted))).isEmpty(); // a line to byte-stuff
-            try (FileChannel ch = m.openWireForm(byId(m, wire)).orElseThrow()) {
+            assertThat(m.openCanonical(byId(m, A))).isEmpty(); // LF line ends
+            Maildrop.CanonicalFile d = m.openCanonical(byId(m, dotted)).orElseThrow();
+            d.file().close();
+            assertThat(d.dotLines()).as("a line to byte-stuff").isTrue();
+            Maildrop.CanonicalFile w = m.openCanonical(byId(m, wire)).orElseThrow();
+            try (FileChannel ch = w.file()) {
+                assertThat(w.dotLines()).isFalse();
                 assertThat(ch.size()).isEqualTo(byId(m, wire).size()).isEqualTo(20);
             }
         }
-        assertThat(cacheLines()).contains(wire + " 20w", dotted + " 21c");
+        assertThat(cacheLines()).contains(wire + " 20w", dotted + " 21d");
     }
 
     @Test
@@ -89,7 +93,7 @@ class SizeCacheTest {
         Files.writeString(cache, A + " 12345\n" + B + " 777\n" + wire + " 20\n");
         try (Maildrop m = store.open(USER, Optional.empty())) {
             assertThat(m.messages()).extracting(StoredMessage::size).containsExactly(12345L, 777L, 20L);
-            assertThat(m.openWireForm(byId(m, wire))).isPresent();
+            m.openCanonical(byId(m, wire)).orElseThrow().file().close();
         }
         assertThat(cacheLines()).containsExactly(A + " 12345c", B + " 777c", wire + " 20w");
     }
@@ -100,7 +104,7 @@ class SizeCacheTest {
         put(maildir, "new", wire, "Subject: w\r\n\r\nbody\r\n");
         Files.writeString(cache, A + " 19c\n" + B + " 42c\n" + wire + " 25w\n");
         try (Maildrop m = store.open(USER, Optional.empty())) {
-            assertThat(m.openWireForm(byId(m, wire))).isEmpty();
+            assertThat(m.openCanonical(byId(m, wire))).isEmpty();
         }
     }
 
