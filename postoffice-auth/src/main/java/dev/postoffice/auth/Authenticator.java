@@ -252,13 +252,32 @@ public final class Authenticator implements AuthService {
             }
         }
         try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(Dummy.CACHE_KEY, "HmacSHA256"));
-            return mac.doFinal(input);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 is missing from this JRE", e);
+            return CacheMac.get().doFinal(input);
         } finally {
             Arrays.fill(input, (byte) 0);
+        }
+    }
+
+    /** Keyed HMAC instances for {@link #cacheTag}: a clone of one initialised prototype, which is never used. */
+    private static final class CacheMac {
+        private static final Mac PROTOTYPE = newMac();
+
+        private static Mac newMac() {
+            try {
+                Mac mac = Mac.getInstance("HmacSHA256");
+                mac.init(new SecretKeySpec(Dummy.CACHE_KEY, "HmacSHA256"));
+                return mac;
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("HmacSHA256 is missing from this JRE", e);
+            }
+        }
+
+        static Mac get() {
+            try {
+                return (Mac) PROTOTYPE.clone();
+            } catch (CloneNotSupportedException e) {
+                return newMac(); // a provider whose HMAC cannot be cloned: key it afresh
+            }
         }
     }
 
