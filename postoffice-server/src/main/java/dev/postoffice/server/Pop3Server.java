@@ -177,7 +177,7 @@ public final class Pop3Server implements AutoCloseable {
             try {
                 Session[] holder = new Session[1];
                 long id = connections.incrementAndGet();
-                Session session = new Session(socket, implicitTls, ctx, id, timestamp(id), () -> {
+                Session session = new Session(socket, implicitTls, ctx, id, () -> timestamp(id), () -> {
                     sessions.remove(holder[0]);
                     ctx.limits().release(socket.getInetAddress());
                 });

@@ -268,6 +268,23 @@ class Pop3SessionTest {
     }
 
     @Test
+    void apopIsRefusedOnAConnectionWhoseGreetingCarriedNoTimestamp() throws Exception {
+        Path other = java.nio.file.Files.createDirectories(data.resolve("hashed-only"));
+        try (TestServer hashed = new TestServer(other).userWithScheme("erin", "pw", "ARGON2ID")) {
+            try (RawClient c = new RawClient(hashed.port())) {
+                assertThat(c.greeting).isEqualTo("+OK Postoffice POP3 server ready");
+                hashed.user("alice", "secret"); // APOP is offered from now on, but not on this connection
+                assertThat(c.cmd("APOP alice " + md5Hex("<1.2@test.invalid>secret")))
+                        .isEqualTo("-ERR APOP is not available on this server");
+            }
+            try (RawClient c = new RawClient(hashed.port())) {
+                String ts = timestamp(c.greeting);
+                assertThat(c.cmd("APOP alice " + md5Hex(ts + "secret"))).startsWith("+OK");
+            }
+        }
+    }
+
+    @Test
     void commandsAreCaseInsensitive() throws Exception {
         try (RawClient c = new RawClient(server.port())) {
             assertThat(c.cmd("user alice")).startsWith("+OK");

@@ -29,6 +29,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -49,7 +50,9 @@ public final class Session implements Runnable {
 
     private final ServerContext ctx;
     private final ServerConfig config;
-    private final String timestamp;
+    private final Supplier<String> timestamps;
+    /** The APOP timestamp the greeting carried, or null if it carried none. */
+    private String timestamp;
     private final InetAddress address;
     private final String peer;
     private final boolean implicitTls;
@@ -77,15 +80,16 @@ public final class Session implements Runnable {
     /**
      * @param id        this connection's number in the server, logged with each of its lines (MDC key
      *                  {@value #LOG_KEY}) so that its auth and logout lines can be told apart from others
-     * @param timestamp the APOP timestamp of the greeting
+     * @param timestamps makes the APOP timestamp of the greeting, called only when APOP is offered
      */
-    public Session(Socket socket, boolean implicitTls, ServerContext ctx, long id, String timestamp, Runnable onEnd) {
+    public Session(Socket socket, boolean implicitTls, ServerContext ctx, long id, Supplier<String> timestamps,
+            Runnable onEnd) {
         this.socket = socket;
         this.id = id;
         this.implicitTls = implicitTls;
         this.ctx = ctx;
         this.config = ctx.config();
-        this.timestamp = timestamp;
+        this.timestamps = timestamps;
         this.onEnd = onEnd;
         this.address = socket.getInetAddress();
         this.peer = address == null ? "?" : address.getHostAddress();
@@ -106,7 +110,10 @@ public final class Session implements Runnable {
             }
             attachStreams();
             setTimeout(config.preAuthTimeout());
-            out.ok("Postoffice POP3 server ready" + (ctx.directory().get().apop() ? " " + timestamp : ""));
+            if (ctx.directory().get().apop()) {
+                timestamp = timestamps.get();
+            }
+            out.ok("Postoffice POP3 server ready" + (timestamp != null ? " " + timestamp : ""));
             loop();
             out.flush();
         } catch (SocketTimeoutException e) {
@@ -277,8 +284,12 @@ public final class Session implements Runnable {
 
     // ---- authorization ----
 
+    /**
+     * The timestamp APOP digests must be made with: the greeting's, while APOP is offered. Null if the greeting
+     * carried none (APOP was not offered then) or APOP is no longer offered.
+     */
     public String apopTimestamp() {
-        return ctx.directory().get().apop() ? timestamp : null;
+        return timestamp != null && ctx.directory().get().apop() ? timestamp : null;
     }
 
     public Optional<String> pendingUser() {
