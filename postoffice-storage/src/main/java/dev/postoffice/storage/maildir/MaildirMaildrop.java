@@ -27,7 +27,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -99,6 +101,14 @@ final class MaildirMaildrop implements Maildrop {
      */
     static MaildirMaildrop open(Path maildir, Runnable release) throws IOException {
         Path[] dirs = {maildir.resolve(NEW), maildir.resolve(CUR)};
+        long listedAt = System.currentTimeMillis();
+        DirState state = DirState.of(dirs);
+        Snapshot known = SNAPSHOTS.get(maildir);
+        if (known != null && known.state().equals(state)) {
+            // Nothing was added, removed or renamed since: the listing and the measures still hold.
+            return new MaildirMaildrop(maildir, dirs, known.messages(), new HashMap<>(known.locations()),
+                    known.copies(), new LinkedHashMap<>(known.sizes()), known.canonical(), release);
+        }
         Map<String, List<Location>> copies = new HashMap<>();
         Map<String, Location> listed = list(dirs, null, copies);
         Map<String, SizeCache.Measure> cache = SizeCache.load(maildir, listed.size());
@@ -134,8 +144,69 @@ final class MaildirMaildrop implements Maildrop {
         if (!sizes.equals(cache)) {
             storeCache(maildir, sizes);
         }
-        return new MaildirMaildrop(maildir, dirs, Collections.unmodifiableList(messages), locations, copies, sizes,
-                canonical, release);
+        List<StoredMessage> list = Collections.unmodifiableList(messages);
+        remember(maildir, state, listedAt, new Snapshot(state, list, Map.copyOf(locations), Map.copyOf(copies),
+                Collections.unmodifiableMap(new LinkedHashMap<>(sizes)), Map.copyOf(canonical)));
+        return new MaildirMaildrop(maildir, dirs, list, locations, copies, sizes, canonical, release);
+    }
+
+    // ---- the snapshot kept between sessions ----
+
+    /**
+     * How old the newest change to {@code new/} and {@code cur/} must be, when they are listed, for the listing to
+     * be kept: a file added within the same tick of the directory's mtime as an earlier change would not change
+     * it again, so only listings taken well after the last change are trusted.
+     */
+    static final long SETTLED_MILLIS = 2_000;
+    /** At most this many messages are kept in snapshots across all Maildirs (a few hundred octets each). */
+    static final int MAX_CACHED_MESSAGES = 200_000;
+
+    /** The identity and mtime of {@code new/} and {@code cur/}: what any delivery, removal or rename changes. */
+    private record DirState(Object newKey, long newMtime, Object curKey, long curMtime) {
+        static DirState of(Path[] dirs) throws IOException {
+            BasicFileAttributes n = Files.readAttributes(dirs[0], BasicFileAttributes.class);
+            BasicFileAttributes c = Files.readAttributes(dirs[1], BasicFileAttributes.class);
+            return new DirState(n.fileKey(), n.lastModifiedTime().to(TimeUnit.NANOSECONDS),
+                    c.fileKey(), c.lastModifiedTime().to(TimeUnit.NANOSECONDS));
+        }
+
+        long newestMillis() {
+            return TimeUnit.NANOSECONDS.toMillis(Math.max(newMtime, curMtime));
+        }
+    }
+
+    /** A Maildir's messages as listed and measured when its directories were in {@code state}. Immutable. */
+    private record Snapshot(DirState state, List<StoredMessage> messages, Map<String, Location> locations,
+            Map<String, List<Location>> copies, Map<String, SizeCache.Measure> sizes, Map<String, Boolean> canonical) {}
+
+    /**
+     * Snapshots by Maildir (its real path), so that a login to an unchanged maildrop costs two stats instead of
+     * listing both directories and reading the size cache. Shared by the store instances of the JVM; validity
+     * is checked against the directories at every open, so sharing is safe.
+     */
+    private static final Map<Path, Snapshot> SNAPSHOTS = new ConcurrentHashMap<>();
+    private static final AtomicLong CACHED_MESSAGES = new AtomicLong();
+
+    private static void remember(Path maildir, DirState state, long listedAt, Snapshot snapshot) {
+        if (state.newestMillis() > listedAt - SETTLED_MILLIS || state.newestMillis() > System.currentTimeMillis()) {
+            SNAPSHOTS.remove(maildir); // changed too recently to trust the mtimes (or a clock in the past)
+            return;
+        }
+        if (CACHED_MESSAGES.addAndGet(snapshot.messages().size()) > MAX_CACHED_MESSAGES) {
+            // Over the bound: start afresh rather than track ages; the busiest maildrops come back first.
+            SNAPSHOTS.clear();
+            CACHED_MESSAGES.set(snapshot.messages().size());
+        }
+        Snapshot old = SNAPSHOTS.put(maildir, snapshot);
+        if (old != null) {
+            CACHED_MESSAGES.addAndGet(-old.messages().size());
+        }
+    }
+
+    /** Forgets every snapshot (tests, and a store that knows its files were changed behind its back). */
+    static void forgetSnapshots() {
+        SNAPSHOTS.clear();
+        CACHED_MESSAGES.set(0);
     }
 
     /** Measures listed messages, using the size cache where it can. */
