@@ -206,7 +206,7 @@ public final class ResponseWriter {
         boolean lineStart = true;
         long position = 0;
         while (position < size) {
-            int n = readSome(file, read, position, size);
+            int n = readSome(file, read, 0, (int) Math.min(read.length, size - position), position);
             int from = 0;
             if (lineStart && read[0] == '.') {
                 writeByte('.');
@@ -224,17 +224,16 @@ public final class ResponseWriter {
         }
     }
 
-    /** Reads up to {@code chunk.length} of the octets before {@code end} at {@code position}; at least one. */
-    private static int readSome(FileChannel file, byte[] chunk, long position, long end) throws IOException {
-        int want = (int) Math.min(chunk.length, end - position);
+    /** Reads up to {@code want} octets of the file at {@code position} into {@code dst[off]}; at least one. */
+    private static int readSome(FileChannel file, byte[] dst, int off, int want, long position) throws IOException {
         int n;
         try {
-            n = file.read(ByteBuffer.wrap(chunk, 0, want), position);
+            n = file.read(ByteBuffer.wrap(dst, off, want), position);
         } catch (IOException e) {
             throw new MessageReadException("cannot read the message file: " + e.getMessage(), e);
         }
         if (n <= 0) {
-            throw new MessageReadException("the message file ended after " + position + " of " + end + " octets", null);
+            throw new MessageReadException("the message file ended after " + position + " octets", null);
         }
         return n;
     }
@@ -246,17 +245,7 @@ public final class ResponseWriter {
             if (count == buf.length) {
                 drain();
             }
-            int want = (int) Math.min(buf.length - count, end - position);
-            int n;
-            try {
-                n = file.read(ByteBuffer.wrap(buf, count, want), position);
-            } catch (IOException e) {
-                throw new MessageReadException("cannot read the message file: " + e.getMessage(), e);
-            }
-            if (n <= 0) {
-                throw new MessageReadException("the message file ended after " + (position - (end - length))
-                        + " of " + length + " octets", null);
-            }
+            int n = readSome(file, buf, count, (int) Math.min(buf.length - count, end - position), position);
             count += n;
             position += n;
         }
