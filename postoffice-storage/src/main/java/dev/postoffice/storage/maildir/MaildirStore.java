@@ -92,7 +92,7 @@ public final class MaildirStore implements MaildropStore {
         DotLock lock = null;
         boolean opened = false;
         try {
-            lock = DotLock.acquire(key.resolve(LOCK_FILE));
+            lock = DotLock.acquire(key.resolve(LOCK_FILE), home.isEmpty() ? dataDir.resolve("home") : null);
             DotLock held = lock;
             Maildrop maildrop = MaildirMaildrop.open(key, () -> {
                 try {

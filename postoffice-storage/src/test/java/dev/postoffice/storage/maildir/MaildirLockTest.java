@@ -177,7 +177,10 @@ class MaildirLockTest {
         String theirs = ownerLine(OTHER_HOST, 4242, "feedfacefeedface");
         try (Maildrop m = open(store)) {
             assertThat(m.messages()).isEmpty();
-            Files.writeString(lockFile(), theirs); // as if another host had broken our lock
+            // As another host that broke our lock would: delete it, create its own. (Not a write in place: our
+            // lock is a hard link of this process's template, whose inode it shares.)
+            Files.delete(lockFile());
+            Files.writeString(lockFile(), theirs);
         }
         assertThat(Files.readString(lockFile())).isEqualTo(theirs);
     }
