@@ -100,7 +100,7 @@ public final class Pop3Server implements AutoCloseable {
         if (server.listeners.isEmpty()) {
             throw new IOException("no listener configured");
         }
-        server.watchdog.scheduleWithFixedDelay(server::checkStalledWrites, 1, 1, TimeUnit.SECONDS);
+        server.watchdog.scheduleWithFixedDelay(server::checkStalledSessions, 1, 1, TimeUnit.SECONDS);
         server.watchdog.scheduleWithFixedDelay(ctx.throttle()::expire, 1, 1, TimeUnit.MINUTES);
         for (Thread t : server.acceptors) {
             t.start();
@@ -223,9 +223,10 @@ public final class Pop3Server implements AutoCloseable {
                 + System.currentTimeMillis() + "@" + ctx.config().hostname() + ">";
     }
 
-    private void checkStalledWrites() {
+    private void checkStalledSessions() {
         long now = System.nanoTime();
         for (Session s : sessions) {
+            s.checkReadIdle(now);
             s.checkWriteStall(now);
         }
     }

@@ -247,6 +247,22 @@ class SecuritySessionTest {
     }
 
     @Test
+    void idleTimeoutsAlsoEndTlsSessionsWithAReason() throws Exception {
+        start(b -> b.preAuthTimeout(Duration.ofMillis(500)).idleTimeout(Duration.ofMillis(700)));
+        try (RawClient c = new RawClient(trust().getSocketFactory().createSocket("127.0.0.1", server.tlsPort()))) {
+            assertThat(c.line()).startsWith("-ERR autologout");
+            assertThat(c.closedByServer()).isTrue();
+        }
+        try (RawClient c = new RawClient(server.port())) {
+            assertThat(c.cmd("STLS")).startsWith("+OK");
+            c.startTls(trust()).login("alice", "secret");
+            assertThat(c.cmd("STAT")).startsWith("+OK");
+            assertThat(c.line()).startsWith("-ERR autologout");
+            assertThat(c.closedByServer()).isTrue();
+        }
+    }
+
+    @Test
     void loginDelayIsAdvertisedAndEnforced() throws Exception {
         start(b -> b.loginDelay(Duration.ofHours(1)));
         try (RawClient c = new RawClient(server.port())) {

@@ -60,6 +60,14 @@ public final class Session implements Runnable {
     private final Runnable onEnd;
 
     private Socket socket;
+    /** The accepted socket, under TLS too: shutting down its input wakes a read that waits too long. */
+    private final Socket rawSocket;
+    /** When the current wait for the client's next octets began (nanoTime, odd), or 0 when not waiting. */
+    private volatile long readingSince;
+    /** How long such a wait may last: the pre-login or the idle timeout. */
+    private volatile long readTimeoutNanos;
+    /** Set by the watchdog when a wait lasted too long; the read then ends as a timeout. */
+    private volatile boolean readTimedOut;
     private WatchedOutputStream watchedOut;
     private LineReader in;
     private ResponseWriter out;
@@ -85,6 +93,7 @@ public final class Session implements Runnable {
     public Session(Socket socket, boolean implicitTls, ServerContext ctx, long id, Supplier<String> timestamps,
             Runnable onEnd) {
         this.socket = socket;
+        this.rawSocket = socket;
         this.id = id;
         this.implicitTls = implicitTls;
         this.ctx = ctx;
@@ -146,11 +155,18 @@ public final class Session implements Runnable {
     private void attachStreams() throws IOException {
         watchedOut = new WatchedOutputStream(socket.getOutputStream());
         out = new ResponseWriter(watchedOut, WRITE_BUFFER);
-        in = new LineReader(socket.getInputStream(), READ_BUFFER, ServerConfig.HARD_LINE_LIMIT, out::flush);
+        in = new LineReader(new WatchedInputStream(socket.getInputStream()), READ_BUFFER,
+                ServerConfig.HARD_LINE_LIMIT, out::flush);
     }
 
-    private void setTimeout(Duration d) throws IOException {
-        socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, d.toMillis()));
+    /**
+     * How long the client may keep the server waiting for its next octets. Not SO_TIMEOUT: a timed read parks the
+     * virtual thread with a timer, and arming and cancelling one per read cost a scheduler thread wake-up each
+     * (most of the thread hand-offs of a login). The server's watchdog checks waits once a second instead
+     * ({@link #checkReadIdle}).
+     */
+    private void setTimeout(Duration d) {
+        readTimeoutNanos = d.toNanos();
     }
 
     private void loop() throws IOException {
@@ -598,6 +614,23 @@ public final class Session implements Runnable {
         return true;
     }
 
+    /**
+     * Ends a wait for the client that has lasted longer than the timeout: the read is woken by shutting down the
+     * connection's input and ends as a {@link SocketTimeoutException}, so the session says why before it closes.
+     */
+    public void checkReadIdle(long nowNanos) {
+        long since = readingSince;
+        long limit = readTimeoutNanos;
+        if (since != 0 && limit > 0 && nowNanos - since > limit && !readTimedOut) {
+            readTimedOut = true;
+            try {
+                rawSocket.shutdownInput();
+            } catch (IOException e) {
+                closeQuietly();
+            }
+        }
+    }
+
     /** Closes a connection whose write has been blocked longer than the idle timeout. */
     public void checkWriteStall(long nowNanos) {
         WatchedOutputStream w = watchedOut;
@@ -669,6 +702,47 @@ public final class Session implements Runnable {
     }
 
     /** Tracks how long a write has been blocked on a peer that does not read. */
+    /** The client's stream, noting when a read waits (see {@link #checkReadIdle}). */
+    private final class WatchedInputStream extends java.io.InputStream {
+        private final java.io.InputStream in;
+
+        WatchedInputStream(java.io.InputStream in) {
+            this.in = in;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n;
+            readingSince = System.nanoTime() | 1;
+            try {
+                n = in.read(b, off, len);
+            } catch (IOException e) {
+                throw readTimedOut ? timedOut() : e;
+            } finally {
+                readingSince = 0;
+            }
+            if (n < 0 && readTimedOut) {
+                throw timedOut();
+            }
+            return n;
+        }
+
+        private SocketTimeoutException timedOut() {
+            return new SocketTimeoutException("no command from the client within the timeout");
+        }
+
+        @Override
+        public int available() throws IOException {
+            return in.available();
+        }
+    }
+
     static final class WatchedOutputStream extends OutputStream {
         private final OutputStream out;
         private volatile long blockedSince;
