@@ -20,15 +20,12 @@ import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
@@ -404,26 +401,7 @@ class DotLockLinkTest {
                     default -> Files.createLink(lock, templateOrCreate()); // our leftover
                 }
                 setAge(lock, Duration.ofHours(1));
-                CountDownLatch go = new CountDownLatch(1);
-                List<Future<DotLock>> tries = new ArrayList<>();
-                for (int t = 0; t < threads; t++) {
-                    tries.add(pool.submit(() -> {
-                        go.await();
-                        try {
-                            return DotLock.acquire(lock, home());
-                        } catch (MaildropBusyException e) {
-                            return null;
-                        }
-                    }));
-                }
-                go.countDown();
-                List<DotLock> winners = new ArrayList<>();
-                for (Future<DotLock> f : tries) {
-                    DotLock l = f.get(60, TimeUnit.SECONDS);
-                    if (l != null) {
-                        winners.add(l);
-                    }
-                }
+                List<DotLock> winners = MaildirLockTest.race(pool, threads, () -> DotLock.acquire(lock, home()));
                 if (round % 3 == 2) {
                     // A link of our own template counts as held while any thread of ours is taking that path (as
                     // it should for a bind mount; the in-process lock keeps sessions from this race): possibly

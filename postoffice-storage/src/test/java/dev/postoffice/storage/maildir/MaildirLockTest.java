@@ -23,6 +23,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -393,26 +394,7 @@ class MaildirLockTest {
             for (int round = 0; round < 40; round++) {
                 Files.writeString(lock, round % 2 == 0 ? "" : ownerLine(OTHER_HOST, 99, "0000000000000" + round));
                 setAge(lock, Duration.ofHours(1));
-                CountDownLatch go = new CountDownLatch(1);
-                List<Future<DotLock>> tries = new ArrayList<>();
-                for (int t = 0; t < threads; t++) {
-                    tries.add(pool.submit(() -> {
-                        go.await();
-                        try {
-                            return DotLock.acquire(lock);
-                        } catch (MaildropBusyException e) {
-                            return null;
-                        }
-                    }));
-                }
-                go.countDown();
-                List<DotLock> winners = new ArrayList<>();
-                for (Future<DotLock> f : tries) {
-                    DotLock l = f.get(60, TimeUnit.SECONDS);
-                    if (l != null) {
-                        winners.add(l);
-                    }
-                }
+                List<DotLock> winners = race(pool, threads, () -> DotLock.acquire(lock));
                 assertThat(winners).as("round %d", round).hasSize(1);
                 winners.get(0).release();
                 assertThat(lock).doesNotExist();
@@ -420,6 +402,31 @@ class MaildirLockTest {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /** Starts {@code threads} attempts at once and returns the locks they got (busy ones get none). */
+    static List<DotLock> race(ExecutorService pool, int threads, Callable<DotLock> attempt) throws Exception {
+        CountDownLatch go = new CountDownLatch(1);
+        List<Future<DotLock>> tries = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            tries.add(pool.submit(() -> {
+                go.await();
+                try {
+                    return attempt.call();
+                } catch (MaildropBusyException e) {
+                    return null;
+                }
+            }));
+        }
+        go.countDown();
+        List<DotLock> winners = new ArrayList<>();
+        for (Future<DotLock> f : tries) {
+            DotLock l = f.get(60, TimeUnit.SECONDS);
+            if (l != null) {
+                winners.add(l);
+            }
+        }
+        return winners;
     }
 
     @Test
