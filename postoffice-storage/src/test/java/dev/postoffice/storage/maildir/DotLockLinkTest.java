@@ -7,9 +7,7 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 
 import dev.postoffice.storage.Maildrop;
 import dev.postoffice.storage.MaildropBusyException;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -23,7 +21,6 @@ import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -324,10 +321,10 @@ class DotLockLinkTest {
 
     @Test
     void staleTemplatesAreRemovedWhenATemplateIsCreated() throws Exception {
-        Process child = startHolder();
+        Process child = MaildirLockTest.startHolder(dataDir);
         Path childTemplate;
         try {
-            assertThat(firstLine(child)).isEqualTo("LOCKED");
+            assertThat(MaildirLockTest.firstLine(child)).isEqualTo("LOCKED");
             childTemplate = templateOf(child.pid());
             assertThat(key(lock(USER))).isEqualTo(key(childTemplate)); // the child's lock is a link too
             child.destroyForcibly(); // SIGKILL: neither its lock nor its template is removed
@@ -343,11 +340,11 @@ class DotLockLinkTest {
             DotLock.TEMPLATE_PREFIX + "just-created",
         };
         Path staleForeign = Files.writeString(home().resolve(names[0]), foreignLine(7, "00000000000000a1"));
-        setAge(staleForeign, Duration.ofMinutes(11));
+        MaildirLockTest.setAge(staleForeign, Duration.ofMinutes(11));
         Path liveForeign = Files.writeString(home().resolve(names[1]), foreignLine(8, "00000000000000a2"));
-        setAge(liveForeign, Duration.ofMinutes(2));
+        MaildirLockTest.setAge(liveForeign, Duration.ofMinutes(2));
         Path garbled = Files.writeString(home().resolve(names[2]), "postoffice-pop3-lock host=");
-        setAge(garbled, Duration.ofMinutes(1));
+        MaildirLockTest.setAge(garbled, Duration.ofMinutes(1));
         Path empty = Files.writeString(home().resolve(names[3]), "");
 
         // This process's first lock under this data directory creates its template and looks around.
@@ -366,9 +363,9 @@ class DotLockLinkTest {
 
     @Test
     void templatesOfLiveProcessesAreKeptAndTheirsGoesWhenTheyExit() throws Exception {
-        Process child = startHolder();
+        Process child = MaildirLockTest.startHolder(dataDir);
         try {
-            assertThat(firstLine(child)).isEqualTo("LOCKED");
+            assertThat(MaildirLockTest.firstLine(child)).isEqualTo("LOCKED");
             Path childTemplate = templateOf(child.pid());
             MaildirStore store = new MaildirStore(dataDir);
             try (Maildrop bob = store.open("bob", Optional.empty())) { // creates ours, looks around
@@ -400,7 +397,7 @@ class DotLockLinkTest {
                     case 1 -> Files.writeString(lock, foreignLine(99, "0000000000000" + round));
                     default -> Files.createLink(lock, templateOrCreate()); // our leftover
                 }
-                setAge(lock, Duration.ofHours(1));
+                MaildirLockTest.setAge(lock, Duration.ofHours(1));
                 List<DotLock> winners = MaildirLockTest.race(pool, threads, () -> DotLock.acquire(lock, home()));
                 if (round % 3 == 2) {
                     // A link of our own template counts as held while any thread of ours is taking that path (as
@@ -478,26 +475,5 @@ class DotLockLinkTest {
 
     private static String foreignLine(long pid, String token) {
         return new DotLock.Owner(OTHER_HOST, pid, Instant.parse("2026-01-02T03:04:05Z"), null, -1, null, token).line();
-    }
-
-    private static void setAge(Path file, Duration age) throws IOException {
-        Files.setLastModifiedTime(file, FileTime.from(Instant.now().minus(age)));
-    }
-
-    private Process startHolder() throws Exception {
-        String java = ProcessHandle.current().info().command().orElseThrow();
-        return new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), LockHolderMain.class.getName(),
-                dataDir.toString(), USER).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-    }
-
-    private static String firstLine(Process child) throws Exception {
-        BufferedReader out = child.inputReader();
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                return out.readLine();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }).get(60, TimeUnit.SECONDS);
     }
 }

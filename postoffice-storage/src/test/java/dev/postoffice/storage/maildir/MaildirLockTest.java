@@ -466,7 +466,7 @@ class MaildirLockTest {
                 .line();
     }
 
-    private static void setAge(Path file, Duration age) throws IOException {
+    static void setAge(Path file, Duration age) throws IOException {
         Files.setLastModifiedTime(file, FileTime.from(Instant.now().minus(age)));
     }
 
@@ -477,6 +477,11 @@ class MaildirLockTest {
     }
 
     private Process startHolder(String... options) throws Exception {
+        return startHolder(dataDir, options);
+    }
+
+    /** A child JVM running {@link LockHolderMain} on the user's Maildir under {@code dataDir}. */
+    static Process startHolder(Path dataDir, String... options) throws Exception {
         String java = ProcessHandle.current().info().command().orElseThrow();
         List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
                 LockHolderMain.class.getName(), dataDir.toString(), USER));
@@ -484,7 +489,7 @@ class MaildirLockTest {
         return new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
     }
 
-    private static String firstLine(Process child) throws Exception {
+    static String firstLine(Process child) throws Exception {
         BufferedReader out = child.inputReader();
         return CompletableFuture.supplyAsync(() -> {
             try {
