@@ -2,7 +2,7 @@ package dev.postoffice.app;
 
 import dev.postoffice.auth.Authenticator;
 import dev.postoffice.auth.PasswdFile;
-import dev.postoffice.protocol.MessageFormat;
+import dev.postoffice.message.MessageFormat;
 import dev.postoffice.storage.maildir.MaildirStore;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,8 +1,10 @@
 package dev.postoffice.app;
 
 import dev.postoffice.auth.UserRecord;
-import dev.postoffice.protocol.MessageFormat;
-import dev.postoffice.storage.MaildropStore;
+import dev.postoffice.message.MessageFormat;
+import dev.postoffice.storage.Envelope;
+import dev.postoffice.storage.MailDelivery;
+import dev.postoffice.storage.MailboxRef;
 import dev.postoffice.storage.StorageException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -63,7 +65,7 @@ final class DeliverCommand implements Callable<Integer> {
             return EX_NOUSER;
         }
         UserRecord u = record.get();
-        MaildropStore store = dir.store(lineEnd);
+        MailDelivery store = dir.store(lineEnd);
         if (files.isEmpty()) {
             return deliverOne(store, u, System.in, "standard input");
         }
@@ -92,9 +94,9 @@ final class DeliverCommand implements Callable<Integer> {
         return worst;
     }
 
-    private static int deliverOne(MaildropStore store, UserRecord u, InputStream in, String source) {
+    private static int deliverOne(MailDelivery store, UserRecord u, InputStream in, String source) {
         try {
-            store.deliver(u.name(), u.home(), in);
+            store.deliver(new MailboxRef(u.name(), u.home().map(java.nio.file.Path::toString)), Envelope.none(), in);
             return EX_OK;
         } catch (StorageException e) {
             System.err.println("postoffice deliver: " + source + ": " + e.getMessage());

@@ -3,7 +3,9 @@ package dev.postoffice.app;
 import dev.postoffice.auth.PasswordSchemes;
 import dev.postoffice.server.Pop3Server;
 import dev.postoffice.server.ServerConfig;
-import dev.postoffice.storage.MaildropStore;
+import dev.postoffice.storage.Envelope;
+import dev.postoffice.storage.MailDelivery;
+import dev.postoffice.storage.MailboxRef;
 import dev.postoffice.storage.StorageException;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -109,7 +111,7 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     /** Delivers the bundled sample messages through the normal delivery path. */
-    static int deliverSamples(MaildropStore store) throws IOException {
+    static int deliverSamples(MailDelivery store) throws IOException {
         List<String> names;
         try (InputStream index = resource("demo/index.txt")) {
             names = new BufferedReader(new InputStreamReader(index, StandardCharsets.UTF_8)).lines()
@@ -117,7 +119,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         for (String name : names) {
             try (InputStream in = resource("demo/" + name)) {
-                store.deliver(USER, Optional.empty(), in);
+                store.deliver(MailboxRef.of(USER), Envelope.none(), in);
             } catch (StorageException e) {
                 throw new UserError("cannot store sample message " + name + ": " + e.getMessage(), 73);
             }

@@ -261,7 +261,7 @@ public final class CeilingServer implements Callable<Integer>, AutoCloseable {
 
     /** A message in wire form, encoded by the protocol module exactly as Postoffice sends it. */
     public static Message message(byte[] raw) {
-        long size = dev.postoffice.protocol.MessageFormat.canonicalSize(raw);
+        long size = dev.postoffice.message.MessageFormat.canonicalSize(raw);
         ByteArrayOutputStream retr = new ByteArrayOutputStream(raw.length + raw.length / 32 + 64);
         try {
             ResponseWriter w = new ResponseWriter(retr, 16 * 1024);

@@ -2,7 +2,7 @@ package dev.postoffice.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.postoffice.protocol.MessageFormat;
+import dev.postoffice.message.MessageFormat;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

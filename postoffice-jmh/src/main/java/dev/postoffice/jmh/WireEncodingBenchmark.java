@@ -1,6 +1,6 @@
 package dev.postoffice.jmh;
 
-import dev.postoffice.protocol.MessageFormat;
+import dev.postoffice.message.MessageFormat;
 import dev.postoffice.protocol.ResponseWriter;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package dev.postoffice.protocol;
 
+import dev.postoffice.message.MessageFormat;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -211,7 +212,7 @@ public final class ResponseWriter {
             if (lineStart && read[0] == '.') {
                 writeByte('.');
             }
-            for (int lf = WireEncoder.nextLf(read, 0, n); lf + 1 < n; lf = WireEncoder.nextLf(read, lf + 1, n)) {
+            for (int lf = dev.postoffice.message.LineScan.nextLf(read, 0, n); lf + 1 < n; lf = dev.postoffice.message.LineScan.nextLf(read, lf + 1, n)) {
                 if (read[lf + 1] == '.') {
                     write(read, from, lf + 1 - from);
                     writeByte('.');

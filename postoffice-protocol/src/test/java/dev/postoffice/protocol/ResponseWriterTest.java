@@ -1,5 +1,6 @@
 package dev.postoffice.protocol;
 
+import dev.postoffice.message.MessageFormat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
@@ -290,13 +291,13 @@ class ResponseWriterTest {
             while (expected < to && b[expected] != '\r' && b[expected] != '\n') {
                 expected++;
             }
-            assertThat(WireEncoder.lineEnd(b, from, to)).as("%s [%d, %d)", java.util.Arrays.toString(b), from, to)
+            assertThat(dev.postoffice.message.LineScan.lineEnd(b, from, to)).as("%s [%d, %d)", java.util.Arrays.toString(b), from, to)
                     .isEqualTo(expected);
             int lf = from;
             while (lf < to && b[lf] != '\n') {
                 lf++;
             }
-            assertThat(WireEncoder.nextLf(b, from, to)).as("%s [%d, %d)", java.util.Arrays.toString(b), from, to)
+            assertThat(dev.postoffice.message.LineScan.nextLf(b, from, to)).as("%s [%d, %d)", java.util.Arrays.toString(b), from, to)
                     .isEqualTo(lf);
         }
     }

@@ -284,16 +284,16 @@ class SecuritySessionTest {
             c.cmd("USER alice");
             assertThat(c.cmd("PASS secret")).startsWith("-ERR [LOGIN-DELAY]");
         }
-        try (Maildrop m = server.store.open("alice", Optional.empty())) {
-            assertThat(m.lastLogin()).isPresent(); // and nobody holds the lock
+        try (Maildrop m = server.store.open(dev.postoffice.storage.MailboxRef.of("alice"))) {
+            assertThat(m.history().lastLogin()).isPresent(); // and nobody holds the lock
         }
     }
 
     @Test
     void aLoginTimeInTheFutureDoesNotLockTheUserOut() throws Exception {
         start(b -> b.loginDelay(Duration.ofHours(1)));
-        try (Maildrop m = server.store.open("alice", Optional.empty())) {
-            m.recordLogin(Instant.now().plus(Duration.ofDays(1))); // then the clock was set back
+        try (Maildrop m = server.store.open(dev.postoffice.storage.MailboxRef.of("alice"))) {
+            m.history().recordLogin(Instant.now().plus(Duration.ofDays(1))); // then the clock was set back
         }
         try (RawClient c = new RawClient(server.port())) {
             c.login("alice", "secret");

@@ -76,7 +76,7 @@ final class TestServer implements AutoCloseable {
     }
 
     TestServer deliver(String user, byte[] message) throws Exception {
-        store.deliver(user, Optional.empty(), new ByteArrayInputStream(message));
+        store.deliver(dev.postoffice.storage.MailboxRef.of(user), dev.postoffice.storage.Envelope.none(), new ByteArrayInputStream(message));
         return this;
     }
 

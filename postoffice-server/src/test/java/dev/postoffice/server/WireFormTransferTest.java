@@ -2,7 +2,7 @@ package dev.postoffice.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.postoffice.protocol.MessageFormat;
+import dev.postoffice.message.MessageFormat;
 import dev.postoffice.storage.maildir.MaildirStore;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -66,7 +66,7 @@ class WireFormTransferTest {
     }
 
     private void deliver(MaildirStore store, byte[] message) throws Exception {
-        store.deliver("alice", Optional.empty(), new ByteArrayInputStream(message));
+        store.deliver(dev.postoffice.storage.MailboxRef.of("alice"), dev.postoffice.storage.Envelope.none(), new ByteArrayInputStream(message));
         canonical.add(new String(message, StandardCharsets.US_ASCII).replace("\n", "\r\n")
                 .getBytes(StandardCharsets.US_ASCII));
     }

@@ -13,6 +13,7 @@ import dev.postoffice.protocol.sasl.SaslPrep;
 import dev.postoffice.server.ServerConfig;
 import dev.postoffice.server.ServerContext;
 import dev.postoffice.server.command.CommandHandlers;
+import dev.postoffice.storage.MailboxRef;
 import dev.postoffice.storage.Maildrop;
 import dev.postoffice.storage.MaildropBusyException;
 import dev.postoffice.storage.StorageException;
@@ -396,7 +397,7 @@ public final class Session implements Runnable {
     private void openMaildrop(Account a, String mechanism) throws IOException {
         Maildrop maildrop;
         try {
-            maildrop = ctx.store().open(a.name(), a.home());
+            maildrop = ctx.store().open(new MailboxRef(a.name(), a.home().map(java.nio.file.Path::toString)));
         } catch (MaildropBusyException e) {
             authLog(a.name(), mechanism, "in-use");
             out.err(ResponseCode.IN_USE, "maildrop is locked by another session, try again later");
@@ -432,12 +433,12 @@ public final class Session implements Runnable {
      */
     private boolean loginDelayPassed(Maildrop maildrop, String user) {
         Instant now = Instant.now();
-        Optional<Instant> last = maildrop.lastLogin().filter(t -> !t.isAfter(now));
+        Optional<Instant> last = maildrop.history().lastLogin().filter(t -> !t.isAfter(now));
         if (last.isPresent() && Duration.between(last.get(), now).compareTo(config.loginDelay()) < 0) {
             return false;
         }
         try {
-            maildrop.recordLogin(now);
+            maildrop.history().recordLogin(now);
         } catch (StorageException e) {
             log.warn("cannot record the login of {} for LOGIN-DELAY: {}", user, e.getMessage());
         }
@@ -458,14 +459,14 @@ public final class Session implements Runnable {
         List<StoredMessage> keep = new ArrayList<>(all.size());
         List<StoredMessage> expired = new ArrayList<>();
         for (StoredMessage m : all) {
-            Optional<Instant> first = maildrop.firstRetrieved(m);
+            Optional<Instant> first = maildrop.history().firstRetrieved(m);
             (first.isPresent() && !first.get().isAfter(cutoff) ? expired : keep).add(m);
         }
         if (expired.isEmpty()) {
             return all;
         }
         try {
-            maildrop.remove(expired);
+            maildrop.commit(expired, List.of(), Instant.now());
             log.info("expire: user={} removed={} days={}", user, expired.size(), days.get());
             return keep;
         } catch (StorageException e) {
@@ -556,18 +557,12 @@ public final class Session implements Runnable {
         }
         boolean removed;
         try {
-            maildrop.remove(transaction.markedDeleted());
+            maildrop.commit(transaction.markedDeleted(),
+                    expire.isPresent() ? transaction.retrievedMessages() : List.of(), Instant.now());
             removed = true;
         } catch (StorageException e) {
             log.warn("update failed: ip={} user={} reason={}", peer, account.name(), e.getMessage());
             removed = false;
-        }
-        if (expire.isPresent()) {
-            try {
-                maildrop.recordRetrieved(transaction.retrievedMessages(), Instant.now());
-            } catch (StorageException e) {
-                log.warn("cannot record retrievals for {}: {}", account.name(), e.getMessage());
-            }
         }
         // Release the lock before answering, so a client that reconnects at once is not told IN-USE.
         maildrop.close();

@@ -549,6 +549,27 @@ final class DotLock {
         }
     }
 
+    /**
+     * Whether the lock file is still this lock's (not broken as stale and taken by another session), checked
+     * the way {@link #release()} checks it.
+     */
+    synchronized boolean stillOurs() {
+        if (released) {
+            return false;
+        }
+        try {
+            if (template != null) {
+                BasicFileAttributes attrs =
+                        Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                return template.key.equals(attrs.fileKey()) && (template.trusted() || template.isIn(file));
+            }
+            Contents c = read(file);
+            return c != null && c.owner() != null && token.equals(c.owner().token());
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     private void notOurs(Contents c) {
         log.warn("the lock file {} is no longer ours ({}); left alone", file,
                 c != null && c.owner() != null ? c.owner().describe() : "unreadable");

@@ -1,7 +1,13 @@
 package dev.postoffice.storage.maildir;
 
-import dev.postoffice.protocol.MessageFormat;
+import dev.postoffice.message.MessageFormat;
+import dev.postoffice.message.MessageBody;
+import dev.postoffice.message.MessageForm;
+import dev.postoffice.storage.Lease;
+import dev.postoffice.storage.LeaseLostException;
+import dev.postoffice.storage.MailboxRef;
 import dev.postoffice.storage.Maildrop;
+import dev.postoffice.storage.RetrievalHistory;
 import dev.postoffice.storage.StorageException;
 import dev.postoffice.storage.StoredMessage;
 import java.io.IOException;
@@ -38,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * so other software may move them from {@code new/} to {@code cur/} or change their flags meanwhile.
  * Nothing here moves or deletes a file except {@link #remove}.
  */
-final class MaildirMaildrop implements Maildrop {
+final class MaildirMaildrop implements Maildrop, RetrievalHistory {
     static final String NEW = "new";
     static final String CUR = "cur";
     static final String TMP = "tmp";
@@ -78,12 +84,13 @@ final class MaildirMaildrop implements Maildrop {
     /** The messages whose files are in canonical form, each with whether a line needs byte-stuffing. */
     private final Map<String, Boolean> canonical;
     private final Set<String> removed = new HashSet<>();
-    private final Runnable release;
+    private final MailboxRef ref;
+    private final Lease lease;
     private boolean closed;
 
     private MaildirMaildrop(Path maildir, Path[] dirs, List<StoredMessage> messages, Map<String, Location> locations,
             Map<String, List<Location>> copies, Map<String, SizeCache.Measure> cachedSizes,
-            Map<String, Boolean> canonical, Runnable release) {
+            Map<String, Boolean> canonical, MailboxRef ref, Lease lease) {
         this.maildir = maildir;
         this.dirs = dirs;
         this.messages = messages;
@@ -91,15 +98,16 @@ final class MaildirMaildrop implements Maildrop {
         this.copies = copies;
         this.cachedSizes = cachedSizes;
         this.canonical = canonical;
-        this.release = release;
+        this.ref = ref;
+        this.lease = lease;
     }
 
     /**
      * Takes the snapshot of a Maildir whose lock the caller holds, and updates the size cache.
      *
-     * @param release releases the lock (the lock file and the in-process lock); run once by {@link #close()}
+     * @param lease the lock (the lock file and the in-process lock); released once by {@link #close()}
      */
-    static MaildirMaildrop open(Path maildir, Runnable release) throws IOException {
+    static MaildirMaildrop open(MailboxRef ref, Path maildir, Lease lease) throws IOException {
         Path[] dirs = {maildir.resolve(NEW), maildir.resolve(CUR)};
         long listedAt = System.currentTimeMillis();
         DirState state = DirState.of(dirs);
@@ -107,7 +115,7 @@ final class MaildirMaildrop implements Maildrop {
         if (known != null && known.state().equals(state)) {
             // Nothing was added, removed or renamed since: the listing and the measures still hold.
             return new MaildirMaildrop(maildir, dirs, known.messages(), new HashMap<>(known.locations()),
-                    known.copies(), new LinkedHashMap<>(known.sizes()), known.canonical(), release);
+                    known.copies(), new LinkedHashMap<>(known.sizes()), known.canonical(), ref, lease);
         }
         Map<String, List<Location>> copies = new HashMap<>();
         Map<String, Location> listed = list(dirs, null, copies);
@@ -147,7 +155,7 @@ final class MaildirMaildrop implements Maildrop {
         List<StoredMessage> list = Collections.unmodifiableList(messages);
         remember(maildir, state, listedAt, new Snapshot(state, list, Map.copyOf(locations), Map.copyOf(copies),
                 Collections.unmodifiableMap(new LinkedHashMap<>(sizes)), Map.copyOf(canonical)));
-        return new MaildirMaildrop(maildir, dirs, list, locations, copies, sizes, canonical, release);
+        return new MaildirMaildrop(maildir, dirs, list, locations, copies, sizes, canonical, ref, lease);
     }
 
     // ---- the snapshot kept between sessions ----
@@ -364,29 +372,85 @@ final class MaildirMaildrop implements Maildrop {
     }
 
     @Override
-    public InputStream openMessage(StoredMessage message) throws IOException {
-        return Channels.newInputStream(openFile(message));
+    public MailboxRef ref() {
+        return ref;
+    }
+
+    @Override
+    public RetrievalHistory history() {
+        return this;
     }
 
     /**
      * {@inheritDoc}
      *
      * <p>A message's form is learnt when it is first measured and kept in the size cache; {@code deliver}
-     * stores messages in canonical form by default, so most of them qualify.
+     * stores messages in canonical form by default, so most of them offer a channel for {@code sendfile}. The
+     * file is opened when the body is, so a message that cannot be read is found before anything is sent.
      */
     @Override
-    public Optional<CanonicalFile> openCanonical(StoredMessage message) throws IOException {
+    public MessageBody body(StoredMessage message) throws IOException {
         Boolean dotLines = canonical.get(message.id());
-        if (dotLines == null) {
-            return Optional.empty();
-        }
         FileChannel ch = openFile(message);
-        if (ch.size() != message.size()) {
-            // Not the file that was measured: let the converting path send what it holds.
-            ch.close();
-            return Optional.empty();
+        MessageForm form;
+        if (dotLines != null && ch.size() == message.size()) {
+            form = dotLines ? MessageForm.DOTTED : MessageForm.WIRE;
+        } else {
+            // Not known canonical, or not the file that was measured: the converting path sends what it holds.
+            form = MessageForm.RAW;
         }
-        return Optional.of(new CanonicalFile(ch, dotLines));
+        return new FileBody(ch, form, message.size());
+    }
+
+    /** A message file opened for one RETR or TOP: handed out once, as a channel or as a stream. */
+    private static final class FileBody implements MessageBody {
+        private final FileChannel channel;
+        private final MessageForm form;
+        private final long size;
+
+        FileBody(FileChannel channel, MessageForm form, long size) {
+            this.channel = channel;
+            this.form = form;
+            this.size = size;
+        }
+
+        @Override
+        public MessageForm form() {
+            return form;
+        }
+
+        @Override
+        public long size() {
+            return size;
+        }
+
+        @Override
+        public InputStream open() {
+            return Channels.newInputStream(channel);
+        }
+
+        @Override
+        public Optional<FileChannel> openChannel() {
+            return form.canonical() ? Optional.of(channel) : Optional.empty();
+        }
+    }
+
+    @Override
+    public void commit(Collection<StoredMessage> deletions, Collection<StoredMessage> retrieved,
+            java.time.Instant now) throws LeaseLostException, StorageException {
+        ensureOpen();
+        if (!deletions.isEmpty()) {
+            lease.verify();
+            remove(deletions);
+        }
+        if (!retrieved.isEmpty()) {
+            try {
+                recordRetrieved(retrieved, now);
+            } catch (StorageException e) {
+                // History is best effort: the removals above stand, and EXPIRE counts from a later retrieval.
+                log.warn("cannot record retrievals in {}: {}", maildir, e.getMessage());
+            }
+        }
     }
 
     private FileChannel openFile(StoredMessage message) throws IOException {
@@ -494,8 +558,7 @@ final class MaildirMaildrop implements Maildrop {
         }
     }
 
-    @Override
-    public void remove(Collection<StoredMessage> toRemove) throws StorageException {
+    private void remove(Collection<StoredMessage> toRemove) throws StorageException {
         ensureOpen();
         Map<String, Location> targets = new LinkedHashMap<>();
         for (StoredMessage m : toRemove) {
@@ -616,7 +679,7 @@ final class MaildirMaildrop implements Maildrop {
         }
         closed = true;
         try {
-            release.run();
+            lease.close();
         } catch (RuntimeException e) {
             log.warn("error releasing the lock of {}: {}", maildir, e.toString());
         }

@@ -1,6 +1,13 @@
 package dev.postoffice.storage.maildir;
 
-import dev.postoffice.protocol.MessageFormat;
+import dev.postoffice.message.MessageFormat;
+import dev.postoffice.message.MessageForm;
+import dev.postoffice.storage.DeliveryResult;
+import dev.postoffice.storage.Envelope;
+import dev.postoffice.storage.Lease;
+import dev.postoffice.storage.LeaseLostException;
+import dev.postoffice.storage.MailDelivery;
+import dev.postoffice.storage.MailboxRef;
 import dev.postoffice.storage.Maildrop;
 import dev.postoffice.storage.MaildropBusyException;
 import dev.postoffice.storage.MaildropStore;
@@ -42,7 +49,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * the JVM and held across processes (and hosts sharing the storage) with a dot-lock file, which is not
  * kept open (see {@link DotLock}).
  */
-public final class MaildirStore implements MaildropStore {
+public final class MaildirStore implements MaildropStore, MailDelivery {
     static final String LOCK_FILE = "postoffice-pop3.lock";
 
     private static final int BUFFER_SIZE = 1 << 16;
@@ -78,8 +85,9 @@ public final class MaildirStore implements MaildropStore {
     }
 
     @Override
-    public Maildrop open(String user, Optional<Path> home) throws MaildropBusyException, StorageException {
-        Path maildir = prepare(user, home);
+    public Maildrop open(MailboxRef ref) throws MaildropBusyException, StorageException {
+        Optional<Path> home = home(ref);
+        Path maildir = prepare(ref.user(), home);
         Path key;
         try {
             key = maildir.toRealPath();
@@ -94,11 +102,21 @@ public final class MaildirStore implements MaildropStore {
         try {
             lock = DotLock.acquire(key.resolve(LOCK_FILE), home.isEmpty() ? dataDir.resolve("home") : null);
             DotLock held = lock;
-            Maildrop maildrop = MaildirMaildrop.open(key, () -> {
-                try {
-                    held.release(); // the file first: until it is gone, LOCKED keeps our other sessions out
-                } finally {
-                    LOCKED.remove(key);
+            Maildrop maildrop = MaildirMaildrop.open(ref, key, new Lease() {
+                @Override
+                public void verify() throws LeaseLostException {
+                    if (!held.stillOurs()) {
+                        throw new LeaseLostException("the lock file of " + key + " is no longer this session's");
+                    }
+                }
+
+                @Override
+                public void close() {
+                    try {
+                        held.release(); // the file first: until it is gone, LOCKED keeps our other sessions out
+                    } finally {
+                        LOCKED.remove(key);
+                    }
                 }
             });
             opened = true;
@@ -128,9 +146,9 @@ public final class MaildirStore implements MaildropStore {
      *                          I/O trouble (disk full, unreadable input), after removing the partial file
      */
     @Override
-    public String deliver(String user, Optional<Path> home, InputStream message) throws StorageException {
+    public DeliveryResult deliver(MailboxRef ref, Envelope envelope, InputStream message) throws StorageException {
         Objects.requireNonNull(message, "message");
-        Path maildir = prepare(user, home);
+        Path maildir = prepare(ref.user(), home(ref));
         String unique = nextUniqueName();
         Path tmp = maildir.resolve(MaildirMaildrop.TMP).resolve(unique);
         Path newDir = maildir.resolve(MaildirMaildrop.NEW);
@@ -176,13 +194,24 @@ public final class MaildirStore implements MaildropStore {
                 FileOps.deleteQuietly(target, e);
                 throw e;
             }
-            return name;
+            MessageForm form = lineEnd != MessageFormat.LineEnd.CRLF ? MessageForm.RAW
+                    : counter.hasDotLines() ? MessageForm.DOTTED : MessageForm.WIRE;
+            return new DeliveryResult(name, counter.size(), form);
         } catch (IOException e) {
             throw new StorageException("cannot store the message: " + e.getMessage(), true, e);
         } finally {
             if (!renamed) {
                 FileOps.deleteQuietly(tmp, null);
             }
+        }
+    }
+
+    /** The home directory a mailbox's locator names, if any. */
+    private static Optional<Path> home(MailboxRef ref) throws StorageException {
+        try {
+            return ref.locator().map(Path::of);
+        } catch (InvalidPathException e) {
+            throw new StorageException("invalid home directory", false, e);
         }
     }
 

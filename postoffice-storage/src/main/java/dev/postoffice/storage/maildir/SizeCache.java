@@ -1,6 +1,6 @@
 package dev.postoffice.storage.maildir;
 
-import dev.postoffice.protocol.MessageFormat;
+import dev.postoffice.message.MessageFormat;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;

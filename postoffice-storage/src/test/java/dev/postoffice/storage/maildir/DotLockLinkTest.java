@@ -45,7 +45,7 @@ class DotLockLinkTest {
     @Test
     void locksAreHardLinksOfOneTemplateAndAllocateNoInode() throws Exception {
         MaildirStore store = new MaildirStore(dataDir);
-        try (Maildrop alice = store.open(USER, Optional.empty()); Maildrop bob = store.open("bob", Optional.empty())) {
+        try (Maildrop alice = store.open(dev.postoffice.storage.MailboxRef.of(USER)); Maildrop bob = store.open(dev.postoffice.storage.MailboxRef.of("bob"))) {
             assertThat(alice.messages()).isEmpty();
             assertThat(bob.messages()).isEmpty();
             Path template = template();
@@ -74,7 +74,7 @@ class DotLockLinkTest {
         // Logins after the first allocate nothing: the same template again.
         Object key = key(template());
         for (int i = 0; i < 5; i++) {
-            try (Maildrop m = store.open(USER, Optional.empty())) {
+            try (Maildrop m = store.open(dev.postoffice.storage.MailboxRef.of(USER))) {
                 assertThat(m.messages()).isEmpty();
                 assertThat(key(lock(USER))).isEqualTo(key);
             }
@@ -84,7 +84,7 @@ class DotLockLinkTest {
     @Test
     void releaseRemovesTheLockAndKeepsTheTemplate() throws Exception {
         MaildirStore store = new MaildirStore(dataDir);
-        Maildrop m = store.open(USER, Optional.empty());
+        Maildrop m = store.open(dev.postoffice.storage.MailboxRef.of(USER));
         Path template = template();
         assertThat(links(template)).isEqualTo(2);
         m.close();
@@ -99,7 +99,7 @@ class DotLockLinkTest {
     void releaseNeverDeletesALockThatIsNotALinkOfOurTemplate() throws Exception {
         MaildirStore store = new MaildirStore(dataDir);
         // The same owner line in another inode: a copy, not ours (as a lock another process created would be).
-        try (Maildrop m = store.open(USER, Optional.empty())) {
+        try (Maildrop m = store.open(dev.postoffice.storage.MailboxRef.of(USER))) {
             assertThat(m.messages()).isEmpty();
             String ours = Files.readString(lock(USER));
             Files.delete(lock(USER));
@@ -113,7 +113,7 @@ class DotLockLinkTest {
         String theirs = new DotLock.Owner(OTHER_HOST, 4242, Instant.now(), null, -1, Instant.now(), "feedfacefeedface")
                 .line();
         Files.delete(lock(USER));
-        try (Maildrop m = store.open(USER, Optional.empty())) {
+        try (Maildrop m = store.open(dev.postoffice.storage.MailboxRef.of(USER))) {
             assertThat(m.messages()).isEmpty();
             Files.delete(lock(USER));
             Files.writeString(lock(USER), theirs);
@@ -125,14 +125,14 @@ class DotLockLinkTest {
     @Test
     void linkOfOurTemplateThatNoSessionHoldsIsALeftoverAndStale() throws Exception {
         MaildirStore store = new MaildirStore(dataDir);
-        try (Maildrop alice = store.open(USER, Optional.empty())) {
+        try (Maildrop alice = store.open(dev.postoffice.storage.MailboxRef.of(USER))) {
             assertThat(alice.messages()).isEmpty();
             // As if a release had failed to unlink bob's lock.
             Path bobLock = store.maildir("bob", Optional.empty()).resolve(MaildirStore.LOCK_FILE);
             Files.createDirectories(bobLock.getParent());
             Files.createLink(bobLock, template());
             assertThat(DotLock.judge(bobLock).verdict()).isEqualTo(DotLock.Verdict.STALE);
-            try (Maildrop bob = store.open("bob", Optional.empty())) {
+            try (Maildrop bob = store.open(dev.postoffice.storage.MailboxRef.of("bob"))) {
                 assertThat(bob.messages()).isEmpty();
                 assertThat(key(bobLock)).isEqualTo(key(template()));
             }
@@ -158,7 +158,7 @@ class DotLockLinkTest {
             throw new FileSystemException(link.toString(), existing.toString(), "Operation not permitted");
         };
         MaildirStore store = new MaildirStore(dataDir);
-        try (Maildrop m = store.open(USER, Optional.empty())) {
+        try (Maildrop m = store.open(dev.postoffice.storage.MailboxRef.of(USER))) {
             assertThat(m.messages()).isEmpty();
             assertSeparateFile(lock(USER));
         }
@@ -170,7 +170,7 @@ class DotLockLinkTest {
             tries.incrementAndGet();
             Files.createLink(link, existing);
         };
-        try (Maildrop m = store.open(USER, Optional.empty())) {
+        try (Maildrop m = store.open(dev.postoffice.storage.MailboxRef.of(USER))) {
             assertThat(m.messages()).isEmpty();
             assertSeparateFile(lock(USER));
         }
@@ -199,7 +199,7 @@ class DotLockLinkTest {
     void usersWithAHomeOfTheirOwnGetSeparateFiles() throws Exception {
         Path home = Files.createDirectory(dataDir.resolve("somewhere-else"));
         MaildirStore store = new MaildirStore(dataDir);
-        try (Maildrop m = store.open("carol", Optional.of(home))) {
+        try (Maildrop m = store.open(new dev.postoffice.storage.MailboxRef("carol", Optional.of(home.toString())))) {
             assertThat(m.messages()).isEmpty();
             assertSeparateFile(home.resolve("Maildir").resolve(MaildirStore.LOCK_FILE));
         }
@@ -246,7 +246,7 @@ class DotLockLinkTest {
             // A lock as the previous version wrote it (created and a per-lock token), by a live process.
             Files.writeString(lock, oldFormatLine(other));
             assertThat(DotLock.judge(lock).verdict()).isEqualTo(DotLock.Verdict.HELD);
-            assertThatThrownBy(() -> store.open(USER, Optional.empty())).isInstanceOf(MaildropBusyException.class);
+            assertThatThrownBy(() -> store.open(dev.postoffice.storage.MailboxRef.of(USER))).isInstanceOf(MaildropBusyException.class);
             assertThat(Files.readString(lock)).isEqualTo(oldFormatLine(other));
         } finally {
             other.destroyForcibly();
@@ -254,7 +254,7 @@ class DotLockLinkTest {
         assertThat(other.waitFor(30, TimeUnit.SECONDS)).isTrue();
         // The same process dead: stale, broken, and replaced by a link.
         assertThat(DotLock.judge(lock).verdict()).isEqualTo(DotLock.Verdict.STALE);
-        try (Maildrop m = store.open(USER, Optional.empty())) {
+        try (Maildrop m = store.open(dev.postoffice.storage.MailboxRef.of(USER))) {
             assertThat(m.messages()).isEmpty();
             assertThat(key(lock)).isEqualTo(key(template()));
         }
@@ -264,7 +264,7 @@ class DotLockLinkTest {
     @Test
     void refreshingTouchesTheTemplateAndSoEveryLinkedLock() throws Exception {
         MaildirStore store = new MaildirStore(dataDir);
-        try (Maildrop alice = store.open(USER, Optional.empty()); Maildrop bob = store.open("bob", Optional.empty())) {
+        try (Maildrop alice = store.open(dev.postoffice.storage.MailboxRef.of(USER)); Maildrop bob = store.open(dev.postoffice.storage.MailboxRef.of("bob"))) {
             assertThat(alice.messages()).isEmpty();
             assertThat(bob.messages()).isEmpty();
             Instant old = Instant.now().minus(Duration.ofMinutes(20));
@@ -282,7 +282,7 @@ class DotLockLinkTest {
     @Test
     void locksOutliveTheirTemplate() throws Exception {
         MaildirStore store = new MaildirStore(dataDir);
-        Maildrop alice = store.open(USER, Optional.empty());
+        Maildrop alice = store.open(dev.postoffice.storage.MailboxRef.of(USER));
         Path first = template();
         Object firstKey = key(first);
         Files.delete(first); // an operator, or the shutdown hook
@@ -293,7 +293,7 @@ class DotLockLinkTest {
         assertThat(DotLock.judge(lock(USER)).verdict()).isEqualTo(DotLock.Verdict.HELD);
 
         // The next login makes a new template; alice's lock is still hers and released as such.
-        try (Maildrop bob = store.open("bob", Optional.empty())) {
+        try (Maildrop bob = store.open(dev.postoffice.storage.MailboxRef.of("bob"))) {
             assertThat(bob.messages()).isEmpty();
             assertThat(template()).isNotEqualTo(first);
             assertThat(key(lock("bob"))).isEqualTo(key(template())).isNotEqualTo(firstKey);
@@ -307,7 +307,7 @@ class DotLockLinkTest {
     void withoutItsTemplateReleaseAlsoChecksTheOwnerLine() throws Exception {
         // Over NFS, an inode that every name of was deleted elsewhere may be reused although we keep it open.
         MaildirStore store = new MaildirStore(dataDir);
-        Maildrop alice = store.open(USER, Optional.empty());
+        Maildrop alice = store.open(dev.postoffice.storage.MailboxRef.of(USER));
         Object key = key(lock(USER));
         Files.delete(template());
         DotLock.refreshAll(); // notices that the template is gone
@@ -349,7 +349,7 @@ class DotLockLinkTest {
 
         // This process's first lock under this data directory creates its template and looks around.
         MaildirStore store = new MaildirStore(dataDir);
-        try (Maildrop m = store.open(USER, Optional.empty())) { // the child's lock is stale too
+        try (Maildrop m = store.open(dev.postoffice.storage.MailboxRef.of(USER))) { // the child's lock is stale too
             assertThat(m.messages()).isEmpty();
             assertThat(key(lock(USER))).isEqualTo(key(template()));
         }
@@ -368,9 +368,9 @@ class DotLockLinkTest {
             assertThat(MaildirLockTest.firstLine(child)).isEqualTo("LOCKED");
             Path childTemplate = templateOf(child.pid());
             MaildirStore store = new MaildirStore(dataDir);
-            try (Maildrop bob = store.open("bob", Optional.empty())) { // creates ours, looks around
+            try (Maildrop bob = store.open(dev.postoffice.storage.MailboxRef.of("bob"))) { // creates ours, looks around
                 assertThat(bob.messages()).isEmpty();
-                assertThatThrownBy(() -> store.open(USER, Optional.empty())).isInstanceOf(MaildropBusyException.class);
+                assertThatThrownBy(() -> store.open(dev.postoffice.storage.MailboxRef.of(USER))).isInstanceOf(MaildropBusyException.class);
             }
             DotLock.removeStaleTemplates(home());
             assertThat(childTemplate).exists();

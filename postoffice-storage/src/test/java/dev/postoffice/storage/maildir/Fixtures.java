@@ -1,6 +1,6 @@
 package dev.postoffice.storage.maildir;
 
-import dev.postoffice.protocol.MessageFormat;
+import dev.postoffice.message.MessageFormat;
 import dev.postoffice.storage.Maildrop;
 import dev.postoffice.storage.StoredMessage;
 import java.io.ByteArrayInputStream;
@@ -60,7 +60,7 @@ final class Fixtures {
     }
 
     static String read(Maildrop maildrop, StoredMessage m) throws IOException {
-        try (InputStream in = maildrop.openMessage(m)) {
+        try (InputStream in = maildrop.body(m).open()) {
             return new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
         }
     }
@@ -73,5 +73,21 @@ final class Fixtures {
         try (Stream<Path> s = Files.list(dir)) {
             return s.map(p -> p.getFileName().toString()).sorted().toList();
         }
+    }
+
+    /** A body stored in canonical form, opened as a channel: the old {@code openCanonical} view, for these tests. */
+    record CanonicalFile(java.nio.channels.FileChannel file, boolean dotLines) {}
+
+    /** The message's channel and whether it needs byte-stuffing, or empty (the body closed) when not canonical. */
+    static java.util.Optional<CanonicalFile> openCanonical(dev.postoffice.storage.Maildrop m,
+            dev.postoffice.storage.StoredMessage message) throws java.io.IOException {
+        dev.postoffice.message.MessageBody body = m.body(message);
+        java.util.Optional<java.nio.channels.FileChannel> channel = body.openChannel();
+        if (channel.isEmpty()) {
+            body.open().close();
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(new CanonicalFile(channel.get(),
+                body.form() == dev.postoffice.message.MessageForm.DOTTED));
     }
 }

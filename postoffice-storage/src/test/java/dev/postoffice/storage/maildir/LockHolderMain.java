@@ -27,7 +27,7 @@ public final class LockHolderMain {
         }
         Maildrop maildrop;
         try {
-            maildrop = store.open(args[1], Optional.empty());
+            maildrop = store.open(dev.postoffice.storage.MailboxRef.of(args[1]));
         } catch (MaildropBusyException e) {
             System.out.println("BUSY");
             System.out.flush();

@@ -8,7 +8,7 @@ import static dev.postoffice.storage.maildir.Fixtures.names;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.postoffice.protocol.MessageFormat;
+import dev.postoffice.message.MessageFormat;
 import dev.postoffice.storage.Maildrop;
 import dev.postoffice.storage.StorageException;
 import dev.postoffice.storage.StoredMessage;
@@ -45,7 +45,7 @@ class MaildirDeliverTest {
 
     /** Delivers and checks the stored file: its name, its content and the S= and W= fields. */
     private void assertDelivered(MessageFormat.LineEnd lineEnd, String input, String stored) throws Exception {
-        String id = new MaildirStore(dataDir, lineEnd).deliver(USER, Optional.empty(), input(input));
+        String id = new MaildirStore(dataDir, lineEnd).deliver(dev.postoffice.storage.MailboxRef.of(USER), dev.postoffice.storage.Envelope.none(), input(input)).id();
 
         assertThat(names(maildir().resolve("new"))).containsExactly(id);
         assertThat(names(maildir().resolve("tmp"))).isEmpty();
@@ -77,13 +77,13 @@ class MaildirDeliverTest {
 
     @Test
     void byDefaultMessagesAreStoredInTheFormPop3SendsThem() throws Exception {
-        String plain = store().deliver(USER, Optional.empty(), input("Subject: hi\n\nbody\n"));
-        String dotted = store().deliver(USER, Optional.empty(), input("Subject: hi\n\n.body\n"));
+        String plain = store().deliver(dev.postoffice.storage.MailboxRef.of(USER), dev.postoffice.storage.Envelope.none(), input("Subject: hi\n\nbody\n")).id();
+        String dotted = store().deliver(dev.postoffice.storage.MailboxRef.of(USER), dev.postoffice.storage.Envelope.none(), input("Subject: hi\n\n.body\n")).id();
         assertThat(plain).endsWith(",S=21,W=21");
-        try (Maildrop m = store().open(USER, Optional.empty())) {
+        try (Maildrop m = store().open(dev.postoffice.storage.MailboxRef.of(USER))) {
             StoredMessage p = m.messages().stream().filter(x -> x.id().equals(plain)).findFirst().orElseThrow();
             StoredMessage d = m.messages().stream().filter(x -> x.id().equals(dotted)).findFirst().orElseThrow();
-            Maildrop.CanonicalFile c = m.openCanonical(p).orElseThrow();
+            Fixtures.CanonicalFile c = Fixtures.openCanonical(m, p).orElseThrow();
             assertThat(c.dotLines()).isFalse();
             try (FileChannel ch = c.file()) {
                 ByteBuffer b = ByteBuffer.allocate(64);
@@ -91,7 +91,7 @@ class MaildirDeliverTest {
                 assertThat(new String(b.array(), 0, b.position(), StandardCharsets.US_ASCII))
                         .isEqualTo("Subject: hi\r\n\r\nbody\r\n");
             }
-            Maildrop.CanonicalFile dc = m.openCanonical(d).orElseThrow();
+            Fixtures.CanonicalFile dc = Fixtures.openCanonical(m, d).orElseThrow();
             dc.file().close();
             assertThat(dc.dotLines()).as("a line that needs byte-stuffing").isTrue();
         }
@@ -100,16 +100,16 @@ class MaildirDeliverTest {
     @Test
     void crlfSplitAcrossReadsIsCountedOnce() throws Exception {
         InputStream in = new SequenceInputStream(input("line\r"), input("\nnext\r\n"));
-        String id = store().deliver(USER, Optional.empty(), in);
+        String id = store().deliver(dev.postoffice.storage.MailboxRef.of(USER), dev.postoffice.storage.Envelope.none(), in).id();
         assertThat(id).endsWith(",S=12,W=12");
     }
 
     @Test
     void nameFollowsTheMaildirSpecAndIsTheId() throws Exception {
-        String id = store().deliver(USER, Optional.empty(), input("x\n"));
+        String id = store().deliver(dev.postoffice.storage.MailboxRef.of(USER), dev.postoffice.storage.Envelope.none(), input("x\n")).id();
         String pid = Long.toString(ProcessHandle.current().pid());
         assertThat(id).matches("\\d{10,}\\.M\\d{1,6}P" + pid + "Q\\d+R[0-9a-f]{8}\\.[^/:]+,S=3,W=3");
-        try (Maildrop m = store().open(USER, Optional.empty())) {
+        try (Maildrop m = store().open(dev.postoffice.storage.MailboxRef.of(USER))) {
             assertThat(m.messages()).containsExactly(new StoredMessage(id, id, 3));
         }
     }
@@ -119,7 +119,7 @@ class MaildirDeliverTest {
         MaildirStore store = store();
         Set<String> ids = new HashSet<>();
         for (int i = 0; i < 200; i++) {
-            ids.add(store.deliver(USER, Optional.empty(), input("m" + i + "\n")));
+            ids.add(store.deliver(dev.postoffice.storage.MailboxRef.of(USER), dev.postoffice.storage.Envelope.none(), input("m" + i + "\n")).id());
         }
         assertThat(ids).hasSize(200);
         assertThat(names(maildir().resolve("new"))).hasSize(200);
@@ -127,7 +127,7 @@ class MaildirDeliverTest {
 
     @Test
     void createsTheMaildirPrivately() throws Exception {
-        store().deliver(USER, Optional.empty(), input("x\n"));
+        store().deliver(dev.postoffice.storage.MailboxRef.of(USER), dev.postoffice.storage.Envelope.none(), input("x\n"));
         for (Path dir : new Path[] {maildir(), maildir().resolve("new"), maildir().resolve("cur"), maildir().resolve("tmp")}) {
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir))).isEqualTo("rwx------");
         }
@@ -138,7 +138,7 @@ class MaildirDeliverTest {
     @Test
     void givenHomeHoldsTheMaildir() throws Exception {
         Path home = Files.createDirectory(dataDir.resolve("users-alice"));
-        String id = store().deliver(USER, Optional.of(home), input("x\n"));
+        String id = store().deliver(new dev.postoffice.storage.MailboxRef(USER, Optional.of(home.toString())), dev.postoffice.storage.Envelope.none(), input("x\n")).id();
         assertThat(home.resolve("Maildir").resolve("new").resolve(id)).exists();
         assertThat(dataDir.resolve("home")).doesNotExist();
     }
@@ -146,7 +146,7 @@ class MaildirDeliverTest {
     @Test
     void missingHomeIsATemporaryFailure() {
         Path home = dataDir.resolve("not-mounted");
-        assertThatThrownBy(() -> store().deliver(USER, Optional.of(home), input("x\n")))
+        assertThatThrownBy(() -> store().deliver(new dev.postoffice.storage.MailboxRef(USER, Optional.of(home.toString())), dev.postoffice.storage.Envelope.none(), input("x\n")))
                 .isInstanceOfSatisfying(StorageException.class, e -> assertThat(e.temporary()).isTrue());
         assertThat(home).doesNotExist();
     }
@@ -154,14 +154,14 @@ class MaildirDeliverTest {
     @Test
     void repairsMissingSubdirectories() throws Exception {
         Files.createDirectories(maildir().resolve("new"));
-        store().deliver(USER, Optional.empty(), input("x\n"));
+        store().deliver(dev.postoffice.storage.MailboxRef.of(USER), dev.postoffice.storage.Envelope.none(), input("x\n"));
         assertThat(maildir().resolve("cur")).isDirectory();
         assertThat(maildir().resolve("tmp")).isDirectory();
     }
 
     @Test
     void emptyMessageIsAPermanentFailure() {
-        assertThatThrownBy(() -> store().deliver(USER, Optional.empty(), input("")))
+        assertThatThrownBy(() -> store().deliver(dev.postoffice.storage.MailboxRef.of(USER), dev.postoffice.storage.Envelope.none(), input("")))
                 .isInstanceOfSatisfying(StorageException.class, e -> {
                     assertThat(e.temporary()).isFalse();
                     assertThat(e).hasMessage("empty message");
@@ -181,7 +181,7 @@ class MaildirDeliverTest {
             }
         });
 
-        assertThatThrownBy(() -> store().deliver(USER, Optional.empty(), failing))
+        assertThatThrownBy(() -> store().deliver(dev.postoffice.storage.MailboxRef.of(USER), dev.postoffice.storage.Envelope.none(), failing))
                 .isInstanceOfSatisfying(StorageException.class, e -> assertThat(e.temporary()).isTrue());
 
         assertThat(names(tmp)).containsExactly("1700000000.P1.otherhost");
@@ -194,7 +194,7 @@ class MaildirDeliverTest {
         Path maildir = Fixtures.maildir(dataDir);
         Files.delete(maildir.resolve("tmp"));
         Files.writeString(maildir.resolve("tmp"), "not a directory");
-        assertThatThrownBy(() -> store().deliver(USER, Optional.empty(), input("x\n")))
+        assertThatThrownBy(() -> store().deliver(dev.postoffice.storage.MailboxRef.of(USER), dev.postoffice.storage.Envelope.none(), input("x\n")))
                 .isInstanceOfSatisfying(StorageException.class, e -> assertThat(e.temporary()).isTrue());
         assertThat(names(maildir.resolve("new"))).isEmpty();
     }
@@ -202,9 +202,9 @@ class MaildirDeliverTest {
     @ParameterizedTest
     @ValueSource(strings = {"", ".", "..", "a/b", "../bob", "nul\0x"})
     void refusesUnsafeUserNames(String user) {
-        assertThatThrownBy(() -> store().deliver(user, Optional.empty(), input("x\n")))
+        assertThatThrownBy(() -> store().deliver(dev.postoffice.storage.MailboxRef.of(user), dev.postoffice.storage.Envelope.none(), input("x\n")))
                 .isInstanceOfSatisfying(StorageException.class, e -> assertThat(e.temporary()).isFalse());
-        assertThatThrownBy(() -> store().open(user, Optional.empty()))
+        assertThatThrownBy(() -> store().open(dev.postoffice.storage.MailboxRef.of(user)))
                 .isInstanceOfSatisfying(StorageException.class, e -> assertThat(e.temporary()).isFalse());
         assertThat(dataDir.resolve("home")).doesNotExist();
     }

@@ -44,7 +44,7 @@ class MaildirLockTest {
     Path dataDir;
 
     private Maildrop open(MaildirStore store) throws Exception {
-        return store.open(USER, Optional.empty());
+        return store.open(dev.postoffice.storage.MailboxRef.of(USER));
     }
 
     @Test
@@ -66,14 +66,14 @@ class MaildirLockTest {
         try (Maildrop first = open(store)) {
             assertThat(first.messages()).isEmpty();
             Path link = Files.createSymbolicLink(dataDir.resolve("alias-home"), dataDir.resolve("home").resolve(USER));
-            assertThatThrownBy(() -> store.open("alias", Optional.of(link))).isInstanceOf(MaildropBusyException.class);
+            assertThatThrownBy(() -> store.open(new dev.postoffice.storage.MailboxRef("alias", Optional.of(link.toString())))).isInstanceOf(MaildropBusyException.class);
         }
     }
 
     @Test
     void otherUsersAreIndependent() throws Exception {
         MaildirStore store = new MaildirStore(dataDir);
-        try (Maildrop alice = open(store); Maildrop bob = store.open("bob", Optional.empty())) {
+        try (Maildrop alice = open(store); Maildrop bob = store.open(dev.postoffice.storage.MailboxRef.of("bob"))) {
             assertThat(alice.messages()).isEmpty();
             assertThat(bob.messages()).isEmpty();
         }
@@ -83,7 +83,7 @@ class MaildirLockTest {
     void deliveryDoesNotWaitForTheLock() throws Exception {
         MaildirStore store = new MaildirStore(dataDir);
         try (Maildrop m = open(store)) {
-            store.deliver(USER, Optional.empty(), input("x\n"));
+            store.deliver(dev.postoffice.storage.MailboxRef.of(USER), dev.postoffice.storage.Envelope.none(), input("x\n"));
             assertThat(m.messages()).isEmpty();
         }
         try (Maildrop m = open(store)) {
@@ -217,13 +217,13 @@ class MaildirLockTest {
 
             // The live child, as it describes itself: held.
             Files.writeString(bobLock, withToken(child1, "00000000000000b0").line());
-            assertThatThrownBy(() -> store.open("bob", Optional.empty())).isInstanceOf(MaildropBusyException.class);
+            assertThatThrownBy(() -> store.open(dev.postoffice.storage.MailboxRef.of("bob"))).isInstanceOf(MaildropBusyException.class);
 
             // The same pid but another process (started at another time): the pid was reused, stale.
             Instant earlier = child1.start() == null ? null : child1.start().minus(Duration.ofHours(1));
             Files.writeString(bobLock, new DotLock.Owner(child1.host(), child1.pid(), earlier, child1.boot(),
                     child1.ticks() < 0 ? -1 : child1.ticks() + 360_000, child1.created(), "00000000000000b1").line());
-            try (Maildrop bob = store.open("bob", Optional.empty())) {
+            try (Maildrop bob = store.open(dev.postoffice.storage.MailboxRef.of("bob"))) {
                 assertThat(bob.messages()).isEmpty();
             }
 
@@ -232,7 +232,7 @@ class MaildirLockTest {
                 Files.writeString(bobLock, new DotLock.Owner(child1.host(), child1.pid(), child1.start(),
                         "00000000-0000-0000-0000-000000000000", child1.ticks(), child1.created(), "00000000000000b2")
                         .line());
-                try (Maildrop bob = store.open("bob", Optional.empty())) {
+                try (Maildrop bob = store.open(dev.postoffice.storage.MailboxRef.of("bob"))) {
                     assertThat(bob.messages()).isEmpty();
                 }
             }
@@ -324,7 +324,7 @@ class MaildirLockTest {
         Path fds = Path.of("/proc/self/fd");
         assumeThat(Files.isDirectory(fds)).as("Linux /proc").isTrue();
         MaildirStore store = new MaildirStore(dataDir);
-        try (Maildrop warm = store.open("warm-up", Optional.empty())) {
+        try (Maildrop warm = store.open(dev.postoffice.storage.MailboxRef.of("warm-up"))) {
             assertThat(warm.messages()).isEmpty();
         }
         int n = 50;
@@ -332,7 +332,7 @@ class MaildirLockTest {
         long before = count(fds);
         try {
             for (int i = 0; i < n; i++) {
-                open.add(store.open("user" + i, Optional.empty()));
+                open.add(store.open(dev.postoffice.storage.MailboxRef.of("user" + i)));
             }
             long during = count(fds);
             // One descriptor per maildrop would add 50; allow a few for whatever else the JVM opens meanwhile.

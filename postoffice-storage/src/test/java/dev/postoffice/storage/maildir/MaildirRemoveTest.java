@@ -39,13 +39,13 @@ class MaildirRemoveTest {
     }
 
     private Maildrop open() throws Exception {
-        return store.open(USER, Optional.empty());
+        return store.open(dev.postoffice.storage.MailboxRef.of(USER));
     }
 
     @Test
     void removesOnlyTheGivenMessages() throws Exception {
         try (Maildrop m = open()) {
-            m.remove(List.of(byId(m, A), byId(m, B)));
+            m.commit(List.of(byId(m, A), byId(m, B)), List.of(), java.time.Instant.now());
             assertThat(m.messages()).hasSize(3); // the snapshot itself never changes
         }
         assertThat(names(maildir.resolve("new"))).containsExactly(C);
@@ -61,7 +61,7 @@ class MaildirRemoveTest {
         put(maildir, "cur", A + ":2,S", "a\n");
         try (Maildrop m = open()) {
             assertThat(m.messages()).extracting(StoredMessage::id).containsExactly(A, B, C);
-            m.remove(List.of(byId(m, A)));
+            m.commit(List.of(byId(m, A)), List.of(), java.time.Instant.now());
         }
         assertThat(names(maildir.resolve("new"))).containsExactly(C);
         assertThat(names(maildir.resolve("cur"))).containsExactly(B + ":2,S");
@@ -73,7 +73,7 @@ class MaildirRemoveTest {
     @Test
     void removingNothingChangesNothing() throws Exception {
         try (Maildrop m = open()) {
-            m.remove(List.of());
+            m.commit(List.of(), List.of(), java.time.Instant.now());
         }
         assertThat(names(maildir.resolve("new"))).containsExactly(A, C);
     }
@@ -82,8 +82,8 @@ class MaildirRemoveTest {
     void alreadyGoneCountsAsRemoved() throws Exception {
         try (Maildrop m = open()) {
             Files.delete(maildir.resolve("new").resolve(A));
-            m.remove(List.of(byId(m, A), byId(m, C)));
-            m.remove(List.of(byId(m, A), byId(m, C))); // twice is harmless
+            m.commit(List.of(byId(m, A), byId(m, C)), List.of(), java.time.Instant.now());
+            m.commit(List.of(byId(m, A), byId(m, C)), List.of(), java.time.Instant.now()); // twice is harmless
         }
         assertThat(names(maildir.resolve("new"))).isEmpty();
         assertThat(names(maildir.resolve("cur"))).containsExactly(B + ":2,S");
@@ -94,7 +94,7 @@ class MaildirRemoveTest {
         try (Maildrop m = open()) {
             Files.move(maildir.resolve("new").resolve(A), maildir.resolve("cur").resolve(A + ":2,S"));
             Files.move(maildir.resolve("cur").resolve(B + ":2,S"), maildir.resolve("cur").resolve(B + ":2,ST"));
-            m.remove(List.of(byId(m, A), byId(m, B)));
+            m.commit(List.of(byId(m, A), byId(m, B)), List.of(), java.time.Instant.now());
         }
         assertThat(names(maildir.resolve("cur"))).isEmpty();
         assertThat(names(maildir.resolve("new"))).containsExactly(C);
@@ -109,7 +109,7 @@ class MaildirRemoveTest {
             Files.createDirectory(b);
             Files.writeString(b.resolve("keep"), "x");
 
-            assertThatThrownBy(() -> m.remove(m.messages()))
+            assertThatThrownBy(() -> m.commit(m.messages(), List.of(), java.time.Instant.now()))
                     .isInstanceOfSatisfying(StorageException.class, e -> {
                         assertThat(e.temporary()).isTrue();
                         assertThat(e).hasMessageStartingWith("1 of 3 messages could not be removed");
@@ -124,8 +124,8 @@ class MaildirRemoveTest {
     void removedMessageCannotBeOpened() throws Exception {
         try (Maildrop m = open()) {
             StoredMessage a = byId(m, A);
-            m.remove(List.of(a));
-            assertThatThrownBy(() -> m.openMessage(a))
+            m.commit(List.of(a), List.of(), java.time.Instant.now());
+            assertThatThrownBy(() -> m.body(a).open())
                     .isInstanceOf(NoSuchFileException.class)
                     .hasMessageContaining("removed");
         }
@@ -134,7 +134,7 @@ class MaildirRemoveTest {
     @Test
     void messageOfAnotherSnapshotIsRefused() throws Exception {
         try (Maildrop m = open()) {
-            assertThatThrownBy(() -> m.remove(List.of(new StoredMessage("1600000009.P1.host", "x", 1))))
+            assertThatThrownBy(() -> m.commit(List.of(new StoredMessage("1600000009.P1.host", "x", 1)), List.of(), java.time.Instant.now()))
                     .isInstanceOf(IllegalArgumentException.class);
         }
         assertThat(names(maildir.resolve("new"))).containsExactly(A, C);
@@ -145,8 +145,8 @@ class MaildirRemoveTest {
         Maildrop m = open();
         StoredMessage a = byId(m, A);
         m.close();
-        assertThatThrownBy(() -> m.remove(List.of(a))).isInstanceOf(IllegalStateException.class);
-        assertThatThrownBy(() -> m.openMessage(a)).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> m.commit(List.of(a), List.of(), java.time.Instant.now())).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> m.body(a).open()).isInstanceOf(IllegalStateException.class);
         assertThat(names(maildir.resolve("new"))).containsExactly(A, C);
     }
 

@@ -35,52 +35,52 @@ class MaildirRetrievedTest {
 
     @Test
     void theLastLoginIsKeptAcrossSessionsAndStoreInstances() throws Exception {
-        try (Maildrop m = store.open(USER, Optional.empty())) {
-            assertThat(m.lastLogin()).isEmpty();
-            m.recordLogin(Instant.ofEpochMilli(1_700_000_000_123L));
-            assertThat(m.lastLogin()).contains(Instant.ofEpochMilli(1_700_000_000_123L));
+        try (Maildrop m = store.open(dev.postoffice.storage.MailboxRef.of(USER))) {
+            assertThat(m.history().lastLogin()).isEmpty();
+            m.history().recordLogin(Instant.ofEpochMilli(1_700_000_000_123L));
+            assertThat(m.history().lastLogin()).contains(Instant.ofEpochMilli(1_700_000_000_123L));
         }
-        try (Maildrop m = new MaildirStore(dataDir).open(USER, Optional.empty())) { // as after a restart
-            assertThat(m.lastLogin()).contains(Instant.ofEpochMilli(1_700_000_000_123L));
-            m.recordLogin(Instant.ofEpochMilli(1_700_000_600_000L));
+        try (Maildrop m = new MaildirStore(dataDir).open(dev.postoffice.storage.MailboxRef.of(USER))) { // as after a restart
+            assertThat(m.history().lastLogin()).contains(Instant.ofEpochMilli(1_700_000_000_123L));
+            m.history().recordLogin(Instant.ofEpochMilli(1_700_000_600_000L));
         }
-        try (Maildrop m = store.open(USER, Optional.empty())) {
-            assertThat(m.lastLogin()).contains(Instant.ofEpochMilli(1_700_000_600_000L));
+        try (Maildrop m = store.open(dev.postoffice.storage.MailboxRef.of(USER))) {
+            assertThat(m.history().lastLogin()).contains(Instant.ofEpochMilli(1_700_000_600_000L));
             assertThat(m.messages()).hasSize(2); // the file is ours, not a message
         }
         Files.writeString(maildir.resolve(MaildirMaildrop.LAST_LOGIN_FILE), "garbage\n");
-        try (Maildrop m = store.open(USER, Optional.empty())) {
-            assertThat(m.lastLogin()).isEmpty(); // a damaged file reads as no login
+        try (Maildrop m = store.open(dev.postoffice.storage.MailboxRef.of(USER))) {
+            assertThat(m.history().lastLogin()).isEmpty(); // a damaged file reads as no login
         }
     }
 
     @Test
     void theFirstRetrievalIsKeptAcrossSessions() throws Exception {
         Instant first = Instant.ofEpochSecond(1_700_000_000);
-        try (Maildrop m = store.open(USER, Optional.empty())) {
-            assertThat(m.firstRetrieved(byId(m, A))).isEmpty();
-            m.recordRetrieved(List.of(byId(m, A)), first);
+        try (Maildrop m = store.open(dev.postoffice.storage.MailboxRef.of(USER))) {
+            assertThat(m.history().firstRetrieved(byId(m, A))).isEmpty();
+            m.history().recordRetrieved(List.of(byId(m, A)), first);
         }
-        try (Maildrop m = store.open(USER, Optional.empty())) {
-            assertThat(m.firstRetrieved(byId(m, A))).contains(first);
-            assertThat(m.firstRetrieved(byId(m, B))).isEmpty();
-            m.recordRetrieved(List.of(byId(m, A), byId(m, B)), first.plusSeconds(3600));
+        try (Maildrop m = store.open(dev.postoffice.storage.MailboxRef.of(USER))) {
+            assertThat(m.history().firstRetrieved(byId(m, A))).contains(first);
+            assertThat(m.history().firstRetrieved(byId(m, B))).isEmpty();
+            m.history().recordRetrieved(List.of(byId(m, A), byId(m, B)), first.plusSeconds(3600));
         }
-        try (Maildrop m = store.open(USER, Optional.empty())) {
-            assertThat(m.firstRetrieved(byId(m, A))).contains(first);
-            assertThat(m.firstRetrieved(byId(m, B))).contains(first.plusSeconds(3600));
+        try (Maildrop m = store.open(dev.postoffice.storage.MailboxRef.of(USER))) {
+            assertThat(m.history().firstRetrieved(byId(m, A))).contains(first);
+            assertThat(m.history().firstRetrieved(byId(m, B))).contains(first.plusSeconds(3600));
         }
     }
 
     @Test
     void removedMessagesAreForgotten() throws Exception {
         Instant t = Instant.ofEpochSecond(1_700_000_000);
-        try (Maildrop m = store.open(USER, Optional.empty())) {
-            m.recordRetrieved(List.of(byId(m, A), byId(m, B)), t);
+        try (Maildrop m = store.open(dev.postoffice.storage.MailboxRef.of(USER))) {
+            m.history().recordRetrieved(List.of(byId(m, A), byId(m, B)), t);
         }
-        try (Maildrop m = store.open(USER, Optional.empty())) {
-            m.remove(List.of(byId(m, A)));
-            m.recordRetrieved(List.of(), t);
+        try (Maildrop m = store.open(dev.postoffice.storage.MailboxRef.of(USER))) {
+            m.commit(List.of(byId(m, A)), List.of(), java.time.Instant.now());
+            m.history().recordRetrieved(List.of(), t);
         }
         assertThat(Files.readString(maildir.resolve(MaildirMaildrop.RETRIEVED_FILE))).doesNotContain(A).contains(B);
     }
@@ -88,8 +88,8 @@ class MaildirRetrievedTest {
     @Test
     void aCorruptFileReadsAsNoRetrievals() throws Exception {
         Files.writeString(maildir.resolve(MaildirMaildrop.RETRIEVED_FILE), "garbage without number\n");
-        try (Maildrop m = store.open(USER, Optional.empty())) {
-            assertThat(m.firstRetrieved(byId(m, A))).isEmpty();
+        try (Maildrop m = store.open(dev.postoffice.storage.MailboxRef.of(USER))) {
+            assertThat(m.history().firstRetrieved(byId(m, A))).isEmpty();
         }
     }
 }

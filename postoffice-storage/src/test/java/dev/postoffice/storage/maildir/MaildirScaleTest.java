@@ -5,7 +5,7 @@ import static dev.postoffice.storage.maildir.Fixtures.canonical;
 import static dev.postoffice.storage.maildir.Fixtures.dovecotVirtualSize;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.postoffice.protocol.MessageFormat;
+import dev.postoffice.message.MessageFormat;
 import dev.postoffice.storage.Maildrop;
 import dev.postoffice.storage.StoredMessage;
 import java.io.InputStream;
@@ -47,11 +47,11 @@ class MaildirScaleTest {
         }
         MaildirStore store = new MaildirStore(dataDir);
 
-        try (Maildrop cold = store.open(USER, Optional.empty())) {
+        try (Maildrop cold = store.open(dev.postoffice.storage.MailboxRef.of(USER))) {
             assertThat(cold.messages()).isEqualTo(expected);
         }
         assertThat(Files.readAllLines(maildir.resolve(SizeCache.FILE_NAME))).hasSize(10_000);
-        try (Maildrop warm = store.open(USER, Optional.empty())) {
+        try (Maildrop warm = store.open(dev.postoffice.storage.MailboxRef.of(USER))) {
             assertThat(warm.messages()).isEqualTo(expected);
         }
     }
@@ -60,7 +60,7 @@ class MaildirScaleTest {
     void messageOverOneHundredMegabytes() throws Exception {
         long lines = 1_700_000; // 64-byte LF lines: about 109 MB
         long raw = lines * 64 + "no final newline".length();
-        String id = new MaildirStore(dataDir).deliver(USER, Optional.empty(), new GeneratedMessage(lines));
+        String id = new MaildirStore(dataDir).deliver(dev.postoffice.storage.MailboxRef.of(USER), dev.postoffice.storage.Envelope.none(), new GeneratedMessage(lines)).id();
 
         Path file = dataDir.resolve("home").resolve(USER).resolve("Maildir").resolve("new").resolve(id);
         MessageFormat.SizeCounter counter = new MessageFormat.SizeCounter();
@@ -74,9 +74,9 @@ class MaildirScaleTest {
         // Stored with CRLF line ends and a final one added: the canonical form itself.
         assertThat(Files.size(file)).isEqualTo(counter.size());
         assertThat(id).endsWith(",S=" + counter.size() + ",W=" + counter.size());
-        try (Maildrop m = new MaildirStore(dataDir).open(USER, Optional.empty())) {
+        try (Maildrop m = new MaildirStore(dataDir).open(dev.postoffice.storage.MailboxRef.of(USER))) {
             assertThat(m.messages()).extracting(StoredMessage::size).containsExactly(counter.size());
-            m.openCanonical(m.messages().get(0)).orElseThrow().file().close();
+            Fixtures.openCanonical(m, m.messages().get(0)).orElseThrow().file().close();
         }
     }
 

@@ -40,7 +40,7 @@ class MaildirSnapshotTest {
     }
 
     private List<String> ids() throws Exception {
-        try (Maildrop m = store.open(USER, Optional.empty())) {
+        try (Maildrop m = store.open(dev.postoffice.storage.MailboxRef.of(USER))) {
             return m.messages().stream().map(StoredMessage::id).toList();
         }
     }
@@ -82,7 +82,7 @@ class MaildirSnapshotTest {
     void aDeliveryShowsInTheNextSession() throws Exception {
         settle();
         assertThat(ids()).hasSize(2);
-        String id = store.deliver(USER, Optional.empty(), input("Subject: new\n\nnew\n"));
+        String id = store.deliver(dev.postoffice.storage.MailboxRef.of(USER), dev.postoffice.storage.Envelope.none(), input("Subject: new\n\nnew\n")).id();
         assertThat(ids()).containsExactly(A, B, id);
     }
 
@@ -90,17 +90,17 @@ class MaildirSnapshotTest {
     void removedMessagesStayRemovedAndNothingOfASessionLeaks() throws Exception {
         settle();
         assertThat(ids()).hasSize(2);
-        try (Maildrop m = store.open(USER, Optional.empty())) {
-            m.remove(List.of(m.messages().get(0)));
+        try (Maildrop m = store.open(dev.postoffice.storage.MailboxRef.of(USER))) {
+            m.commit(List.of(m.messages().get(0)), List.of(), java.time.Instant.now());
         }
         assertThat(ids()).containsExactly(B);
         settle();
         assertThat(ids()).containsExactly(B);
         // Another program moves B to new/ with other flags: both directories change, the listing follows.
         Files.move(maildir.resolve("cur").resolve(B + ":2,S"), maildir.resolve("cur").resolve(B + ":2,RS"));
-        try (Maildrop m = store.open(USER, Optional.empty())) {
+        try (Maildrop m = store.open(dev.postoffice.storage.MailboxRef.of(USER))) {
             assertThat(m.messages()).extracting(StoredMessage::id).containsExactly(B);
-            m.openMessage(m.messages().get(0)).close();
+            m.body(m.messages().get(0)).open().close();
         }
     }
 

@@ -43,7 +43,7 @@ class SizeCacheTest {
     }
 
     private List<StoredMessage> snapshot() throws Exception {
-        try (Maildrop m = store.open(USER, Optional.empty())) {
+        try (Maildrop m = store.open(dev.postoffice.storage.MailboxRef.of(USER))) {
             return m.messages();
         }
     }
@@ -71,12 +71,12 @@ class SizeCacheTest {
         String dotted = "1600000004.P1.host";
         put(maildir, "new", wire, "Subject: w\r\n\r\nbody\r\n");
         put(maildir, "new", dotted, "Subject: d\r\n\r\n.body\r\n");
-        try (Maildrop m = store.open(USER, Optional.empty())) {
-            assertThat(m.openCanonical(byId(m, A))).isEmpty(); // LF line ends
-            Maildrop.CanonicalFile d = m.openCanonical(byId(m, dotted)).orElseThrow();
+        try (Maildrop m = store.open(dev.postoffice.storage.MailboxRef.of(USER))) {
+            assertThat(Fixtures.openCanonical(m, byId(m, A))).isEmpty(); // LF line ends
+            Fixtures.CanonicalFile d = Fixtures.openCanonical(m, byId(m, dotted)).orElseThrow();
             d.file().close();
             assertThat(d.dotLines()).as("a line to byte-stuff").isTrue();
-            Maildrop.CanonicalFile w = m.openCanonical(byId(m, wire)).orElseThrow();
+            Fixtures.CanonicalFile w = Fixtures.openCanonical(m, byId(m, wire)).orElseThrow();
             try (FileChannel ch = w.file()) {
                 assertThat(w.dotLines()).isFalse();
                 assertThat(ch.size()).isEqualTo(byId(m, wire).size()).isEqualTo(20);
@@ -91,9 +91,9 @@ class SizeCacheTest {
         put(maildir, "new", wire, "Subject: w\r\n\r\nbody\r\n");
         // Sizes that differ from the files' settle the form without reading them; the same size is read again.
         Files.writeString(cache, A + " 12345\n" + B + " 777\n" + wire + " 20\n");
-        try (Maildrop m = store.open(USER, Optional.empty())) {
+        try (Maildrop m = store.open(dev.postoffice.storage.MailboxRef.of(USER))) {
             assertThat(m.messages()).extracting(StoredMessage::size).containsExactly(12345L, 777L, 20L);
-            m.openCanonical(byId(m, wire)).orElseThrow().file().close();
+            Fixtures.openCanonical(m, byId(m, wire)).orElseThrow().file().close();
         }
         assertThat(cacheLines()).containsExactly(A + " 12345c", B + " 777c", wire + " 20w");
     }
@@ -103,8 +103,8 @@ class SizeCacheTest {
         String wire = "1600000003.P1.host";
         put(maildir, "new", wire, "Subject: w\r\n\r\nbody\r\n");
         Files.writeString(cache, A + " 19c\n" + B + " 42c\n" + wire + " 25w\n");
-        try (Maildrop m = store.open(USER, Optional.empty())) {
-            assertThat(m.openCanonical(byId(m, wire))).isEmpty();
+        try (Maildrop m = store.open(dev.postoffice.storage.MailboxRef.of(USER))) {
+            assertThat(Fixtures.openCanonical(m, byId(m, wire))).isEmpty();
         }
     }
 
@@ -133,7 +133,7 @@ class SizeCacheTest {
         snapshot();
         assertThat(cacheLines()).contains(spaced + " 3c");
         Files.writeString(cache, A + " 1\n" + B + " 2\n" + spaced + " 3333\n");
-        try (Maildrop m = store.open(USER, Optional.empty())) {
+        try (Maildrop m = store.open(dev.postoffice.storage.MailboxRef.of(USER))) {
             assertThat(byId(m, spaced).size()).isEqualTo(3333);
         }
     }
@@ -196,7 +196,7 @@ class SizeCacheTest {
             big.append("1500000000.P").append(i).append(".gone 1\n");
         }
         Files.writeString(cache, big);
-        try (Maildrop m = store.open(USER, Optional.empty())) {
+        try (Maildrop m = store.open(dev.postoffice.storage.MailboxRef.of(USER))) {
             assertThat(m.messages()).extracting(StoredMessage::size).containsExactly(11L, 22L, 33L);
         }
         assertThat(cacheLines()).containsExactly(A + " 11c", B + " 22c", longName + " 33c");
@@ -204,8 +204,8 @@ class SizeCacheTest {
 
     @Test
     void removeUpdatesTheCache() throws Exception {
-        try (Maildrop m = store.open(USER, Optional.empty())) {
-            m.remove(List.of(byId(m, A)));
+        try (Maildrop m = store.open(dev.postoffice.storage.MailboxRef.of(USER))) {
+            m.commit(List.of(byId(m, A)), List.of(), java.time.Instant.now());
         }
         assertThat(cacheLines()).containsExactly(B + " " + canonical(CONTENT_B) + "c");
     }

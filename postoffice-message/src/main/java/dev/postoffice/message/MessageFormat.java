@@ -1,4 +1,4 @@
-package dev.postoffice.protocol;
+package dev.postoffice.message;
 
 /**
  * The canonical form in which a stored message crosses the wire (RFC 1939 section 3 and RFC 5322):
@@ -6,7 +6,7 @@ package dev.postoffice.protocol;
  * and a message that does not end in a line break gets a final CRLF.
  *
  * <p>The size of a message in this form is what STAT and LIST report, and it is exactly the number of
- * octets RETR sends before byte-stuffing. {@link WireEncoder} produces the form; {@link SizeCounter}
+ * octets RETR sends before byte-stuffing. {@code dev.postoffice.protocol.WireEncoder} produces the form; {@link SizeCounter}
  * measures it with the same rules, so the two can never disagree.
  */
 public final class MessageFormat {
@@ -14,7 +14,7 @@ public final class MessageFormat {
 
     /**
      * Counts the canonical size of a message fed in chunks. Line-ending rules are the same as
-     * {@link WireEncoder}: CRLF, LF and a lone CR each end a line, and each line end becomes CRLF.
+     * {@code dev.postoffice.protocol.WireEncoder}: CRLF, LF and a lone CR each end a line, and each line end becomes CRLF.
      */
     public static final class SizeCounter {
         private long size;
@@ -149,7 +149,7 @@ public final class MessageFormat {
                     i++;
                     continue;
                 }
-                int j = WireEncoder.lineEnd(in, i + 1, end);
+                int j = LineScan.lineEnd(in, i + 1, end);
                 System.arraycopy(in, i, out, o, j - i);
                 o += j - i;
                 atLineStart = false;
