@@ -66,7 +66,7 @@ public final class MemoryStore implements MaildropStore, MailDelivery {
 
     @Override
     public Maildrop open(MailboxRef ref) throws MaildropBusyException, StorageException {
-        Objects.requireNonNull(ref, "ref");
+        checkUser(ref);
         synchronized (this) {
             Box box = box(ref);
             if (box.lease != null) {
@@ -87,11 +87,8 @@ public final class MemoryStore implements MaildropStore, MailDelivery {
      */
     @Override
     public DeliveryResult deliver(MailboxRef ref, Envelope envelope, InputStream message) throws StorageException {
-        Objects.requireNonNull(ref, "ref");
+        checkUser(ref);
         Objects.requireNonNull(message, "message");
-        if (ref.user().isEmpty()) {
-            throw new StorageException("invalid user name", false);
-        }
         MessageFormat.SizeCounter counter = new MessageFormat.SizeCounter();
         MessageFormat.LineEndConverter converter = new MessageFormat.LineEndConverter(MessageFormat.LineEnd.CRLF);
         ByteArrayOutputStream canonical = new ByteArrayOutputStream();
@@ -181,6 +178,12 @@ public final class MemoryStore implements MaildropStore, MailDelivery {
     }
 
     // ---- for MemoryMaildrop, under the store's monitor ----
+
+    private static void checkUser(MailboxRef ref) throws StorageException {
+        if (ref.user().isEmpty()) {
+            throw new StorageException("invalid user name", false);
+        }
+    }
 
     private Box box(MailboxRef ref) {
         return boxes.computeIfAbsent(ref, r -> new Box());

@@ -146,16 +146,6 @@ class MemoryStoreTest {
         }
     }
 
-    @Test
-    void aMessageRemovedInThisSessionCannotBeRead() throws Exception {
-        store.deliver(ALICE, "x\n");
-        try (Maildrop drop = store.open(ALICE)) {
-            StoredMessage m = drop.messages().get(0);
-            drop.commit(List.of(m), List.of(), NOW);
-            assertThatThrownBy(() -> drop.body(m)).isInstanceOf(IOException.class);
-        }
-    }
-
     private static String read(MessageBody body) throws IOException {
         try (InputStream in = body.open()) {
             return new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
