@@ -61,6 +61,7 @@ public final class MaildirStore implements MaildropStore, MailDelivery {
 
     private final Path dataDir;
     private final MessageFormat.LineEnd lineEnd;
+    private final SnapshotCache snapshots = new SnapshotCache();
 
     /**
      * A store that delivers messages with CRLF line ends (see {@link #MaildirStore(Path, MessageFormat.LineEnd)}).
@@ -118,7 +119,7 @@ public final class MaildirStore implements MaildropStore, MailDelivery {
                         LOCKED.remove(key);
                     }
                 }
-            });
+            }, snapshots);
             opened = true;
             return maildrop;
         } catch (IOException e) {
