@@ -2,6 +2,7 @@ package dev.postoffice.storage.maildir;
 
 import dev.postoffice.message.MessageBody;
 import dev.postoffice.message.MessageForm;
+import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
@@ -9,7 +10,7 @@ import java.util.Optional;
 
 /**
  * A message file opened for one RETR or TOP: handed out once, as a channel for {@code sendfile} (canonical forms
- * only) or as a stream. Closing either closes the file.
+ * only) or as a stream. Closing either, or the body, closes the file.
  */
 final class FileBody implements MessageBody {
     private final FileChannel channel;
@@ -40,5 +41,11 @@ final class FileBody implements MessageBody {
     @Override
     public Optional<FileChannel> openChannel() {
         return form.canonical() ? Optional.of(channel) : Optional.empty();
+    }
+
+    /** Closes the file, also when neither view was taken (a reply that was never sent). */
+    @Override
+    public void close() throws IOException {
+        channel.close();
     }
 }
