@@ -1,8 +1,10 @@
 package dev.postoffice.server;
 
-import dev.postoffice.auth.Authenticator;
+import dev.postoffice.auth.HashExecutor;
+import dev.postoffice.auth.LoginCache;
 import dev.postoffice.auth.PasswdFile;
 import dev.postoffice.auth.PasswordSchemes;
+import dev.postoffice.server.auth.ServerAuth;
 import dev.postoffice.storage.maildir.MaildirStore;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -19,6 +21,9 @@ import java.util.function.UnaryOperator;
  * the tests' fixture.
  */
 final class TestServer implements AutoCloseable {
+    /** One hashing pool for every test server, as a process has one. */
+    private static final HashExecutor HASHING = new HashExecutor();
+
     final Path data;
     final PasswdFile users;
     final MaildirStore store;
@@ -45,7 +50,7 @@ final class TestServer implements AutoCloseable {
                 .authFailureDelay(Duration.ZERO)
                 .authFailureDelayMax(Duration.ZERO)
                 .shutdownGrace(Duration.ofSeconds(5))).build();
-        server = Pop3Server.start(config, new Authenticator(users), store, data);
+        server = Pop3Server.start(config, ServerAuth.create(users, config, HASHING, LoginCache.DEFAULT_TTL), store, data);
     }
 
     void restart() throws IOException {

@@ -13,7 +13,6 @@ import dev.postoffice.protocol.sasl.SaslPrep;
 import dev.postoffice.server.ServerConfig;
 import dev.postoffice.server.ServerContext;
 import dev.postoffice.server.command.CommandHandlers;
-import dev.postoffice.storage.MailboxRef;
 import dev.postoffice.storage.Maildrop;
 import dev.postoffice.storage.MaildropBusyException;
 import dev.postoffice.storage.StorageException;
@@ -120,7 +119,7 @@ public final class Session implements Runnable {
             }
             attachStreams();
             setTimeout(config.preAuthTimeout());
-            if (ctx.directory().get().apop()) {
+            if (ctx.auth().capabilities().apop()) {
                 timestamp = timestamps.get();
             }
             out.ok("Postoffice POP3 server ready" + (timestamp != null ? " " + timestamp : ""));
@@ -306,7 +305,7 @@ public final class Session implements Runnable {
      * carried none (APOP was not offered then) or APOP is no longer offered.
      */
     public String apopTimestamp() {
-        return timestamp != null && ctx.directory().get().apop() ? timestamp : null;
+        return timestamp != null && ctx.auth().capabilities().apop() ? timestamp : null;
     }
 
     public Optional<String> pendingUser() {
@@ -397,7 +396,7 @@ public final class Session implements Runnable {
     private void openMaildrop(Account a, String mechanism) throws IOException {
         Maildrop maildrop;
         try {
-            maildrop = ctx.store().open(new MailboxRef(a.name(), a.home().map(java.nio.file.Path::toString)));
+            maildrop = ctx.store().open(a.mailbox());
         } catch (MaildropBusyException e) {
             authLog(a.name(), mechanism, "in-use");
             out.err(ResponseCode.IN_USE, "maildrop is locked by another session, try again later");
@@ -480,7 +479,7 @@ public final class Session implements Runnable {
      * ({@code expire=} in the users file) or else the server's; before login the server's.
      */
     public Optional<Integer> expireDays() {
-        return account != null ? account.expireDays().orElse(config.expireDays()) : config.expireDays();
+        return account != null ? account.policy().expire().days(config.expireDays()) : config.expireDays();
     }
 
     /**
@@ -490,7 +489,7 @@ public final class Session implements Runnable {
     public String expireCapability() {
         Optional<Integer> days = expireDays();
         if (account == null) {
-            var directory = ctx.directory().get();
+            var directory = ctx.auth().capabilities();
             if (directory.perUserExpire()) {
                 Optional<Integer> min = directory.minUserExpireDays();
                 if (min.isPresent() && (days.isEmpty() || min.get() < days.get())) {
