@@ -1,6 +1,6 @@
 package dev.postoffice.app;
 
-import dev.postoffice.auth.Authenticator;
+import dev.postoffice.auth.LoginCache;
 import dev.postoffice.auth.PasswdFile;
 import dev.postoffice.message.MessageFormat;
 import dev.postoffice.storage.maildir.MaildirStore;
@@ -18,7 +18,7 @@ final class DataDir {
     private final Duration authCacheTtl;
 
     DataDir(Path dir) {
-        this(dir, Authenticator.DEFAULT_CACHE_TTL);
+        this(dir, LoginCache.DEFAULT_TTL);
     }
 
     /** @param authCacheTtl how long a successful password check is remembered (zero: not at all) */
@@ -39,8 +39,9 @@ final class DataDir {
         return new PasswdFile(usersFile());
     }
 
-    Authenticator authenticator() {
-        return new Authenticator(users(), authCacheTtl);
+    /** How long a successful password check is remembered. */
+    Duration authCacheTtl() {
+        return authCacheTtl;
     }
 
     MaildirStore store() {

@@ -4,7 +4,6 @@ import dev.postoffice.auth.UserRecord;
 import dev.postoffice.message.MessageFormat;
 import dev.postoffice.storage.Envelope;
 import dev.postoffice.storage.MailDelivery;
-import dev.postoffice.storage.MailboxRef;
 import dev.postoffice.storage.StorageException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -96,7 +95,7 @@ final class DeliverCommand implements Callable<Integer> {
 
     private static int deliverOne(MailDelivery store, UserRecord u, InputStream in, String source) {
         try {
-            store.deliver(new MailboxRef(u.name(), u.home().map(java.nio.file.Path::toString)), Envelope.none(), in);
+            store.deliver(u.account().mailbox(), Envelope.none(), in);
             return EX_OK;
         } catch (StorageException e) {
             System.err.println("postoffice deliver: " + source + ": " + e.getMessage());

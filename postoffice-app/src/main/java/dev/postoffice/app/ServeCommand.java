@@ -1,7 +1,10 @@
 package dev.postoffice.app;
 
+import dev.postoffice.auth.AuthService;
+import dev.postoffice.auth.HashExecutor;
 import dev.postoffice.server.listen.Pop3Server;
 import dev.postoffice.server.ServerConfig;
+import dev.postoffice.server.auth.ServerAuth;
 import dev.postoffice.server.tls.TlsConfigException;
 import java.io.IOException;
 import java.net.BindException;
@@ -90,7 +93,9 @@ final class ServeCommand implements Callable<Integer> {
 
     static Pop3Server start(ServerConfig cfg, DataDir dataDir) {
         try {
-            return Pop3Server.start(cfg, dataDir.authenticator(), dataDir.store(), dataDir.path());
+            // The process's one hashing pool (threads start with the first login and are daemons).
+            AuthService auth = ServerAuth.create(dataDir.users(), cfg, new HashExecutor(), dataDir.authCacheTtl());
+            return Pop3Server.start(cfg, auth, dataDir.store(), dataDir.path());
         } catch (BindException e) {
             throw new UserError("cannot listen on " + e.getMessage() + hint(cfg), 69);
         } catch (TlsConfigException e) {

@@ -131,7 +131,7 @@ final class ServerSettings {
     java.time.Duration authCacheTtl() {
         String v = get("auth-cache-ttl");
         try {
-            return v == null ? dev.postoffice.auth.Authenticator.DEFAULT_CACHE_TTL : Values.duration(v);
+            return v == null ? dev.postoffice.auth.LoginCache.DEFAULT_TTL : Values.duration(v);
         } catch (IllegalArgumentException e) {
             throw new UserError("auth-cache-ttl: " + e.getMessage(), 78);
         }

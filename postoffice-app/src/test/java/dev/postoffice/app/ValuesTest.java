@@ -98,7 +98,7 @@ class ValuesTest {
     @Test
     void authCacheTtlDefaultsToAMinuteAndZeroTurnsItOff(@TempDir Path dir) throws Exception {
         assertThat(ServerSettings.load(null).authCacheTtl())
-                .isEqualTo(dev.postoffice.auth.Authenticator.DEFAULT_CACHE_TTL).isEqualTo(Duration.ofSeconds(60));
+                .isEqualTo(dev.postoffice.auth.LoginCache.DEFAULT_TTL).isEqualTo(Duration.ofSeconds(60));
         Path file = dir.resolve("cache.conf");
         Files.writeString(file, "auth-cache-ttl = 0\n");
         assertThat(ServerSettings.load(file).authCacheTtl()).isZero();

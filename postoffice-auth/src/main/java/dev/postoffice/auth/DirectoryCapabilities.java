@@ -8,9 +8,10 @@ package dev.postoffice.auth;
  * @param cleartext   some user has a non-empty PLAIN (CLEAR, CLEARTEXT) secret
  * @param scramSha1   some user has a {@code {SCRAM-SHA-1}} secret
  * @param scramSha256 some user has a {@code {SCRAM-SHA-256}} secret
- * @param minUserExpireDays the shortest per-user RFC 2449 EXPIRE ({@code expire=} extra field) in days, or
- *                          empty when no user has a number there
- * @param perUserExpire some user has an {@code expire=} extra field, so the policy varies per user
+ * @param minUserExpireDays the shortest per-user RFC 2449 EXPIRE ({@link Expire.Days}) in days, or empty when
+ *                          no user has one
+ * @param perUserExpire some user has an EXPIRE policy of their own ({@link Expire.Days} or {@link Expire.Never}),
+ *                      so the policy varies per user
  */
 public record DirectoryCapabilities(boolean cleartext, boolean scramSha1, boolean scramSha256,
                                     java.util.Optional<Integer> minUserExpireDays, boolean perUserExpire) {
@@ -18,17 +19,20 @@ public record DirectoryCapabilities(boolean cleartext, boolean scramSha1, boolea
         this(cleartext, scramSha1, scramSha256, java.util.Optional.empty(), false);
     }
 
-    /** The capabilities of a directory's users: their secrets and their per-user EXPIRE fields. */
+    /** The capabilities of a directory's users: their secrets and their per-user EXPIRE policies. */
     public static DirectoryCapabilities ofUsers(java.util.Collection<UserRecord> users) {
         DirectoryCapabilities secrets = of(users.stream().map(UserRecord::secret).toList());
         java.util.Optional<Integer> min = java.util.Optional.empty();
         boolean perUser = false;
         for (UserRecord u : users) {
-            java.util.Optional<java.util.Optional<Integer>> e = Account.parseExpire(u.extra().get("expire"));
-            if (e.isPresent()) {
-                perUser = true;
-                if (e.get().isPresent() && (min.isEmpty() || e.get().get() < min.get())) {
-                    min = e.get();
+            switch (u.account().policy().expire()) {
+                case Expire.ServerDefault d -> { }
+                case Expire.Never n -> perUser = true;
+                case Expire.Days d -> {
+                    perUser = true;
+                    if (min.isEmpty() || d.days() < min.get()) {
+                        min = java.util.Optional.of(d.days());
+                    }
                 }
             }
         }

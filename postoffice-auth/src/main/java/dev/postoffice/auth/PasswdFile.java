@@ -99,7 +99,10 @@ public final class PasswdFile implements UserDirectory {
         return current().capabilities();
     }
 
-    /** All users the file defines, in file order (the first line of a user that appears twice). */
+    /**
+     * All users the file defines, in file order (the first line of a user that appears twice); for {@code user
+     * list}, since the server needs only {@link #find} and {@link #capabilities}.
+     */
     public List<UserRecord> list() throws IOException {
         return List.copyOf(current().users().values());
     }

@@ -183,7 +183,7 @@ class PasswordSchemesTest {
 
     @Test
     void emptyPlainSecretMatchesOnlyTheEmptyPassword() {
-        // As in Dovecot; the Authenticator refuses empty passwords on top of this.
+        // As in Dovecot; CredentialVerifier refuses empty passwords on top of this.
         assertThat(PasswordSchemes.verify("", "{PLAIN}")).isTrue();
         assertThat(PasswordSchemes.verify(" ", "{PLAIN}")).isFalse();
     }

@@ -62,7 +62,7 @@ public class MaildirListingBenchmark {
             Files.write(md.resolve(i % 4 == 0 ? "new" : "cur").resolve(i % 4 == 0 ? name : name + ":2,S"), body);
         }
         store = new MaildirStore(data);
-        try (Maildrop m = store.open("bench", Optional.empty())) {
+        try (Maildrop m = store.open(dev.postoffice.storage.MailboxRef.of("bench"))) {
             if (m.messages().size() != messages) {
                 throw new IllegalStateException("listed " + m.messages().size());
             }
@@ -71,7 +71,7 @@ public class MaildirListingBenchmark {
 
     @Benchmark
     public int openWarm() throws Exception {
-        try (Maildrop m = store.open("bench", Optional.empty())) {
+        try (Maildrop m = store.open(dev.postoffice.storage.MailboxRef.of("bench"))) {
             return m.messages().size();
         }
     }

@@ -2,20 +2,18 @@ package dev.postoffice.server;
 
 import dev.postoffice.auth.Account;
 import dev.postoffice.auth.AuthService;
-import dev.postoffice.auth.DirectoryCapabilities;
 import dev.postoffice.protocol.sasl.SaslBackend;
 import dev.postoffice.server.limits.AuthThrottle;
 import dev.postoffice.server.limits.ConnectionLimits;
 import dev.postoffice.server.tls.TlsManager;
 import dev.postoffice.storage.MaildropStore;
 import java.util.Optional;
-import java.util.function.Supplier;
 
 /**
  * Everything a session needs from the server, shared by all sessions.
  *
- * @param directory what the user directory's users allow: APOP (the greeting then carries a timestamp;
- *                  clients such as curl use APOP whenever it does), per-user EXPIRE
+ * @param auth every login method, and what the users allow ({@link AuthService#capabilities()}): APOP (the greeting
+ *             then carries a timestamp; clients such as curl use APOP whenever it does), per-user EXPIRE
  */
 public record ServerContext(
         ServerConfig config,
@@ -24,5 +22,4 @@ public record ServerContext(
         MaildropStore store,
         Optional<TlsManager> tls,
         ConnectionLimits limits,
-        AuthThrottle throttle,
-        Supplier<DirectoryCapabilities> directory) {}
+        AuthThrottle throttle) {}

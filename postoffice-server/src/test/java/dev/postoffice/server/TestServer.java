@@ -1,9 +1,11 @@
 package dev.postoffice.server;
 
 import dev.postoffice.server.listen.Pop3Server;
-import dev.postoffice.auth.Authenticator;
+import dev.postoffice.auth.HashExecutor;
+import dev.postoffice.auth.LoginCache;
 import dev.postoffice.auth.PasswdFile;
 import dev.postoffice.auth.PasswordSchemes;
+import dev.postoffice.server.auth.ServerAuth;
 import dev.postoffice.storage.maildir.MaildirStore;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -20,6 +22,9 @@ import java.util.function.UnaryOperator;
  * the tests' fixture.
  */
 final class TestServer implements AutoCloseable {
+    /** One hashing pool for every test server, as a process has one. */
+    private static final HashExecutor HASHING = new HashExecutor();
+
     final Path data;
     final PasswdFile users;
     final MaildirStore store;
@@ -46,7 +51,7 @@ final class TestServer implements AutoCloseable {
                 .authFailureDelay(Duration.ZERO)
                 .authFailureDelayMax(Duration.ZERO)
                 .shutdownGrace(Duration.ofSeconds(5))).build();
-        server = Pop3Server.start(config, new Authenticator(users), store, data);
+        server = Pop3Server.start(config, ServerAuth.create(users, config, HASHING, LoginCache.DEFAULT_TTL), store, data);
     }
 
     void restart() throws IOException {

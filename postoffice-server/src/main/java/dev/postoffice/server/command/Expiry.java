@@ -10,7 +10,7 @@ final class Expiry {
 
     /** In days, or empty for NEVER: the user's own ({@code expire=} in the users file) or else the server's. */
     static Optional<Integer> days(CommandContext ctx, Account account) {
-        return account.expireDays().orElse(ctx.server().config().expireDays());
+        return account.policy().expire().days(ctx.server().config().expireDays());
     }
 
     /**
@@ -22,7 +22,7 @@ final class Expiry {
             return days(ctx, t.account()).map(String::valueOf).orElse("NEVER");
         }
         Optional<Integer> days = ctx.server().config().expireDays();
-        DirectoryCapabilities directory = ctx.server().directory().get();
+        DirectoryCapabilities directory = ctx.server().auth().capabilities();
         if (directory.perUserExpire()) {
             Optional<Integer> min = directory.minUserExpireDays();
             if (min.isPresent() && (days.isEmpty() || min.get() < days.get())) {

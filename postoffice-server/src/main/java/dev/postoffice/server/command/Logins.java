@@ -6,7 +6,6 @@ import dev.postoffice.protocol.Reply;
 import dev.postoffice.protocol.ResponseCode;
 import dev.postoffice.server.ServerConfig;
 import dev.postoffice.server.login.LoginPolicy;
-import dev.postoffice.storage.MailboxRef;
 import dev.postoffice.storage.Maildrop;
 import dev.postoffice.storage.MaildropBusyException;
 import dev.postoffice.storage.StorageException;
@@ -68,7 +67,7 @@ final class Logins {
         ServerConfig config = ctx.server().config();
         Maildrop maildrop;
         try {
-            maildrop = ctx.server().store().open(mailbox(a));
+            maildrop = ctx.server().store().open(a.mailbox());
         } catch (MaildropBusyException e) {
             policy.logAttempt(a.name(), mechanism, ctx.secure(), "in-use");
             return Reply.err(ResponseCode.IN_USE, "maildrop is locked by another session, try again later");
@@ -89,11 +88,6 @@ final class Logins {
         policy.logAttempt(a.name(), mechanism, ctx.secure(), "ok");
         return Reply.ok(a.name() + "'s maildrop has " + marks.visibleCount() + " messages (" + marks.visibleSize()
                 + " octets)");
-    }
-
-    /** The mailbox the user directory names for an account. */
-    static MailboxRef mailbox(Account a) {
-        return new MailboxRef(a.name(), a.home().map(java.nio.file.Path::toString));
     }
 
     /**

@@ -1,6 +1,6 @@
 package dev.postoffice.server.listen;
 
-import dev.postoffice.auth.Authenticator;
+import dev.postoffice.auth.AuthService;
 import dev.postoffice.server.ServerConfig;
 import dev.postoffice.server.ServerContext;
 import dev.postoffice.server.command.Commands;
@@ -69,21 +69,20 @@ public final class Pop3Server implements AutoCloseable {
     /**
      * Builds the server's services from the configuration and binds the listeners.
      *
+     * @param auth    every login method (see {@link dev.postoffice.server.auth.ServerAuth#create})
      * @param dataDir where generated keys live when the configuration names no TLS directory
      * @throws IOException if a listener cannot be bound
      * @throws dev.postoffice.server.tls.TlsConfigException if the TLS certificate or key is unusable
      */
-    public static Pop3Server start(ServerConfig config, Authenticator authenticator, MaildropStore store, Path dataDir)
+    public static Pop3Server start(ServerConfig config, AuthService auth, MaildropStore store, Path dataDir)
             throws IOException {
         Optional<TlsManager> tls = Optional.of(TlsManager.create(new TlsSettings(config.tlsCertificate(),
                 config.tlsPrivateKey(), config.tlsDirectory().orElse(dataDir.resolve("tls")), config.hostname(),
                 config.handshakeTimeout())));
-        ServerContext ctx = new ServerContext(config, authenticator,
-                AccountSaslBackend.create(authenticator, config), store, tls,
+        ServerContext ctx = new ServerContext(config, auth, AccountSaslBackend.create(auth, config), store, tls,
                 new ConnectionLimits(config.maxConnections(), config.maxConnectionsPerAddress(),
                         config.maxConnectionsPerUser()),
-                new AuthThrottle(config.authFailureDelay(), config.authFailureDelayMax()),
-                authenticator::capabilities);
+                new AuthThrottle(config.authFailureDelay(), config.authFailureDelayMax()));
         return start(ctx);
     }
 

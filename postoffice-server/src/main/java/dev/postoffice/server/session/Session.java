@@ -79,7 +79,7 @@ public final class Session implements Runnable, CommandContext {
         try {
             conn.open(implicitTls ? ctx.tls().orElseThrow() : null);
             conn.readTimeout(config.preAuthTimeout());
-            if (ctx.directory().get().apop()) {
+            if (ctx.auth().capabilities().apop()) {
                 timestamp = timestamps.get();
             }
             conn.out().ok("Postoffice POP3 server ready" + (timestamp != null ? " " + timestamp : ""));
@@ -223,7 +223,7 @@ public final class Session implements Runnable, CommandContext {
 
     @Override
     public String apopTimestamp() {
-        return timestamp != null && ctx.directory().get().apop() ? timestamp : null;
+        return timestamp != null && ctx.auth().capabilities().apop() ? timestamp : null;
     }
 
     @Override

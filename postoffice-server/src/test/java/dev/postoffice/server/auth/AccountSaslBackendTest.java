@@ -20,14 +20,19 @@ import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import dev.postoffice.auth.Account;
-import dev.postoffice.auth.Authenticator;
+import dev.postoffice.auth.AuthService;
 import dev.postoffice.auth.BearerTokenValidator;
+import dev.postoffice.auth.CredentialVerifier;
+import dev.postoffice.auth.HashExecutor;
+import dev.postoffice.auth.LoginCache;
 import dev.postoffice.auth.OAuthConfig;
 import dev.postoffice.auth.PasswdFile;
 import dev.postoffice.auth.PasswordSchemes;
+import dev.postoffice.auth.UserPolicy;
 import dev.postoffice.protocol.sasl.SaslExchange.Step;
 import dev.postoffice.protocol.sasl.SaslMechanisms;
 import dev.postoffice.server.ServerConfig;
+import dev.postoffice.storage.MailboxRef;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,13 +53,14 @@ import org.junit.jupiter.params.provider.ValueSource;
 class AccountSaslBackendTest {
     private static final String ISSUER = "https://id.example.org";
     private static final String AUDIENCE = "pop.example.org";
+    private static final HashExecutor HASHING = new HashExecutor();
     private static RSAKey signingKey;
 
     @TempDir
     Path dir;
     private Path usersFile;
     private PasswdFile users;
-    private Authenticator authenticator;
+    private AuthService auth;
     private AccountSaslBackend backend;
 
     @BeforeAll
@@ -70,14 +76,15 @@ class AccountSaslBackendTest {
         users.add("plain", "{PLAIN}plain-pw");
         users.add("scram", PasswordSchemes.encode("SCRAM-SHA-256", "scram-pw"));
         users.add("master", "{PLAIN}master-pw");
-        authenticator = new Authenticator(users);
-        backend = new AccountSaslBackend(authenticator, Optional.empty(), Set.of("master"));
+        auth = new LoginCache(new CredentialVerifier(users, HASHING));
+        backend = new AccountSaslBackend(auth, Set.of("master"));
     }
 
     private AccountSaslBackend withTokens() throws Exception {
         Path keys = Files.writeString(dir.resolve("jwks.json"), new JWKSet(signingKey.toPublicJWK()).toString());
         BearerTokenValidator validator = new BearerTokenValidator(new OAuthConfig(keys, ISSUER, AUDIENCE));
-        return new AccountSaslBackend(authenticator, Optional.of(validator), Set.of("master"));
+        return new AccountSaslBackend(new LoginCache(new CredentialVerifier(users, HASHING, Optional.of(validator))),
+                Set.of("master"));
     }
 
     private static String token(String email) throws Exception {
@@ -113,7 +120,8 @@ class AccountSaslBackendTest {
         Step<Account> step = plain(backend, "", "homed", "pw");
         success(step);
         assertThat(((Step.Success<Account>) step).verdict().principal())
-                .isEqualTo(new Account("homed", Optional.of(Path.of("/srv/mail/homed"))));
+                .isEqualTo(new Account("homed", new MailboxRef("homed", Optional.of("/srv/mail/homed")),
+                        UserPolicy.SERVER_DEFAULT));
     }
 
     // ---- master users ----
@@ -258,13 +266,15 @@ class AccountSaslBackendTest {
                 .masterUsers(Set.of("plain"))
                 .oauth(new ServerConfig.OAuth(keys, ISSUER, AUDIENCE, null))
                 .build();
-        AccountSaslBackend created = AccountSaslBackend.create(authenticator, config);
+        AccountSaslBackend created = AccountSaslBackend.create(
+                ServerAuth.create(users, config, HASHING, LoginCache.DEFAULT_TTL), config);
         assertThat(created.supports("OAUTHBEARER")).isTrue();
         assertThat(success(oauthbearer(created, "", token("argon")))).isEqualTo("argon");
         assertThat(success(plain(created, "argon", "plain", "plain-pw"))).isEqualTo("argon");
         rejected(plain(created, "argon", "master", "master-pw"));
 
-        AccountSaslBackend plainConfig = AccountSaslBackend.create(authenticator, ServerConfig.defaults());
+        AccountSaslBackend plainConfig = AccountSaslBackend.create(
+                ServerAuth.create(users, ServerConfig.defaults(), HASHING, LoginCache.DEFAULT_TTL), ServerConfig.defaults());
         assertThat(plainConfig.supports("XOAUTH2")).isFalse();
     }
 }

@@ -9,21 +9,33 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The hashing pool of {@link Authenticator}: where the expensive work runs, its bound, interrupts, exceptions. */
-class HashPoolTest {
+/** The hashing pool: where the expensive work runs, its bound, interrupts, exceptions. */
+class HashExecutorTest {
     private static final String P1 = DovecotVectors.P1;
     private static final String SHA512 = DovecotVectors.ALL.stream()
             .filter(v -> v.label().equals("SHA512-CRYPT") && v.password().equals(P1))
             .findFirst().orElseThrow().secret();
+
+    /** A pool of its own per test, as the server has one per process. */
+    private final HashExecutor pool = new HashExecutor();
+
+    @AfterEach
+    void closePool() {
+        pool.close();
+    }
 
     private static final UserDirectory DIRECTORY = name -> name.equals("alice")
             ? Optional.of(new UserRecord("alice", SHA512, Optional.empty(), Map.of()))
@@ -54,36 +66,32 @@ class HashPoolTest {
 
     @Test
     void passwordsAreVerifiedOnThePoolNotOnTheCallersThread() throws Exception {
-        Authenticator auth = new Authenticator(DIRECTORY, Duration.ZERO);
-        Authenticator.VERIFYING_THREADS.clear();
-        Authenticator.recordSchemes = true;
-        try {
-            onVirtualThread(() -> {
-                assertThat(auth.checkPassword("alice", P1)).isInstanceOf(AuthResult.Success.class);
-                assertThat(auth.checkPassword("alice", "wrong")).isEqualTo(new AuthResult.Rejected());
-                assertThat(auth.checkPassword("nobody", P1)).isEqualTo(new AuthResult.Rejected());
-            });
-        } finally {
-            Authenticator.recordSchemes = false;
-        }
-        assertThat(Authenticator.VERIFYING_THREADS).hasSize(3).allSatisfy(HashPoolTest::isPoolThread);
+        Queue<Thread> verifyingThreads = new ConcurrentLinkedQueue<>();
+        AuthService auth = new LoginCache(new CredentialVerifier(DIRECTORY, pool, Optional.empty(),
+                scheme -> verifyingThreads.add(Thread.currentThread())), Duration.ZERO);
+        onVirtualThread(() -> {
+            assertThat(auth.checkPassword("alice", P1)).isInstanceOf(AuthResult.Success.class);
+            assertThat(auth.checkPassword("alice", "wrong")).isEqualTo(new AuthResult.Rejected());
+            assertThat(auth.checkPassword("nobody", P1)).isEqualTo(new AuthResult.Rejected());
+        });
+        assertThat(verifyingThreads).hasSize(3).allSatisfy(HashExecutorTest::isPoolThread);
     }
 
     @Test
     void workRunsOnADaemonPlatformThreadOfThePool() {
-        Thread thread = Authenticator.onHashPool(Thread::currentThread);
+        Thread thread = pool.run(Thread::currentThread);
         isPoolThread(thread);
     }
 
     private static void isPoolThread(Thread thread) {
-        assertThat(thread.getName()).startsWith(Authenticator.HASH_THREAD_PREFIX);
+        assertThat(thread.getName()).startsWith(HashExecutor.THREAD_PREFIX);
         assertThat(thread.isVirtual()).isFalse();
         assertThat(thread.isDaemon()).isTrue();
     }
 
     @Test
     void atMostMaxConcurrentVerificationsRunAtOnce() throws Exception {
-        int max = Authenticator.MAX_CONCURRENT_VERIFICATIONS;
+        int max = pool.size();
         int callers = 3 * max;
         AtomicInteger running = new AtomicInteger();
         AtomicInteger peak = new AtomicInteger();
@@ -92,7 +100,7 @@ class HashPoolTest {
         Set<Thread> workers = ConcurrentHashMap.newKeySet();
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < callers; i++) {
-            threads.add(Thread.ofVirtual().start(() -> Authenticator.onHashPool(() -> {
+            threads.add(Thread.ofVirtual().start(() -> pool.run(() -> {
                 workers.add(Thread.currentThread());
                 peak.accumulateAndGet(running.incrementAndGet(), Math::max);
                 fullyBusy.countDown();
@@ -111,7 +119,7 @@ class HashPoolTest {
             assertThat(t.join(Duration.ofMinutes(1))).isTrue();
         }
         assertThat(peak).hasValue(max);
-        assertThat(workers).hasSizeLessThanOrEqualTo(max).allSatisfy(HashPoolTest::isPoolThread);
+        assertThat(workers).hasSizeLessThanOrEqualTo(max).allSatisfy(HashExecutorTest::isPoolThread);
     }
 
     @Test
@@ -121,7 +129,7 @@ class HashPoolTest {
         AtomicReference<Object> result = new AtomicReference<>();
         AtomicReference<Boolean> interruptedAfter = new AtomicReference<>();
         Thread caller = Thread.ofVirtual().start(() -> {
-            result.set(Authenticator.onHashPool(() -> {
+            result.set(pool.run(() -> {
                 started.countDown();
                 try {
                     release.await();
@@ -142,7 +150,7 @@ class HashPoolTest {
 
     @Test
     void aCallerInterruptedBeforehandStillGetsTheRightAnswer() throws Exception {
-        Authenticator auth = new Authenticator(DIRECTORY, Duration.ZERO);
+        AuthService auth = new LoginCache(new CredentialVerifier(DIRECTORY, pool), Duration.ZERO);
         onVirtualThread(() -> {
             Thread.currentThread().interrupt();
             assertThat(auth.checkPassword("alice", P1)).isInstanceOf(AuthResult.Success.class);
@@ -156,25 +164,34 @@ class HashPoolTest {
     @Test
     void whatTheWorkThrowsReachesTheCallerUnchanged() {
         IllegalStateException runtime = new IllegalStateException("bug");
-        assertThat(catchThrowable(() -> Authenticator.onHashPool(() -> {
+        assertThat(catchThrowable(() -> pool.run(() -> {
             throw runtime;
         }))).isSameAs(runtime);
         OutOfMemoryError error = new OutOfMemoryError("test");
-        assertThat(catchThrowable(() -> Authenticator.onHashPool(() -> {
+        assertThat(catchThrowable(() -> pool.run(() -> {
             throw error;
         }))).isSameAs(error);
         // The pool survives both.
-        assertThat(Authenticator.onHashPool(() -> 42)).isEqualTo(42);
+        assertThat(pool.run(() -> 42)).isEqualTo(42);
     }
 
     @Test
     void malformedSecretsAreStillJustRejected() {
         UserDirectory broken = name -> Optional.of(new UserRecord(name, "{SHA512-CRYPT}$6$", Optional.empty(),
                 Map.of()));
-        Authenticator auth = new Authenticator(broken);
+        AuthService auth = new LoginCache(new CredentialVerifier(broken, pool));
         assertThat(auth.checkPassword("x", "pw")).isEqualTo(new AuthResult.Rejected());
         UserDirectory scrambled = name -> Optional.of(new UserRecord(name, "{SCRAM-SHA-256}4096,%%%,x,y",
                 Optional.of(Path.of("/tmp")), Map.of()));
-        assertThat(new Authenticator(scrambled).checkPassword("x", "pw")).isEqualTo(new AuthResult.Rejected());
+        assertThat(new LoginCache(new CredentialVerifier(scrambled, pool)).checkPassword("x", "pw")).isEqualTo(new AuthResult.Rejected());
+    }
+
+    @Test
+    void aClosedPoolRefusesWorkAndAPoolNeedsAThread() {
+        HashExecutor closed = new HashExecutor(1);
+        assertThat(closed.size()).isEqualTo(1);
+        closed.close();
+        assertThat(catchThrowable(() -> closed.run(() -> 1))).isInstanceOf(RejectedExecutionException.class);
+        assertThat(catchThrowable(() -> new HashExecutor(0))).isInstanceOf(IllegalArgumentException.class);
     }
 }

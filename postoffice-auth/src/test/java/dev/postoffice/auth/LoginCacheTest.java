@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -16,8 +18,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The cache of successful password checks in {@link Authenticator#checkPassword}; work is counted, not timed. */
-class AuthenticatorCacheTest {
+/** The cache of successful password checks in {@link LoginCache#checkPassword}; work is counted, not timed. */
+class LoginCacheTest {
     private static final String P1 = DovecotVectors.P1;
     /** doveadm pw -s SHA512-CRYPT -p 'correct horse battery staple' */
     private static final String SHA512 = DovecotVectors.ALL.stream()
@@ -25,7 +27,7 @@ class AuthenticatorCacheTest {
             .findFirst().orElseThrow().secret();
     private static final Duration TTL = Duration.ofSeconds(60);
 
-    /** A directory that can change while the authenticator uses it, and counts lookups. */
+    /** A directory that can change while the cache uses it, and counts lookups. */
     private static final class MutableDirectory implements UserDirectory {
         final Map<String, UserRecord> users = new ConcurrentHashMap<>();
         final AtomicInteger finds = new AtomicInteger();
@@ -51,20 +53,27 @@ class AuthenticatorCacheTest {
             .with("bob", "{PLAIN}bobs password")
             .with("empty", "{PLAIN}");
     private final AtomicLong now = new AtomicLong(1_000_000_000L);
-    private final Authenticator auth = new Authenticator(directory, TTL, now::get);
+    private final Queue<String> verifiedSchemes = new ConcurrentLinkedQueue<>();
+    private final LoginCache auth = cache(directory, TTL);
+
+    /** A cache over a verifier that records the schemes it verifies in {@link #verifiedSchemes}. */
+    private LoginCache cache(UserDirectory users, Duration ttl) {
+        return new LoginCache(new CredentialVerifier(users, TestAuth.HASHING, Optional.empty(), verifiedSchemes::add),
+                ttl, now::get);
+    }
 
     private static AuthResult success(String name) {
         return success(name, "/srv/mail/" + name);
     }
 
     private static AuthResult success(String name, String home) {
-        return new AuthResult.Success(new Account(name, Optional.of(Path.of(home))));
+        return new AuthResult.Success(TestAuth.account(name, Optional.of(Path.of(home))));
     }
 
     @Test
     void theDefaultTtlIsAMinute() {
-        assertThat(Authenticator.DEFAULT_CACHE_TTL).isEqualTo(Duration.ofSeconds(60));
-        Authenticator byDefault = new Authenticator(directory);
+        assertThat(LoginCache.DEFAULT_TTL).isEqualTo(Duration.ofSeconds(60));
+        LoginCache byDefault = new LoginCache(new CredentialVerifier(directory, TestAuth.HASHING));
         byDefault.checkPassword("bob", "bobs password");
         byDefault.checkPassword("bob", "bobs password");
         assertThat(byDefault.verifications()).isEqualTo(1);
@@ -72,34 +81,24 @@ class AuthenticatorCacheTest {
 
     @Test
     void aRepeatedSuccessSkipsTheVerificationButNotTheLookup() {
-        Authenticator.VERIFIED_SCHEMES.clear();
-        Authenticator.recordSchemes = true;
-        try {
-            assertThat(auth.checkPassword("alice", P1)).isEqualTo(success("alice"));
-            assertThat(auth.checkPassword("alice", P1)).isEqualTo(success("alice"));
-            assertThat(auth.checkPassword("alice", P1)).isEqualTo(success("alice"));
-        } finally {
-            Authenticator.recordSchemes = false;
-        }
-        assertThat(Authenticator.VERIFIED_SCHEMES).containsExactly("{SHA512-CRYPT}");
+        verifiedSchemes.clear();
+        assertThat(auth.checkPassword("alice", P1)).isEqualTo(success("alice"));
+        assertThat(auth.checkPassword("alice", P1)).isEqualTo(success("alice"));
+        assertThat(auth.checkPassword("alice", P1)).isEqualTo(success("alice"));
+        assertThat(verifiedSchemes).containsExactly("{SHA512-CRYPT}");
         assertThat(auth.verifications()).isEqualTo(1);
         assertThat(directory.finds).hasValue(3);
-        assertThat(auth.cacheSize()).isEqualTo(1);
+        assertThat(auth.size()).isEqualTo(1);
     }
 
     @Test
     void aWrongPasswordAfterACachedSuccessIsVerifiedInFullAndRejected() {
         assertThat(auth.checkPassword("alice", P1)).isEqualTo(success("alice"));
-        Authenticator.VERIFIED_SCHEMES.clear();
-        Authenticator.recordSchemes = true;
-        try {
-            assertThat(auth.checkPassword("alice", "wrong")).isEqualTo(new AuthResult.Rejected());
-            assertThat(auth.checkPassword("alice", P1 + " ")).isEqualTo(new AuthResult.Rejected());
-            assertThat(auth.checkPassword("alice", P1.toUpperCase())).isEqualTo(new AuthResult.Rejected());
-        } finally {
-            Authenticator.recordSchemes = false;
-        }
-        assertThat(Authenticator.VERIFIED_SCHEMES).containsExactly("{SHA512-CRYPT}", "{SHA512-CRYPT}", "{SHA512-CRYPT}");
+        verifiedSchemes.clear();
+        assertThat(auth.checkPassword("alice", "wrong")).isEqualTo(new AuthResult.Rejected());
+        assertThat(auth.checkPassword("alice", P1 + " ")).isEqualTo(new AuthResult.Rejected());
+        assertThat(auth.checkPassword("alice", P1.toUpperCase())).isEqualTo(new AuthResult.Rejected());
+        assertThat(verifiedSchemes).containsExactly("{SHA512-CRYPT}", "{SHA512-CRYPT}", "{SHA512-CRYPT}");
         // The wrong attempts did not evict the right password's entry.
         assertThat(auth.checkPassword("alice", P1)).isEqualTo(success("alice"));
         assertThat(auth.verifications()).isEqualTo(4);
@@ -140,14 +139,9 @@ class AuthenticatorCacheTest {
     void aRemovedUserIsRejectedAfterTheDummyVerification() {
         assertThat(auth.checkPassword("bob", "bobs password")).isEqualTo(success("bob"));
         directory.users.remove("bob");
-        Authenticator.VERIFIED_SCHEMES.clear();
-        Authenticator.recordSchemes = true;
-        try {
-            assertThat(auth.checkPassword("bob", "bobs password")).isEqualTo(new AuthResult.Rejected());
-        } finally {
-            Authenticator.recordSchemes = false;
-        }
-        assertThat(Authenticator.VERIFIED_SCHEMES).containsExactly("{" + PasswordSchemes.DEFAULT_SCHEME + "}");
+        verifiedSchemes.clear();
+        assertThat(auth.checkPassword("bob", "bobs password")).isEqualTo(new AuthResult.Rejected());
+        assertThat(verifiedSchemes).containsExactly("{" + PasswordSchemes.DEFAULT_SCHEME + "}");
     }
 
     @Test
@@ -170,20 +164,20 @@ class AuthenticatorCacheTest {
     void expiredEntriesAreSweptOnLaterLogins() {
         auth.checkPassword("bob", "bobs password");
         auth.checkPassword("alice", P1);
-        assertThat(auth.cacheSize()).isEqualTo(2);
+        assertThat(auth.size()).isEqualTo(2);
         now.addAndGet(TTL.toNanos());
         auth.checkPassword("nobody", "whatever"); // any login after a TTL sweeps
-        assertThat(auth.cacheSize()).isZero();
+        assertThat(auth.size()).isZero();
     }
 
     @Test
     void aZeroTtlDisablesTheCache() {
-        Authenticator uncached = new Authenticator(directory, Duration.ZERO, now::get);
+        LoginCache uncached = cache(directory, Duration.ZERO);
         for (int i = 0; i < 3; i++) {
             assertThat(uncached.checkPassword("bob", "bobs password")).isEqualTo(success("bob"));
         }
         assertThat(uncached.verifications()).isEqualTo(3);
-        assertThat(uncached.cacheSize()).isZero();
+        assertThat(uncached.size()).isZero();
     }
 
     @Test
@@ -192,7 +186,7 @@ class AuthenticatorCacheTest {
             assertThat(auth.checkPassword("nobody", "pw")).isEqualTo(new AuthResult.Rejected());
         }
         assertThat(auth.verifications()).isEqualTo(3);
-        assertThat(auth.cacheSize()).isZero();
+        assertThat(auth.size()).isZero();
     }
 
     @Test
@@ -203,7 +197,7 @@ class AuthenticatorCacheTest {
             assertThat(auth.checkPassword("bob", "")).isEqualTo(new AuthResult.Rejected());
         }
         assertThat(auth.verifications()).isEqualTo(6);
-        assertThat(auth.cacheSize()).isZero();
+        assertThat(auth.size()).isZero();
     }
 
     @Test
@@ -213,7 +207,7 @@ class AuthenticatorCacheTest {
         assertThat(auth.checkPassword("carol", "bobs password")).isEqualTo(success("carol"));
         assertThat(auth.checkPassword("carol", "bobs password")).isEqualTo(success("carol"));
         assertThat(auth.verifications()).isEqualTo(2);
-        assertThat(auth.cacheSize()).isEqualTo(2);
+        assertThat(auth.size()).isEqualTo(2);
     }
 
     /** Strings that UTF-8 encodes alike (an unpaired surrogate becomes '?') are still different passwords. */
@@ -227,21 +221,21 @@ class AuthenticatorCacheTest {
 
     @Test
     void theCacheIsBounded() {
-        int max = Authenticator.MAX_CACHE_ENTRIES;
+        int max = LoginCache.MAX_ENTRIES;
         for (int i = 0; i < max + 1; i++) {
             directory.with("u" + i, "{PLAIN}pw" + i);
         }
         for (int i = 0; i < max; i++) {
             assertThat(auth.checkPassword("u" + i, "pw" + i)).isEqualTo(success("u" + i));
         }
-        assertThat(auth.cacheSize()).isEqualTo(max);
+        assertThat(auth.size()).isEqualTo(max);
 
         // Full of live entries: one more user succeeds, but is not remembered; the others stay.
         String extra = "u" + max;
         assertThat(auth.checkPassword(extra, "pw" + max)).isEqualTo(success(extra));
         assertThat(auth.checkPassword(extra, "pw" + max)).isEqualTo(success(extra));
         assertThat(auth.verifications()).isEqualTo(max + 2);
-        assertThat(auth.cacheSize()).isEqualTo(max);
+        assertThat(auth.size()).isEqualTo(max);
         assertThat(auth.checkPassword("u0", "pw0")).isEqualTo(success("u0"));
         assertThat(auth.verifications()).isEqualTo(max + 2);
 
@@ -250,7 +244,7 @@ class AuthenticatorCacheTest {
         assertThat(auth.checkPassword(extra, "pw" + max)).isEqualTo(success(extra));
         assertThat(auth.checkPassword(extra, "pw" + max)).isEqualTo(success(extra));
         assertThat(auth.verifications()).isEqualTo(max + 3);
-        assertThat(auth.cacheSize()).isEqualTo(1);
+        assertThat(auth.size()).isEqualTo(1);
     }
 
     /** A passwd-file edit (`user passwd`) takes effect at the next login, cache or not. */
@@ -259,7 +253,7 @@ class AuthenticatorCacheTest {
         Path path = dir.resolve("users");
         PasswdFile file = new PasswdFile(path);
         file.add("dave", PasswordSchemes.encode("SHA256-CRYPT", "old"));
-        Authenticator fileAuth = new Authenticator(new PasswdFile(path), TTL, now::get);
+        LoginCache fileAuth = cache(new PasswdFile(path), TTL);
         assertThat(fileAuth.checkPassword("dave", "old")).isInstanceOf(AuthResult.Success.class);
         assertThat(fileAuth.checkPassword("dave", "old")).isInstanceOf(AuthResult.Success.class);
         assertThat(fileAuth.verifications()).isEqualTo(1);
@@ -274,15 +268,15 @@ class AuthenticatorCacheTest {
 
     @Test
     void badTtlsAreRefused() {
-        assertThatThrownBy(() -> new Authenticator(directory, Duration.ofSeconds(-1)))
+        assertThatThrownBy(() -> new LoginCache(new CredentialVerifier(directory, TestAuth.HASHING), Duration.ofSeconds(-1)))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new Authenticator(directory, null)).isInstanceOf(NullPointerException.class);
-        assertThatThrownBy(() -> new Authenticator(null, TTL)).isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> new LoginCache(new CredentialVerifier(directory, TestAuth.HASHING), null)).isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> new LoginCache(null, TTL)).isInstanceOf(NullPointerException.class);
     }
 
     @Test
     void hugeTtlsWork() {
-        Authenticator forever = new Authenticator(directory, Duration.ofSeconds(Long.MAX_VALUE), now::get);
+        LoginCache forever = cache(directory, Duration.ofSeconds(Long.MAX_VALUE));
         forever.checkPassword("bob", "bobs password");
         now.addAndGet(Duration.ofDays(300).toNanos());
         forever.checkPassword("bob", "bobs password");

@@ -22,8 +22,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** What the SASL adapter asks of {@link Authenticator}: CRAM-MD5, SCRAM credentials, authorization, capabilities. */
-class AuthenticatorSaslTest {
+/** What the SASL adapter asks of {@link AuthService}: CRAM-MD5, SCRAM credentials, authorization, capabilities. */
+class CredentialVerifierSaslTest {
     /** RFC 2195 section 2. */
     private static final String RFC_CHALLENGE = "<1896.697170952@postoffice.reston.mci.net>";
     private static final String RFC_DIGEST = "b913a602c7eda7a495b4e6e7334d3890";
@@ -56,10 +56,10 @@ class AuthenticatorSaslTest {
             .with("empty", "{PLAIN}")
             .with("scram", SCRAM_SHA256)
             .with("crypt", SHA512);
-    private final Authenticator auth = new Authenticator(directory);
+    private final AuthService auth = TestAuth.service(directory);
 
     private static AuthResult success(String name) {
-        return new AuthResult.Success(new Account(name, Optional.empty()));
+        return new AuthResult.Success(TestAuth.account(name, Optional.empty()));
     }
 
     // ---- CRAM-MD5 ----
@@ -123,7 +123,7 @@ class AuthenticatorSaslTest {
         byte[] tim1 = auth.scram("tim", "SCRAM-SHA-1").orElseThrow().salt();
         byte[] b64 = auth.scram("tim-b64", "SCRAM-SHA-256").orElseThrow().salt();
         assertThat(tim256).isNotEqualTo(tim1).isNotEqualTo(b64);
-        assertThat(new Authenticator(directory).scram("tim", "SCRAM-SHA-256").orElseThrow().salt()).isEqualTo(tim256);
+        assertThat(TestAuth.service(directory).scram("tim", "SCRAM-SHA-256").orElseThrow().salt()).isEqualTo(tim256);
     }
 
     @Test
@@ -140,11 +140,11 @@ class AuthenticatorSaslTest {
 
     @Test
     void scramPassesDirectoryFailuresOn() {
-        Authenticator failing = new Authenticator(name -> {
+        AuthService failing = TestAuth.service(name -> {
             throw new AccessDeniedException("users");
         });
         assertThatThrownBy(() -> failing.scram("tim", "SCRAM-SHA-1")).isInstanceOf(AccessDeniedException.class);
-        Authenticator unchecked = new Authenticator(name -> {
+        AuthService unchecked = TestAuth.service(name -> {
             throw new UncheckedIOException(new IOException("disk on fire"));
         });
         assertThatThrownBy(() -> unchecked.scram("tim", "SCRAM-SHA-1"))
@@ -157,7 +157,7 @@ class AuthenticatorSaslTest {
     void authorizeLooksTheUserUpOnly() {
         assertThat(auth.authorize("crypt")).isEqualTo(success("crypt"));
         assertThat(auth.authorize("nobody")).isEqualTo(new AuthResult.Rejected());
-        AuthResult failed = new Authenticator(name -> {
+        AuthResult failed = TestAuth.service(name -> {
             throw new AccessDeniedException("users");
         }).authorize("tim");
         assertThat(failed).isInstanceOf(AuthResult.Unavailable.class);
@@ -183,14 +183,14 @@ class AuthenticatorSaslTest {
                 throw new AccessDeniedException("users");
             }
         };
-        assertThat(new Authenticator(failing).capabilities()).isEqualTo(DirectoryCapabilities.ALL);
+        assertThat(TestAuth.service(failing).capabilities()).isEqualTo(DirectoryCapabilities.ALL);
     }
 
     @Test
     void passwdFileCapabilitiesFollowTheFile(@TempDir Path dir) throws IOException {
         Path path = dir.resolve("users");
         PasswdFile file = new PasswdFile(path);
-        Authenticator fileAuth = new Authenticator(file);
+        AuthService fileAuth = TestAuth.service(file);
         assertThat(fileAuth.capabilities()).isEqualTo(DirectoryCapabilities.NONE);
 
         file.add("crypt", SHA512);

@@ -15,6 +15,8 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.LongSupplier;
 import java.util.stream.Stream;
 
@@ -25,7 +27,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-class AuthenticatorTest {
+class CredentialVerifierTest {
     /** RFC 1939, section 7. */
     private static final String RFC_TIMESTAMP = "<1896.697170952@dbc.mtview.ca.us>";
     private static final String RFC_SECRET = "tanstaaf";
@@ -63,10 +65,10 @@ class AuthenticatorTest {
             .with("empty", "{PLAIN}")
             .with("hashed-rfc", PasswordSchemes.encode("SHA256-CRYPT", RFC_SECRET))
             .with("broken", "{NOPE}whatever");
-    private final Authenticator auth = new Authenticator(directory);
+    private final AuthService auth = TestAuth.service(directory);
 
     private static AuthResult success(String name) {
-        return new AuthResult.Success(new Account(name, Optional.of(Path.of("/srv/mail", name))));
+        return new AuthResult.Success(TestAuth.account(name, Optional.of(Path.of("/srv/mail", name))));
     }
 
     // ---- USER/PASS ----
@@ -101,9 +103,9 @@ class AuthenticatorTest {
     void worksWithAPasswdFile(@TempDir Path dir) throws IOException {
         Path path = dir.resolve("users");
         Files.writeString(path, "carol:" + PasswordSchemes.encode("BLF-CRYPT", "s3cret") + "::::/var/mail/carol\n");
-        Authenticator fileAuth = new Authenticator(new PasswdFile(path));
+        AuthService fileAuth = TestAuth.service(new PasswdFile(path));
         assertThat(fileAuth.checkPassword("carol", "s3cret"))
-                .isEqualTo(new AuthResult.Success(new Account("carol", Optional.of(Path.of("/var/mail/carol")))));
+                .isEqualTo(new AuthResult.Success(TestAuth.account("carol", Optional.of(Path.of("/var/mail/carol")))));
         assertThat(fileAuth.checkPassword("carol", "S3cret")).isEqualTo(new AuthResult.Rejected());
     }
 
@@ -122,20 +124,23 @@ class AuthenticatorTest {
             }
             throw (RuntimeException) failure;
         };
-        Authenticator failingAuth = new Authenticator(failing);
-        AuthResult pass = failingAuth.checkPassword("alice", "hunter2");
-        AuthResult apop = failingAuth.checkApop("alice", RFC_TIMESTAMP, RFC_DIGEST);
-        for (AuthResult result : new AuthResult[] {pass, apop}) {
-            assertThat(result).isInstanceOf(AuthResult.Unavailable.class);
-            String reason = ((AuthResult.Unavailable) result).reason();
-            assertThat(reason).contains(failure.getClass().getSimpleName()).doesNotContain("hunter2");
+        // The cache looks the user up itself: both it and the bare verifier.
+        CredentialVerifier bare = new CredentialVerifier(failing, TestAuth.HASHING);
+        for (AuthService failingAuth : new AuthService[] {new LoginCache(bare), bare}) {
+            AuthResult pass = failingAuth.checkPassword("alice", "hunter2");
+            AuthResult apop = failingAuth.checkApop("alice", RFC_TIMESTAMP, RFC_DIGEST);
+            for (AuthResult result : new AuthResult[] {pass, apop}) {
+                assertThat(result).isInstanceOf(AuthResult.Unavailable.class);
+                String reason = ((AuthResult.Unavailable) result).reason();
+                assertThat(reason).contains(failure.getClass().getSimpleName()).doesNotContain("hunter2");
+            }
+            assertThat(((AuthResult.Unavailable) pass).reason()).contains(failure.getMessage());
         }
-        assertThat(((AuthResult.Unavailable) pass).reason()).contains(failure.getMessage());
     }
 
     @Test
     void otherRuntimeExceptionsFromTheDirectoryPropagate() {
-        Authenticator buggy = new Authenticator(name -> {
+        AuthService buggy = TestAuth.service(name -> {
             throw new IllegalStateException("bug");
         });
         assertThatThrownBy(() -> buggy.checkPassword("alice", "pw")).isInstanceOf(IllegalStateException.class);
@@ -143,7 +148,7 @@ class AuthenticatorTest {
 
     @Test
     void nullsAreRefused() {
-        assertThatThrownBy(() -> new Authenticator(null)).isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> TestAuth.service(null)).isInstanceOf(NullPointerException.class);
         assertThatThrownBy(() -> auth.checkPassword(null, "pw")).isInstanceOf(NullPointerException.class);
         assertThatThrownBy(() -> auth.checkPassword("alice", null)).isInstanceOf(NullPointerException.class);
         assertThatThrownBy(() -> auth.checkApop("alice", null, RFC_DIGEST)).isInstanceOf(NullPointerException.class);
@@ -158,15 +163,12 @@ class AuthenticatorTest {
     void unknownUsersCostAsMuchAsWrongPasswords() {
         // Not timed (timing assertions flake under load): the unknown user must cost exactly one
         // verification with the default scheme's parameters, as a wrong password of a default-scheme user.
-        Authenticator.VERIFIED_SCHEMES.clear();
-        Authenticator.recordSchemes = true;
-        try {
-            auth.checkPassword("argon", "wrong");
-            auth.checkPassword("nobody", "wrong");
-        } finally {
-            Authenticator.recordSchemes = false;
-        }
-        assertThat(Authenticator.VERIFIED_SCHEMES).containsExactly("{ARGON2ID}", "{ARGON2ID}");
+        Queue<String> verifiedSchemes = new ConcurrentLinkedQueue<>();
+        AuthService observed = new LoginCache(new CredentialVerifier(directory, TestAuth.HASHING, Optional.empty(),
+                verifiedSchemes::add));
+        observed.checkPassword("argon", "wrong");
+        observed.checkPassword("nobody", "wrong");
+        assertThat(verifiedSchemes).containsExactly("{ARGON2ID}", "{ARGON2ID}");
     }
 
     // ---- APOP ----
