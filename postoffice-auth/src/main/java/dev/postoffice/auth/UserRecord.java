@@ -2,6 +2,8 @@ package dev.postoffice.auth;
 
 import dev.postoffice.storage.MailboxRef;
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -17,7 +19,7 @@ public record UserRecord(String secret, Account account, Map<String, String> ext
     public UserRecord {
         Objects.requireNonNull(secret, "secret");
         Objects.requireNonNull(account, "account");
-        extra = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(extra));
+        extra = Collections.unmodifiableMap(new LinkedHashMap<>(extra));
     }
 
     /**

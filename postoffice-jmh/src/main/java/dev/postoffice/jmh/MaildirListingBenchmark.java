@@ -1,5 +1,6 @@
 package dev.postoffice.jmh;
 
+import dev.postoffice.storage.MailboxRef;
 import dev.postoffice.storage.Maildrop;
 import dev.postoffice.storage.maildir.MaildirStore;
 import java.io.IOException;
@@ -9,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -62,7 +62,7 @@ public class MaildirListingBenchmark {
             Files.write(md.resolve(i % 4 == 0 ? "new" : "cur").resolve(i % 4 == 0 ? name : name + ":2,S"), body);
         }
         store = new MaildirStore(data);
-        try (Maildrop m = store.open(dev.postoffice.storage.MailboxRef.of("bench"))) {
+        try (Maildrop m = store.open(MailboxRef.of("bench"))) {
             if (m.messages().size() != messages) {
                 throw new IllegalStateException("listed " + m.messages().size());
             }
@@ -71,7 +71,7 @@ public class MaildirListingBenchmark {
 
     @Benchmark
     public int openWarm() throws Exception {
-        try (Maildrop m = store.open(dev.postoffice.storage.MailboxRef.of("bench"))) {
+        try (Maildrop m = store.open(MailboxRef.of("bench"))) {
             return m.messages().size();
         }
     }
