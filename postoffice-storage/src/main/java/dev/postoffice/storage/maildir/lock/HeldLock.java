@@ -42,11 +42,6 @@ public final class HeldLock {
         return template != null;
     }
 
-    /** Whether the file was found not to be this lock's any longer, by the refresher or {@link #stillOurs()}. */
-    public boolean lost() {
-        return lost;
-    }
-
     /**
      * Deletes the lock file if it is still ours; idempotent, never throws. A file that is no longer ours
      * (another process broke this lock, which happens only if it judged it stale) is left alone. Between the

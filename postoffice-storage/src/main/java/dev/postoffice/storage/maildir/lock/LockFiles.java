@@ -23,10 +23,8 @@ final class LockFiles {
     private static final int MAX_BYTES = 1024;
     private static final Set<OpenOption> CREATE_OPTIONS =
             Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
-    private static final FileAttribute<?>[] NONE = new FileAttribute<?>[0];
-    private static final FileAttribute<?>[] PRIVATE_FILE = {
-        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))
-    };
+    private static final FileAttribute<?> PRIVATE_FILE =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
 
     private LockFiles() {}
 
@@ -59,8 +57,9 @@ final class LockFiles {
 
     /** Creates a file with {@code O_EXCL} (mode 0600) and opens it for writing. */
     static FileChannel open(Path file) throws IOException {
-        return FileChannel.open(file, CREATE_OPTIONS, file.getFileSystem().supportedFileAttributeViews()
-                .contains("posix") ? PRIVATE_FILE : NONE);
+        return file.getFileSystem().supportedFileAttributeViews().contains("posix")
+                ? FileChannel.open(file, CREATE_OPTIONS, PRIVATE_FILE)
+                : FileChannel.open(file, CREATE_OPTIONS);
     }
 
     static void writeLine(FileChannel ch, String line) throws IOException {

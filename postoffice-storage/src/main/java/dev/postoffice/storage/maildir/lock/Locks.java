@@ -11,6 +11,7 @@ import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
@@ -58,7 +59,7 @@ public final class Locks implements AutoCloseable {
 
     /** The locks of a store on this host, refreshed on a scheduler that the caller shuts down. */
     public Locks(String hostName, ScheduledExecutorService scheduler) {
-        this(ThisProcess.id(hostName), new ProcProbe(), Linker.FILES, java.util.Objects.requireNonNull(scheduler));
+        this(ThisProcess.id(hostName), new ProcProbe(), Linker.FILES, Objects.requireNonNull(scheduler, "scheduler"));
     }
 
     /** The locks of a store on this host, refreshed on a scheduler of their own that {@link #close()} stops. */
