@@ -1,7 +1,7 @@
 package dev.postoffice.app;
 
 import dev.postoffice.auth.PasswordSchemes;
-import dev.postoffice.server.Pop3Server;
+import dev.postoffice.server.listen.Pop3Server;
 import dev.postoffice.server.ServerConfig;
 import dev.postoffice.storage.Envelope;
 import dev.postoffice.storage.MailDelivery;

@@ -1,6 +1,6 @@
 package dev.postoffice.app;
 
-import dev.postoffice.server.Pop3Server;
+import dev.postoffice.server.listen.Pop3Server;
 import dev.postoffice.server.ServerConfig;
 import dev.postoffice.server.tls.TlsConfigException;
 import java.io.IOException;

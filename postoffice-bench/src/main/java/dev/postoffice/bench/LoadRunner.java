@@ -30,6 +30,9 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>Memory is bounded: counters, one fixed-size {@link Histogram} per operation and one timeline sample
  * per second, whatever the number of sessions.
+ *
+ * <p>Longer than 400 lines because both kinds of scenario share one run's counters, histograms, timed steps and
+ * error accounting; split apart, all of that would have to be passed between them.
  */
 public final class LoadRunner {
     /**

@@ -1,5 +1,6 @@
 package dev.postoffice.message;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.FileChannel;
@@ -9,7 +10,7 @@ import java.util.Optional;
  * A stored message's octets as a backend hands them out for RETR and TOP. The protocol layer chooses how to send
  * them from {@link #form()}; nothing here holds a whole message in memory.
  */
-public interface MessageBody {
+public interface MessageBody extends Closeable {
     /** How the stored octets relate to the wire form. */
     MessageForm form();
 
@@ -27,4 +28,8 @@ public interface MessageBody {
     default Optional<FileChannel> openChannel() throws IOException {
         return Optional.empty();
     }
+
+    /** Releases what the body holds open (a file opened when the body was handed out). Idempotent. */
+    @Override
+    default void close() throws IOException {}
 }

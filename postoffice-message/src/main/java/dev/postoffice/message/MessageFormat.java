@@ -6,7 +6,7 @@ package dev.postoffice.message;
  * and a message that does not end in a line break gets a final CRLF.
  *
  * <p>The size of a message in this form is what STAT and LIST report, and it is exactly the number of
- * octets RETR sends before byte-stuffing. {@code dev.postoffice.protocol.WireEncoder} produces the form; {@link SizeCounter}
+ * octets RETR sends before byte-stuffing. the protocol's {@code WireEncoder} produces the form; {@link SizeCounter}
  * measures it with the same rules, so the two can never disagree.
  */
 public final class MessageFormat {
@@ -14,7 +14,7 @@ public final class MessageFormat {
 
     /**
      * Counts the canonical size of a message fed in chunks. Line-ending rules are the same as
-     * {@code dev.postoffice.protocol.WireEncoder}: CRLF, LF and a lone CR each end a line, and each line end becomes CRLF.
+     * the protocol's {@code WireEncoder}: CRLF, LF and a lone CR each end a line, and each line end becomes CRLF.
      */
     public static final class SizeCounter {
         private long size;

@@ -83,6 +83,61 @@ public final class ResponseWriter {
         crlf();
     }
 
+    /**
+     * Writes a reply. For {@link Reply.Message}: a canonical body is sent from its channel where it offers one
+     * (unchanged through {@code direct} when it needs no stuffing), any other through the {@link WireEncoder}.
+     *
+     * @param direct the zero-copy path to the peer, or null (under TLS)
+     * @throws MessageReadException if a message could not be read after {@code +OK} went out: the response cannot
+     *                              be completed and the connection must be closed
+     */
+    public void send(Reply reply, DirectTransfer direct) throws IOException {
+        switch (reply) {
+            case Reply.Ok r -> ok(r.text());
+            case Reply.Err r -> status(ERR, r.code(), r.text());
+            case Reply.Lines r -> {
+                ok(r.header());
+                for (String line : r.lines()) {
+                    line(line);
+                }
+                end();
+            }
+            case Reply.Challenge r -> continuation(java.util.Base64.getEncoder().encodeToString(r.data()));
+            case Reply.Message r -> sendMessage(r, direct);
+        }
+    }
+
+    private void sendMessage(Reply.Message r, DirectTransfer direct) throws IOException {
+        try (dev.postoffice.message.MessageBody body = r.body()) {
+            java.util.Optional<FileChannel> channel;
+            InputStream in = null;
+            try {
+                channel = r.bodyLines() < 0 && body.form().canonical() ? body.openChannel() : java.util.Optional.empty();
+                if (channel.isEmpty()) {
+                    in = body.open();
+                }
+            } catch (IOException e) {
+                err(ResponseCode.SYS_TEMP, "message cannot be read right now");
+                return;
+            }
+            ok(r.header());
+            long sent;
+            if (channel.isPresent()) {
+                try (FileChannel ch = channel.get()) {
+                    sent = canonicalMessage(ch, body.size(),
+                            body.form() == dev.postoffice.message.MessageForm.DOTTED, direct);
+                }
+            } else {
+                try (InputStream stream = new ReadFailures(in)) {
+                    sent = message(stream, r.bodyLines(), body.size());
+                } catch (ReadFailures.Failed e) {
+                    throw new MessageReadException("cannot read the message: " + e.getCause().getMessage(), e);
+                }
+            }
+            r.sent().accept(sent);
+        }
+    }
+
     /** Ends a multi-line response with the termination octet and CRLF. */
     public void end() throws IOException {
         write(END, 0, END.length);

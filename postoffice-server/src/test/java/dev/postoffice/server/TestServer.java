@@ -1,5 +1,6 @@
 package dev.postoffice.server;
 
+import dev.postoffice.server.listen.Pop3Server;
 import dev.postoffice.auth.Authenticator;
 import dev.postoffice.auth.PasswdFile;
 import dev.postoffice.auth.PasswordSchemes;

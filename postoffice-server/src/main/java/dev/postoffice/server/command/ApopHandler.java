@@ -1,27 +1,21 @@
 package dev.postoffice.server.command;
 
 import dev.postoffice.protocol.Command;
-import dev.postoffice.server.session.Session;
-import dev.postoffice.server.session.SessionState;
-import java.io.IOException;
+import dev.postoffice.protocol.Reply;
 import java.util.Set;
 
-/**
- * APOP name digest (RFC 1939 section 7), against the timestamp of this connection's greeting. Offered
- * only when some user's stored secret allows it; the greeting then carries the timestamp.
- */
+/** APOP name digest (RFC 1939 section 7), against the timestamp of this connection's greeting. */
 final class ApopHandler implements CommandHandler<Command.Apop> {
-    public Set<SessionState> validIn() {
-        return Set.of(SessionState.AUTHORIZATION);
+    public Set<Class<? extends SessionState>> validIn() {
+        return AUTHORIZATION;
     }
 
-    public void handle(Session session, Command.Apop command) throws IOException {
-        String timestamp = session.apopTimestamp();
+    public Reply handle(CommandContext ctx, Command.Apop command) {
+        String timestamp = ctx.apopTimestamp();
         if (timestamp == null) {
-            session.out().err("APOP is not available on this server");
-            return;
+            return Reply.err("APOP is not available on this server");
         }
-        String user = session.canonicalName(command.name());
-        session.completeLogin(user, "APOP", session.context().auth().checkApop(user, timestamp, command.digest()));
+        String user = ctx.login().canonicalName(command.name());
+        return Logins.complete(ctx, user, "APOP", ctx.server().auth().checkApop(user, timestamp, command.digest()));
     }
 }

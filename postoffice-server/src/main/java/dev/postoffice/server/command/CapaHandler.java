@@ -1,50 +1,44 @@
 package dev.postoffice.server.command;
 
 import dev.postoffice.protocol.Command;
-import dev.postoffice.protocol.ResponseWriter;
-import dev.postoffice.server.session.Session;
-import dev.postoffice.server.session.SessionState;
-import java.io.IOException;
+import dev.postoffice.protocol.Reply;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
-/**
- * CAPA (RFC 2449 section 5): what is valid in the current state and on this connection, so that it
- * changes after STLS and after login.
- */
+/** CAPA (RFC 2449 section 5): what this connection offers now. */
 final class CapaHandler implements CommandHandler<Command.Capa> {
-    public Set<SessionState> validIn() {
-        return Set.of(SessionState.AUTHORIZATION, SessionState.TRANSACTION);
+    public Set<Class<? extends SessionState>> validIn() {
+        return BOTH;
     }
 
-    public void handle(Session session, Command.Capa command) throws IOException {
-        ResponseWriter out = session.out();
-        boolean auth = session.state() == SessionState.AUTHORIZATION;
-        out.ok("Capability list follows");
-        out.line("TOP");
-        out.line("UIDL");
+    public Reply handle(CommandContext ctx, Command.Capa command) {
+        boolean auth = ctx.state() instanceof SessionState.Authorization;
+        List<String> lines = new ArrayList<>();
+        lines.add("TOP");
+        lines.add("UIDL");
         if (auth) {
-            if (session.plaintextAllowed()) {
-                out.line("USER");
+            if (ctx.login().plaintextAllowed(ctx.secure())) {
+                lines.add("USER");
             }
-            List<String> mechanisms = session.mechanismsNow();
+            List<String> mechanisms = ctx.login().mechanisms(ctx.secure());
             if (!mechanisms.isEmpty()) {
-                out.line("SASL " + String.join(" ", mechanisms));
+                lines.add("SASL " + String.join(" ", mechanisms));
             }
-            if (session.stlsPossible()) {
-                out.line("STLS");
+            if (StlsHandler.possible(ctx)) {
+                lines.add("STLS");
             }
         }
-        out.line("RESP-CODES");
-        out.line("AUTH-RESP-CODE");
-        out.line("PIPELINING");
-        out.line(auth ? "UTF8 USER" : "UTF8");
-        out.line("LANG");
-        if (!session.config().loginDelay().isZero()) {
-            out.line("LOGIN-DELAY " + session.config().loginDelay().toSeconds());
+        lines.add("RESP-CODES");
+        lines.add("AUTH-RESP-CODE");
+        lines.add("PIPELINING");
+        lines.add(auth ? "UTF8 USER" : "UTF8");
+        lines.add("LANG");
+        if (!ctx.server().config().loginDelay().isZero()) {
+            lines.add("LOGIN-DELAY " + ctx.server().config().loginDelay().toSeconds());
         }
-        out.line("EXPIRE " + session.expireCapability());
-        out.line("IMPLEMENTATION Postoffice");
-        out.end();
+        lines.add("EXPIRE " + Expiry.capability(ctx));
+        lines.add("IMPLEMENTATION Postoffice");
+        return Reply.lines("Capability list follows", lines);
     }
 }

@@ -1,22 +1,18 @@
 package dev.postoffice.server.command;
 
 import dev.postoffice.protocol.Command;
-import dev.postoffice.server.session.Session;
-import dev.postoffice.server.session.SessionState;
-import java.io.IOException;
+import dev.postoffice.protocol.Reply;
 import java.util.Set;
 
-/** DELE msg (RFC 1939 section 5): marks the message; it is removed only in the UPDATE state. */
+/** DELE msg (RFC 1939 section 5): marks the message; it is removed only in UPDATE. */
 final class DeleHandler implements CommandHandler<Command.Dele> {
-    public Set<SessionState> validIn() {
-        return Set.of(SessionState.TRANSACTION);
+    public Set<Class<? extends SessionState>> validIn() {
+        return TRANSACTION;
     }
 
-    public void handle(Session session, Command.Dele command) throws IOException {
+    public Reply handle(CommandContext ctx, Command.Dele command) {
+        Marks marks = Messages.marks(ctx);
         int n = command.message();
-        if (Messages.resolve(session, n) != null) {
-            session.transaction().markDeleted(n);
-            session.out().ok("message " + n + " deleted");
-        }
+        return marks.markDeleted(n) ? Reply.ok("message " + n + " deleted") : Messages.missing(marks, n);
     }
 }

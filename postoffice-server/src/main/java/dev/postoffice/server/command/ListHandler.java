@@ -1,21 +1,18 @@
 package dev.postoffice.server.command;
 
 import dev.postoffice.protocol.Command;
-import dev.postoffice.server.session.Session;
-import dev.postoffice.server.session.SessionState;
-import dev.postoffice.server.session.Transaction;
-import java.io.IOException;
+import dev.postoffice.protocol.Reply;
 import java.util.Set;
 
-/** LIST [msg] (RFC 1939 section 5): sizes of messages not marked deleted. */
+/** LIST [msg] (RFC 1939 section 5): sizes, as RETR will send them before byte-stuffing. */
 final class ListHandler implements CommandHandler<Command.List> {
-    public Set<SessionState> validIn() {
-        return Set.of(SessionState.TRANSACTION);
+    public Set<Class<? extends SessionState>> validIn() {
+        return TRANSACTION;
     }
 
-    public void handle(Session session, Command.List command) throws IOException {
-        Transaction t = session.transaction();
-        Messages.listing(session, command.message(),
-                t.visibleCount() + " messages (" + t.visibleSize() + " octets)", m -> String.valueOf(m.size()));
+    public Reply handle(CommandContext ctx, Command.List command) {
+        Marks marks = Messages.marks(ctx);
+        return Messages.listing(ctx, command.message(),
+                marks.visibleCount() + " messages (" + marks.visibleSize() + " octets)", m -> String.valueOf(m.size()));
     }
 }

@@ -1,51 +1,44 @@
 package dev.postoffice.server.command;
 
-import dev.postoffice.protocol.ResponseWriter;
-import dev.postoffice.server.session.Session;
-import dev.postoffice.server.session.Transaction;
+import dev.postoffice.protocol.Reply;
 import dev.postoffice.storage.StoredMessage;
-import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.OptionalInt;
 import java.util.function.Function;
 
-/** Resolving a message number for the commands that take one. */
+/** What the TRANSACTION commands share: the session's marks, message numbers, and the LIST/UIDL shape. */
 final class Messages {
     private Messages() {}
 
-    /** The message, or null after answering {@code -ERR} for a missing or deleted one. */
-    static StoredMessage resolve(Session session, int number) throws IOException {
-        StoredMessage m = session.transaction().visible(number);
-        if (m == null) {
-            session.out().err(session.transaction().isDeleted(number)
-                    ? "message " + number + " already deleted"
-                    : "no such message");
-        }
-        return m;
+    static Marks marks(CommandContext ctx) {
+        return ((SessionState.Transaction) ctx.state()).marks();
+    }
+
+    /** The answer for a number that names no visible message (RFC 1939: missing, or marked deleted). */
+    static Reply missing(Marks marks, int number) {
+        return Reply.err(marks.isDeleted(number) ? "message " + number + " already deleted" : "no such message");
     }
 
     /**
-     * The shape LIST and UIDL share (RFC 1939 sections 5 and 7): with a number, one {@code +OK n value}
-     * line; without, {@code +OK header} and a {@code n value} line for every message not marked deleted.
+     * The shape LIST and UIDL share (RFC 1939 sections 5 and 7): with a number, one {@code +OK n value} line;
+     * without, {@code +OK header} and a {@code n value} line for every message not marked deleted.
      */
-    static void listing(Session session, OptionalInt number, String header, Function<StoredMessage, String> value)
-            throws IOException {
-        ResponseWriter out = session.out();
+    static Reply listing(CommandContext ctx, OptionalInt number, String header,
+            Function<StoredMessage, String> value) {
+        Marks marks = marks(ctx);
         if (number.isPresent()) {
             int n = number.getAsInt();
-            StoredMessage m = resolve(session, n);
-            if (m != null) {
-                out.ok(n + " " + value.apply(m));
-            }
-            return;
+            StoredMessage m = marks.visible(n);
+            return m == null ? missing(marks, n) : Reply.ok(n + " " + value.apply(m));
         }
-        Transaction t = session.transaction();
-        out.ok(header);
-        for (int n = 1; n <= t.size(); n++) {
-            StoredMessage m = t.visible(n);
+        List<String> lines = new ArrayList<>(marks.visibleCount());
+        for (int n = 1; n <= marks.size(); n++) {
+            StoredMessage m = marks.visible(n);
             if (m != null) {
-                out.line(n + " " + value.apply(m));
+                lines.add(n + " " + value.apply(m));
             }
         }
-        out.end();
+        return Reply.lines(header, lines);
     }
 }

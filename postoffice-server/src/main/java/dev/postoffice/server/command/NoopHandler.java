@@ -1,18 +1,16 @@
 package dev.postoffice.server.command;
 
 import dev.postoffice.protocol.Command;
-import dev.postoffice.server.session.Session;
-import dev.postoffice.server.session.SessionState;
-import java.io.IOException;
+import dev.postoffice.protocol.Reply;
 import java.util.Set;
 
 /** NOOP (RFC 1939 section 5). */
 final class NoopHandler implements CommandHandler<Command.Noop> {
-    public Set<SessionState> validIn() {
-        return Set.of(SessionState.TRANSACTION);
+    public Set<Class<? extends SessionState>> validIn() {
+        return TRANSACTION;
     }
 
-    public void handle(Session session, Command.Noop command) throws IOException {
-        session.out().ok(null);
+    public Reply handle(CommandContext ctx, Command.Noop command) {
+        return Reply.ok(null);
     }
 }

@@ -1,21 +1,18 @@
 package dev.postoffice.server.command;
 
 import dev.postoffice.protocol.Command;
-import dev.postoffice.server.session.Session;
-import dev.postoffice.server.session.SessionState;
-import dev.postoffice.server.session.Transaction;
-import java.io.IOException;
+import dev.postoffice.protocol.Reply;
 import java.util.Set;
 
 /** RSET (RFC 1939 section 5): unmarks every message marked deleted. */
 final class RsetHandler implements CommandHandler<Command.Rset> {
-    public Set<SessionState> validIn() {
-        return Set.of(SessionState.TRANSACTION);
+    public Set<Class<? extends SessionState>> validIn() {
+        return TRANSACTION;
     }
 
-    public void handle(Session session, Command.Rset command) throws IOException {
-        Transaction t = session.transaction();
-        t.unmarkAll();
-        session.out().ok("maildrop has " + t.visibleCount() + " messages (" + t.visibleSize() + " octets)");
+    public Reply handle(CommandContext ctx, Command.Rset command) {
+        Marks marks = Messages.marks(ctx);
+        marks.unmarkAll();
+        return Reply.ok("maildrop has " + marks.visibleCount() + " messages (" + marks.visibleSize() + " octets)");
     }
 }

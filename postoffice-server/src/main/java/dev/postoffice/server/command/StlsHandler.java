@@ -1,27 +1,32 @@
 package dev.postoffice.server.command;
 
 import dev.postoffice.protocol.Command;
-import dev.postoffice.server.session.Session;
-import dev.postoffice.server.session.SessionState;
-import java.io.IOException;
+import dev.postoffice.protocol.Reply;
 import java.util.Set;
 
-/** STLS (RFC 2595 section 4): only before login and only once. */
+/**
+ * STLS (RFC 2595 section 4): after {@code +OK} the session negotiates TLS, throws away whatever the client
+ * pipelined in cleartext, and forgets a pending USER.
+ */
 final class StlsHandler implements CommandHandler<Command.Stls> {
-    public Set<SessionState> validIn() {
-        return Set.of(SessionState.AUTHORIZATION);
+    public Set<Class<? extends SessionState>> validIn() {
+        return AUTHORIZATION;
     }
 
-    public void handle(Session session, Command.Stls command) throws IOException {
-        if (session.secure()) {
-            session.out().err("already using TLS");
-            return;
+    public Reply handle(CommandContext ctx, Command.Stls command) {
+        if (ctx.secure()) {
+            return Reply.err("already using TLS");
         }
-        if (!session.stlsPossible()) {
-            session.out().err("TLS is not available on this server");
-            return;
+        if (!possible(ctx)) {
+            return Reply.err("TLS is not available on this server");
         }
-        session.out().ok("Begin TLS negotiation");
-        session.startTls();
+        ctx.enter(((SessionState.Authorization) ctx.state()).withPendingUser(null));
+        ctx.startTlsAfterReply();
+        return Reply.ok("Begin TLS negotiation");
+    }
+
+    /** Whether STLS can be used now: before login, in cleartext, with TLS configured. */
+    static boolean possible(CommandContext ctx) {
+        return ctx.state() instanceof SessionState.Authorization && !ctx.secure() && ctx.server().tls().isPresent();
     }
 }

@@ -1,25 +1,31 @@
 package dev.postoffice.server.command;
 
+import dev.postoffice.message.MessageBody;
 import dev.postoffice.protocol.Command;
-import dev.postoffice.server.session.Session;
-import dev.postoffice.server.session.SessionState;
+import dev.postoffice.protocol.Reply;
+import dev.postoffice.protocol.ResponseCode;
 import dev.postoffice.storage.StoredMessage;
 import java.io.IOException;
 import java.util.Set;
 
-/**
- * TOP msg n (RFC 1939 section 7): the header, the blank line and the first n lines of the body. Reads
- * no more of the stored message than it sends.
- */
+/** TOP msg n (RFC 1939 section 7): the header and the first n body lines. Not a retrieval for EXPIRE. */
 final class TopHandler implements CommandHandler<Command.Top> {
-    public Set<SessionState> validIn() {
-        return Set.of(SessionState.TRANSACTION);
+    public Set<Class<? extends SessionState>> validIn() {
+        return TRANSACTION;
     }
 
-    public void handle(Session session, Command.Top command) throws IOException {
-        StoredMessage m = Messages.resolve(session, command.message());
-        if (m != null) {
-            MessageSender.send(session, m, "top of message follows", command.lines());
+    public Reply handle(CommandContext ctx, Command.Top command) {
+        SessionState.Transaction t = (SessionState.Transaction) ctx.state();
+        StoredMessage m = t.marks().visible(command.message());
+        if (m == null) {
+            return Messages.missing(t.marks(), command.message());
         }
+        MessageBody body;
+        try {
+            body = t.maildrop().body(m);
+        } catch (IOException e) {
+            return Reply.err(ResponseCode.SYS_TEMP, "message cannot be read right now");
+        }
+        return new Reply.Message("top of message follows", body, command.lines(), sent -> { });
     }
 }

@@ -1,9 +1,7 @@
 package dev.postoffice.server.command;
 
 import dev.postoffice.protocol.Command;
-import dev.postoffice.server.session.Session;
-import dev.postoffice.server.session.SessionState;
-import java.io.IOException;
+import dev.postoffice.protocol.Reply;
 import java.util.Set;
 
 /**
@@ -11,12 +9,12 @@ import java.util.Set;
  * accepts UTF-8 user names and passwords (normalised with SASLprep) and sends messages as stored.
  */
 final class Utf8Handler implements CommandHandler<Command.Utf8> {
-    public Set<SessionState> validIn() {
-        return Set.of(SessionState.AUTHORIZATION);
+    public Set<Class<? extends SessionState>> validIn() {
+        return AUTHORIZATION;
     }
 
-    public void handle(Session session, Command.Utf8 command) throws IOException {
-        session.enableUtf8();
-        session.out().ok("UTF8 enabled");
+    public Reply handle(CommandContext ctx, Command.Utf8 command) {
+        ctx.enableUtf8();
+        return Reply.ok("UTF8 enabled");
     }
 }

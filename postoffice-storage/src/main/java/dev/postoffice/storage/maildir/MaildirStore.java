@@ -58,6 +58,7 @@ public final class MaildirStore implements MaildropStore, MailDelivery, AutoClos
 
     private final Path dataDir;
     private final MessageFormat.LineEnd lineEnd;
+    private final SnapshotCache snapshots = new SnapshotCache();
     private final Locks locks;
 
     /**
@@ -124,7 +125,7 @@ public final class MaildirStore implements MaildropStore, MailDelivery, AutoClos
         boolean opened = false;
         try {
             lease = locks.lease(key.resolve(LOCK_FILE), home.isEmpty() ? dataDir.resolve("home") : null);
-            Maildrop maildrop = MaildirMaildrop.open(ref, key, lease);
+            Maildrop maildrop = MaildirMaildrop.open(ref, key, lease, snapshots);
             opened = true;
             return maildrop;
         } catch (IOException e) {

@@ -48,7 +48,7 @@ class MaildirRetrievedTest {
             assertThat(m.history().lastLogin()).contains(Instant.ofEpochMilli(1_700_000_600_000L));
             assertThat(m.messages()).hasSize(2); // the file is ours, not a message
         }
-        Files.writeString(maildir.resolve(MaildirMaildrop.LAST_LOGIN_FILE), "garbage\n");
+        Files.writeString(maildir.resolve(MaildirHistory.LAST_LOGIN_FILE), "garbage\n");
         try (Maildrop m = store.open(dev.postoffice.storage.MailboxRef.of(USER))) {
             assertThat(m.history().lastLogin()).isEmpty(); // a damaged file reads as no login
         }
@@ -82,12 +82,12 @@ class MaildirRetrievedTest {
             m.commit(List.of(byId(m, A)), List.of(), java.time.Instant.now());
             m.history().recordRetrieved(List.of(), t);
         }
-        assertThat(Files.readString(maildir.resolve(MaildirMaildrop.RETRIEVED_FILE))).doesNotContain(A).contains(B);
+        assertThat(Files.readString(maildir.resolve(MaildirHistory.RETRIEVED_FILE))).doesNotContain(A).contains(B);
     }
 
     @Test
     void aCorruptFileReadsAsNoRetrievals() throws Exception {
-        Files.writeString(maildir.resolve(MaildirMaildrop.RETRIEVED_FILE), "garbage without number\n");
+        Files.writeString(maildir.resolve(MaildirHistory.RETRIEVED_FILE), "garbage without number\n");
         try (Maildrop m = store.open(dev.postoffice.storage.MailboxRef.of(USER))) {
             assertThat(m.history().firstRetrieved(byId(m, A))).isEmpty();
         }

@@ -70,6 +70,15 @@ class MaildirSnapshotTest {
     }
 
     @Test
+    void theListingIsKeptPerStoreInstanceNotPerJvm() throws Exception {
+        FileTime past = settle();
+        assertThat(ids()).containsExactly(A, B);
+        sneakIn("1600000003.P1.host", past);
+        store = new MaildirStore(dataDir); // a restart: nothing is remembered from the previous store
+        assertThat(ids()).containsExactly(A, B, "1600000003.P1.host");
+    }
+
+    @Test
     void recentlyChangedDirectoriesAreAlwaysListed() throws Exception {
         FileTime recent = FileTime.from(Instant.now().minusMillis(500));
         Files.setLastModifiedTime(maildir.resolve("new"), recent);

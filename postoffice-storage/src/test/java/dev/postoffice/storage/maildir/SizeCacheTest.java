@@ -180,9 +180,9 @@ class SizeCacheTest {
 
     @Test
     void buffersAreSizedToTheFileWithinBounds() {
-        assertThat(SizeCache.bufferSize(0)).isEqualTo(128);
-        assertThat(SizeCache.bufferSize(1000)).isEqualTo(1001);
-        assertThat(SizeCache.bufferSize(10_000_000)).isEqualTo(8192);
+        assertThat(NameValueFile.bufferSize(0)).isEqualTo(128);
+        assertThat(NameValueFile.bufferSize(1000)).isEqualTo(1001);
+        assertThat(NameValueFile.bufferSize(10_000_000)).isEqualTo(8192);
     }
 
     @Test

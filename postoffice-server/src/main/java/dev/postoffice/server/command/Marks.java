@@ -1,16 +1,14 @@
-package dev.postoffice.server.session;
+package dev.postoffice.server.command;
 
-import dev.postoffice.storage.Maildrop;
 import dev.postoffice.storage.StoredMessage;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The TRANSACTION state's view of a locked maildrop: the message list fixed at login, numbered from 1,
- * and the deletion marks that take effect only in the UPDATE state (RFC 1939 section 5).
+ * The TRANSACTION state's view of a maildrop: the message list fixed at login, numbered from 1, the deletion
+ * marks that take effect only in the UPDATE state (RFC 1939 section 5), and what RETR sent.
  */
-public final class Transaction {
-    private final Maildrop maildrop;
+public final class Marks {
     private final List<StoredMessage> messages;
     private final boolean[] deleted;
     private final boolean[] retrievedFlags;
@@ -20,8 +18,7 @@ public final class Transaction {
     private int retrieved;
     private long retrievedOctets;
 
-    Transaction(Maildrop maildrop, List<StoredMessage> messages) {
-        this.maildrop = maildrop;
+    public Marks(List<StoredMessage> messages) {
         this.messages = List.copyOf(messages);
         this.deleted = new boolean[messages.size()];
         this.retrievedFlags = new boolean[messages.size()];
@@ -30,10 +27,6 @@ public final class Transaction {
             total += m.size();
         }
         this.totalSize = total;
-    }
-
-    public Maildrop maildrop() {
-        return maildrop;
     }
 
     /** Messages in the maildrop including those marked deleted; the highest valid message number. */

@@ -1,6 +1,9 @@
-package dev.postoffice.server;
+package dev.postoffice.server.listen;
 
 import dev.postoffice.auth.Authenticator;
+import dev.postoffice.server.ServerConfig;
+import dev.postoffice.server.ServerContext;
+import dev.postoffice.server.command.Commands;
 import dev.postoffice.server.auth.AccountSaslBackend;
 import dev.postoffice.server.limits.AuthThrottle;
 import dev.postoffice.server.limits.ConnectionLimits;
@@ -47,6 +50,7 @@ public final class Pop3Server implements AutoCloseable {
     private final SecureRandom random = new SecureRandom();
     private final long pid = ProcessHandle.current().pid();
     private final ScheduledExecutorService watchdog;
+    private final Commands commands = new Commands();
     private final List<ServerSocket> listeners = new ArrayList<>();
     private final List<Thread> acceptors = new ArrayList<>();
     private ServerSocket pop3;
@@ -177,7 +181,7 @@ public final class Pop3Server implements AutoCloseable {
             try {
                 Session[] holder = new Session[1];
                 long id = connections.incrementAndGet();
-                Session session = new Session(socket, implicitTls, ctx, id, () -> timestamp(id), () -> {
+                Session session = new Session(socket, implicitTls, ctx, commands, id, () -> timestamp(id), () -> {
                     sessions.remove(holder[0]);
                     ctx.limits().release(socket.getInetAddress());
                 });

@@ -1,0 +1,131 @@
+package dev.postoffice.server.login;
+
+import dev.postoffice.protocol.sasl.SaslMechanisms;
+import dev.postoffice.server.ServerConfig;
+import dev.postoffice.server.ServerContext;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One connection's login rules in one place: when cleartext secrets may be sent, which SASL mechanisms are offered,
+ * the per-user connection slot a USER takes, the failure throttle and the limit of failures, and the auth log line.
+ * See docs/security.md.
+ */
+public final class LoginPolicy {
+    private static final Logger log = LoggerFactory.getLogger(LoginPolicy.class);
+
+    private final ServerContext ctx;
+    private final ServerConfig config;
+    private final InetAddress address;
+    private final String peer;
+    private final boolean local;
+    private String userSlot;
+
+    public LoginPolicy(ServerContext ctx, InetAddress address) {
+        this.ctx = ctx;
+        this.config = ctx.config();
+        this.address = address;
+        this.peer = address == null ? "?" : address.getHostAddress();
+        this.local = address != null && config.localNetworks().stream().anyMatch(c -> c.contains(address));
+    }
+
+    /** The client's address as logged. */
+    public String peer() {
+        return peer;
+    }
+
+    /**
+     * Whether cleartext passwords may be sent now: under TLS, from a local address, or when the operator allowed
+     * it (RFC 8314 section 4.1 asks to refuse them otherwise).
+     */
+    public boolean plaintextAllowed(boolean secure) {
+        return secure || local || config.allowPlaintextAuth();
+    }
+
+    /** SASL mechanisms that may be used now, in order of preference (CAPA SASL, bare AUTH). */
+    public List<String> mechanisms(boolean secure) {
+        List<String> out = new ArrayList<>();
+        for (String m : SaslMechanisms.ALL) {
+            if ((config.saslMechanisms().isEmpty() || config.saslMechanisms().contains(m))
+                    && ctx.sasl().supports(m)
+                    && (plaintextAllowed(secure) || !SaslMechanisms.sendsCleartextSecret(m))) {
+                out.add(m);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * A login name as typed: {@code local+domain} and {@code local%domain} (SDPS-era forms) mean
+     * {@code local@domain} when the operator enables aliases.
+     */
+    public String canonicalName(String name) {
+        if (!config.loginAliases() || name.indexOf('@') >= 0) {
+            return name;
+        }
+        int sep = Math.max(name.lastIndexOf('+'), name.lastIndexOf('%'));
+        return sep > 0 && sep < name.length() - 1 ? name.substring(0, sep) + "@" + name.substring(sep + 1) : name;
+    }
+
+    /**
+     * Takes the per-user connection slot for a name given with USER (bounded per user and address, whether or not
+     * the user exists), giving up the one held for another name. False when over the limit.
+     */
+    public boolean acquireUserSlot(String name) {
+        if (name.equals(userSlot)) {
+            return true;
+        }
+        releaseUserSlot();
+        if (!ctx.limits().acquireUser(name, address)) {
+            return false;
+        }
+        userSlot = name;
+        return true;
+    }
+
+    /** Gives the per-user slot back (at the end of the connection). */
+    public void releaseUserSlot() {
+        if (userSlot != null) {
+            ctx.limits().releaseUser(userSlot, address);
+            userSlot = null;
+        }
+    }
+
+    /** A failed login: how long to wait before answering (doubling per address). */
+    public Duration failed() {
+        return ctx.throttle().failed(address);
+    }
+
+    /** A successful login clears the address's failure record. */
+    public void succeeded() {
+        ctx.throttle().succeeded(address);
+    }
+
+    /** Whether this many failures on one connection close it. */
+    public boolean tooManyFailures(int failures) {
+        return failures >= config.maxAuthFailures();
+    }
+
+    /** The one log line per authentication attempt (fail2ban reads it). */
+    public void logAttempt(String user, String mechanism, boolean secure, String result) {
+        log.info("auth: ip={} user={} mechanism={} secure={} result={}", peer, printable(user), mechanism,
+                secure ? "yes" : "no", result);
+    }
+
+    /** A user name as given on the wire, made safe for a log line. */
+    public static String printable(String s) {
+        if (s == null) {
+            return "-";
+        }
+        StringBuilder b = new StringBuilder(Math.min(s.length(), 64));
+        for (int i = 0; i < s.length() && i < 64; i++) {
+            char c = s.charAt(i);
+            b.append(c < 0x21 || c == 0x7f || c == '=' ? '?' : c);
+        }
+        return b.toString();
+    }
+}
