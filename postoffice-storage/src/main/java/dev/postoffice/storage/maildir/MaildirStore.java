@@ -5,13 +5,13 @@ import dev.postoffice.message.MessageForm;
 import dev.postoffice.storage.DeliveryResult;
 import dev.postoffice.storage.Envelope;
 import dev.postoffice.storage.Lease;
-import dev.postoffice.storage.LeaseLostException;
 import dev.postoffice.storage.MailDelivery;
 import dev.postoffice.storage.MailboxRef;
 import dev.postoffice.storage.Maildrop;
 import dev.postoffice.storage.MaildropBusyException;
 import dev.postoffice.storage.MaildropStore;
 import dev.postoffice.storage.StorageException;
+import dev.postoffice.storage.maildir.lock.Locks;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -28,8 +28,7 @@ import java.time.Instant;
 import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -45,16 +44,14 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>A home given by the user directory must exist (a missing one is a temporary failure, since creating
  * it could hide a file system that is not mounted yet); below it, and below {@code dataDir}, missing
- * directories are created with mode 0700. Thread-safe; the session lock is shared by all instances in
- * the JVM and held across processes (and hosts sharing the storage) with a dot-lock file, which is not
- * kept open (see {@link DotLock}).
+ * directories are created with mode 0700. Thread-safe; the session lock is held in the store and across
+ * stores, processes (and hosts sharing the storage) with a dot-lock file, which is not kept open (see
+ * {@link Locks}). {@link #close()} stops refreshing the lock files and deletes the store's lock templates.
  */
-public final class MaildirStore implements MaildropStore, MailDelivery {
+public final class MaildirStore implements MaildropStore, MailDelivery, AutoCloseable {
     static final String LOCK_FILE = "postoffice-pop3.lock";
 
     private static final int BUFFER_SIZE = 1 << 16;
-    /** Canonical paths of the Maildirs locked by sessions in this JVM, across all store instances. */
-    private static final Set<Path> LOCKED = ConcurrentHashMap.newKeySet();
     private static final AtomicLong DELIVERIES = new AtomicLong();
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final long PID = ProcessHandle.current().pid();
@@ -62,6 +59,7 @@ public final class MaildirStore implements MaildropStore, MailDelivery {
     private final Path dataDir;
     private final MessageFormat.LineEnd lineEnd;
     private final SnapshotCache snapshots = new SnapshotCache();
+    private final Locks locks;
 
     /**
      * A store that delivers messages with CRLF line ends (see {@link #MaildirStore(Path, MessageFormat.LineEnd)}).
@@ -81,8 +79,36 @@ public final class MaildirStore implements MaildropStore, MailDelivery {
      *                message is rewritten to the chosen one.
      */
     public MaildirStore(Path dataDir, MessageFormat.LineEnd lineEnd) {
+        this(dataDir, lineEnd, Locks.withOwnScheduler(Host.NAME));
+    }
+
+    /**
+     * A store whose lock files are refreshed on the given scheduler, which the caller shuts down after
+     * {@link #close()} (see {@link #MaildirStore(Path, MessageFormat.LineEnd)} for the rest).
+     */
+    public MaildirStore(Path dataDir, MessageFormat.LineEnd lineEnd, ScheduledExecutorService scheduler) {
+        this(dataDir, lineEnd, new Locks(Host.NAME, scheduler));
+    }
+
+    /** A store with the given locks (tests: a failing linker, a fake process probe). */
+    MaildirStore(Path dataDir, MessageFormat.LineEnd lineEnd, Locks locks) {
         this.dataDir = Objects.requireNonNull(dataDir, "dataDir");
         this.lineEnd = Objects.requireNonNull(lineEnd, "lineEnd");
+        this.locks = Objects.requireNonNull(locks, "locks");
+    }
+
+    /** The store's locks (for tests). */
+    Locks locks() {
+        return locks;
+    }
+
+    /**
+     * Stops refreshing the lock files and deletes this store's lock templates (its own refresh thread too, if
+     * it made one). Call it after the sessions have ended; opening a maildrop fails afterwards.
+     */
+    @Override
+    public void close() {
+        locks.close();
     }
 
     @Override
@@ -95,41 +121,18 @@ public final class MaildirStore implements MaildropStore, MailDelivery {
         } catch (IOException e) {
             throw new StorageException("cannot resolve the maildir " + maildir, true, e);
         }
-        if (!LOCKED.add(key)) {
-            throw new MaildropBusyException("the maildrop is in use by another session");
-        }
-        DotLock lock = null;
+        Lease lease = null;
         boolean opened = false;
         try {
-            lock = DotLock.acquire(key.resolve(LOCK_FILE), home.isEmpty() ? dataDir.resolve("home") : null);
-            DotLock held = lock;
-            Maildrop maildrop = MaildirMaildrop.open(ref, key, new Lease() {
-                @Override
-                public void verify() throws LeaseLostException {
-                    if (!held.stillOurs()) {
-                        throw new LeaseLostException("the lock file of " + key + " is no longer this session's");
-                    }
-                }
-
-                @Override
-                public void close() {
-                    try {
-                        held.release(); // the file first: until it is gone, LOCKED keeps our other sessions out
-                    } finally {
-                        LOCKED.remove(key);
-                    }
-                }
-            }, snapshots);
+            lease = locks.lease(key.resolve(LOCK_FILE), home.isEmpty() ? dataDir.resolve("home") : null);
+            Maildrop maildrop = MaildirMaildrop.open(ref, key, lease, snapshots);
             opened = true;
             return maildrop;
         } catch (IOException e) {
             throw new StorageException("cannot open the maildir " + key + ": " + e.getMessage(), true, e);
         } finally {
-            if (!opened) {
-                if (lock != null) {
-                    lock.release();
-                }
-                LOCKED.remove(key);
+            if (!opened && lease != null) {
+                lease.close();
             }
         }
     }

@@ -5,8 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
+import dev.postoffice.message.MessageFormat;
 import dev.postoffice.storage.Maildrop;
 import dev.postoffice.storage.MaildropBusyException;
+import dev.postoffice.storage.maildir.lock.HeldLock;
+import dev.postoffice.storage.maildir.lock.Linker;
+import dev.postoffice.storage.maildir.lock.Locks;
+import dev.postoffice.storage.maildir.lock.Owner;
+import dev.postoffice.storage.maildir.lock.ProcProbe;
+import dev.postoffice.storage.maildir.lock.Staleness;
+import dev.postoffice.storage.maildir.lock.ThisProcess;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
@@ -25,33 +33,51 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Locks as hard links of a per-process template (see {@link DotLock}), and the fallback to separate files. */
-class DotLockLinkTest {
+/** Locks as hard links of a per-store template (see {@link Locks}), and the fallback to separate files. */
+class MaildirLockLinkTest {
     private static final String OTHER_HOST = "elsewhere.example";
+    private static final String HOST = ThisProcess.id(MaildirStore.Host.NAME).host();
 
     @TempDir
     Path dataDir;
 
+    /** The store of the test (the only one taking locks here, unless a test says otherwise). */
+    private MaildirStore store;
+
+    @BeforeEach
+    void openStore() {
+        store = new MaildirStore(dataDir);
+    }
+
     @AfterEach
-    void restoreLinker() {
-        DotLock.linker = Files::createLink;
+    void closeStore() {
+        store.close();
+    }
+
+    /** The store of the test, its links made by {@code linker}. */
+    private MaildirStore storeLinkingWith(Linker linker) {
+        store.close();
+        store = new MaildirStore(dataDir, MessageFormat.LineEnd.CRLF,
+                new Locks(ThisProcess.id(MaildirStore.Host.NAME), new ProcProbe(), linker, null));
+        return store;
     }
 
     @Test
     void locksAreHardLinksOfOneTemplateAndAllocateNoInode() throws Exception {
-        MaildirStore store = new MaildirStore(dataDir);
         try (Maildrop alice = store.open(dev.postoffice.storage.MailboxRef.of(USER)); Maildrop bob = store.open(dev.postoffice.storage.MailboxRef.of("bob"))) {
             assertThat(alice.messages()).isEmpty();
             assertThat(bob.messages()).isEmpty();
             Path template = template();
             assertThat(template.getParent()).isEqualTo(home());
             assertThat(template.getFileName().toString())
-                    .startsWith(DotLock.TEMPLATE_PREFIX + DotLock.Self.HOST + "-" + ProcessHandle.current().pid() + "-");
+                    .startsWith(Locks.TEMPLATE_PREFIX + HOST + "-" + ProcessHandle.current().pid() + "-");
             Object key = key(template);
             assertThat(key(lock(USER))).isEqualTo(key);
             assertThat(key(lock("bob"))).isEqualTo(key);
@@ -61,7 +87,7 @@ class DotLockLinkTest {
             // is the template's (it ends the template's name).
             String line = Files.readString(lock(USER), StandardCharsets.US_ASCII);
             assertThat(line).isEqualTo(Files.readString(template, StandardCharsets.US_ASCII));
-            DotLock.Owner owner = DotLock.Owner.parse(line);
+            Owner owner = Owner.parse(line);
             assertThat(owner).isNotNull();
             assertThat(owner.pid()).isEqualTo(ProcessHandle.current().pid());
             assertThat(owner.created()).isNull();
@@ -83,13 +109,12 @@ class DotLockLinkTest {
 
     @Test
     void releaseRemovesTheLockAndKeepsTheTemplate() throws Exception {
-        MaildirStore store = new MaildirStore(dataDir);
         Maildrop m = store.open(dev.postoffice.storage.MailboxRef.of(USER));
         Path template = template();
         assertThat(links(template)).isEqualTo(2);
         m.close();
         assertThat(lock(USER)).doesNotExist();
-        assertThat(lock(USER).resolveSibling(MaildirStore.LOCK_FILE + DotLock.BREAK_SUFFIX)).doesNotExist();
+        assertThat(lock(USER).resolveSibling(MaildirStore.LOCK_FILE + Locks.BREAK_SUFFIX)).doesNotExist();
         assertThat(template).isRegularFile();
         assertThat(links(template)).isEqualTo(1);
         assertThat(template()).isEqualTo(template);
@@ -97,7 +122,6 @@ class DotLockLinkTest {
 
     @Test
     void releaseNeverDeletesALockThatIsNotALinkOfOurTemplate() throws Exception {
-        MaildirStore store = new MaildirStore(dataDir);
         // The same owner line in another inode: a copy, not ours (as a lock another process created would be).
         try (Maildrop m = store.open(dev.postoffice.storage.MailboxRef.of(USER))) {
             assertThat(m.messages()).isEmpty();
@@ -110,7 +134,7 @@ class DotLockLinkTest {
         assertThat(links(template())).isEqualTo(1);
 
         // Another host's lock, created after ours was broken.
-        String theirs = new DotLock.Owner(OTHER_HOST, 4242, Instant.now(), null, -1, Instant.now(), "feedfacefeedface")
+        String theirs = new Owner(OTHER_HOST, 4242, Instant.now(), null, -1, Instant.now(), "feedfacefeedface")
                 .line();
         Files.delete(lock(USER));
         try (Maildrop m = store.open(dev.postoffice.storage.MailboxRef.of(USER))) {
@@ -124,14 +148,13 @@ class DotLockLinkTest {
 
     @Test
     void linkOfOurTemplateThatNoSessionHoldsIsALeftoverAndStale() throws Exception {
-        MaildirStore store = new MaildirStore(dataDir);
         try (Maildrop alice = store.open(dev.postoffice.storage.MailboxRef.of(USER))) {
             assertThat(alice.messages()).isEmpty();
             // As if a release had failed to unlink bob's lock.
             Path bobLock = store.maildir("bob", Optional.empty()).resolve(MaildirStore.LOCK_FILE);
             Files.createDirectories(bobLock.getParent());
             Files.createLink(bobLock, template());
-            assertThat(DotLock.judge(bobLock).verdict()).isEqualTo(DotLock.Verdict.STALE);
+            assertThat(store.locks().judge(bobLock).verdict()).isEqualTo(Staleness.Verdict.STALE);
             try (Maildrop bob = store.open(dev.postoffice.storage.MailboxRef.of("bob"))) {
                 assertThat(bob.messages()).isEmpty();
                 assertThat(key(bobLock)).isEqualTo(key(template()));
@@ -141,10 +164,10 @@ class DotLockLinkTest {
             // Alice's lock is held, also when reached through another path to its directory (as a bind mount).
             Path alias = Files.createSymbolicLink(dataDir.resolve("alias"), lock(USER).getParent());
             Path aliasLock = alias.resolve(MaildirStore.LOCK_FILE);
-            assertThat(DotLock.judge(lock(USER)).verdict()).isEqualTo(DotLock.Verdict.HELD);
-            assertThat(DotLock.judge(aliasLock).verdict()).isEqualTo(DotLock.Verdict.HELD);
-            assertThatThrownBy(() -> DotLock.acquire(aliasLock, home())).isInstanceOf(MaildropBusyException.class);
-            assertThatThrownBy(() -> DotLock.acquire(aliasLock)).isInstanceOf(MaildropBusyException.class);
+            assertThat(store.locks().judge(lock(USER)).verdict()).isEqualTo(Staleness.Verdict.HELD);
+            assertThat(store.locks().judge(aliasLock).verdict()).isEqualTo(Staleness.Verdict.HELD);
+            assertThatThrownBy(() -> store.locks().acquire(aliasLock, home())).isInstanceOf(MaildropBusyException.class);
+            assertThatThrownBy(() -> store.locks().acquire(aliasLock, null)).isInstanceOf(MaildropBusyException.class);
             assertThat(key(lock(USER))).isEqualTo(key(template()));
         }
         assertThat(lock(USER)).doesNotExist();
@@ -153,11 +176,11 @@ class DotLockLinkTest {
     @Test
     void failingLinksFallBackToSeparateFilesForGood() throws Exception {
         AtomicInteger tries = new AtomicInteger();
-        DotLock.linker = (link, existing) -> {
+        AtomicReference<Linker> linker = new AtomicReference<>((link, existing) -> {
             tries.incrementAndGet();
             throw new FileSystemException(link.toString(), existing.toString(), "Operation not permitted");
-        };
-        MaildirStore store = new MaildirStore(dataDir);
+        });
+        storeLinkingWith((link, existing) -> linker.get().link(link, existing));
         try (Maildrop m = store.open(dev.postoffice.storage.MailboxRef.of(USER))) {
             assertThat(m.messages()).isEmpty();
             assertSeparateFile(lock(USER));
@@ -166,10 +189,10 @@ class DotLockLinkTest {
         assertThat(tries).hasValue(1);
 
         // Refused on the template's own file system: not tried again, even once links would work.
-        DotLock.linker = (link, existing) -> {
+        linker.set((link, existing) -> {
             tries.incrementAndGet();
             Files.createLink(link, existing);
-        };
+        });
         try (Maildrop m = store.open(dev.postoffice.storage.MailboxRef.of(USER))) {
             assertThat(m.messages()).isEmpty();
             assertSeparateFile(lock(USER));
@@ -183,12 +206,12 @@ class DotLockLinkTest {
         // A template "directory" that is a file: creating the template fails, as in a directory not writable.
         Path notADir = Files.writeString(dataDir.resolve("not-a-directory"), "x");
         Path lock = Fixtures.maildir(dataDir).resolve(MaildirStore.LOCK_FILE);
-        DotLock l = DotLock.acquire(lock, notADir);
+        HeldLock l = store.locks().acquire(lock, notADir);
         try {
             assertThat(l.linked()).isFalse();
             assertSeparateFile(lock);
-            assertThat(DotLock.template(notADir)).isNull();
-            assertThatThrownBy(() -> DotLock.acquire(lock, notADir)).isInstanceOf(MaildropBusyException.class);
+            assertThat(store.locks().template(notADir)).isNull();
+            assertThatThrownBy(() -> store.locks().acquire(lock, notADir)).isInstanceOf(MaildropBusyException.class);
         } finally {
             l.release();
         }
@@ -198,7 +221,6 @@ class DotLockLinkTest {
     @Test
     void usersWithAHomeOfTheirOwnGetSeparateFiles() throws Exception {
         Path home = Files.createDirectory(dataDir.resolve("somewhere-else"));
-        MaildirStore store = new MaildirStore(dataDir);
         try (Maildrop m = store.open(new dev.postoffice.storage.MailboxRef("carol", Optional.of(home.toString())))) {
             assertThat(m.messages()).isEmpty();
             assertSeparateFile(home.resolve("Maildir").resolve(MaildirStore.LOCK_FILE));
@@ -218,7 +240,7 @@ class DotLockLinkTest {
         try {
             assumeThat(Files.getAttribute(templateDir, "unix:dev")).isNotEqualTo(Files.getAttribute(dataDir, "unix:dev"));
             for (int i = 0; i < 2; i++) {
-                DotLock l = DotLock.acquire(lock, templateDir); // EXDEV, then remembered by device
+                HeldLock l = store.locks().acquire(lock, templateDir); // EXDEV, then remembered by device
                 assertThat(l.linked()).isFalse();
                 assertSeparateFile(lock);
                 l.release();
@@ -226,9 +248,9 @@ class DotLockLinkTest {
             }
             // A Maildir on the template's file system still links.
             Path there = Files.createDirectories(templateDir.resolve("u").resolve("Maildir"));
-            DotLock l = DotLock.acquire(there.resolve(MaildirStore.LOCK_FILE), templateDir);
+            HeldLock l = store.locks().acquire(there.resolve(MaildirStore.LOCK_FILE), templateDir);
             assertThat(l.linked()).isTrue();
-            assertThat(key(there.resolve(MaildirStore.LOCK_FILE))).isEqualTo(key(DotLock.template(templateDir)));
+            assertThat(key(there.resolve(MaildirStore.LOCK_FILE))).isEqualTo(key(store.locks().template(templateDir)));
             l.release();
         } finally {
             try (Stream<Path> s = Files.walk(templateDir)) {
@@ -239,13 +261,12 @@ class DotLockLinkTest {
 
     @Test
     void oldFormatLocksAreJudgedAsBefore() throws Exception {
-        MaildirStore store = new MaildirStore(dataDir);
         Path lock = Fixtures.maildir(dataDir).resolve(MaildirStore.LOCK_FILE);
         Process other = new ProcessBuilder("sleep", "600").start();
         try {
             // A lock as the previous version wrote it (created and a per-lock token), by a live process.
             Files.writeString(lock, oldFormatLine(other));
-            assertThat(DotLock.judge(lock).verdict()).isEqualTo(DotLock.Verdict.HELD);
+            assertThat(store.locks().judge(lock).verdict()).isEqualTo(Staleness.Verdict.HELD);
             assertThatThrownBy(() -> store.open(dev.postoffice.storage.MailboxRef.of(USER))).isInstanceOf(MaildropBusyException.class);
             assertThat(Files.readString(lock)).isEqualTo(oldFormatLine(other));
         } finally {
@@ -253,7 +274,7 @@ class DotLockLinkTest {
         }
         assertThat(other.waitFor(30, TimeUnit.SECONDS)).isTrue();
         // The same process dead: stale, broken, and replaced by a link.
-        assertThat(DotLock.judge(lock).verdict()).isEqualTo(DotLock.Verdict.STALE);
+        assertThat(store.locks().judge(lock).verdict()).isEqualTo(Staleness.Verdict.STALE);
         try (Maildrop m = store.open(dev.postoffice.storage.MailboxRef.of(USER))) {
             assertThat(m.messages()).isEmpty();
             assertThat(key(lock)).isEqualTo(key(template()));
@@ -263,7 +284,6 @@ class DotLockLinkTest {
 
     @Test
     void refreshingTouchesTheTemplateAndSoEveryLinkedLock() throws Exception {
-        MaildirStore store = new MaildirStore(dataDir);
         try (Maildrop alice = store.open(dev.postoffice.storage.MailboxRef.of(USER)); Maildrop bob = store.open(dev.postoffice.storage.MailboxRef.of("bob"))) {
             assertThat(alice.messages()).isEmpty();
             assertThat(bob.messages()).isEmpty();
@@ -271,7 +291,7 @@ class DotLockLinkTest {
             Files.setLastModifiedTime(template(), FileTime.from(old));
             assertThat(Files.getLastModifiedTime(lock(USER)).toInstant()).isEqualTo(old); // one inode
             assertThat(Files.getLastModifiedTime(lock("bob")).toInstant()).isEqualTo(old);
-            DotLock.refreshAll();
+            store.locks().refresh();
             Instant after = old.plus(Duration.ofMinutes(19));
             assertThat(Files.getLastModifiedTime(template()).toInstant()).isAfter(after);
             assertThat(Files.getLastModifiedTime(lock(USER)).toInstant()).isAfter(after);
@@ -281,16 +301,15 @@ class DotLockLinkTest {
 
     @Test
     void locksOutliveTheirTemplate() throws Exception {
-        MaildirStore store = new MaildirStore(dataDir);
         Maildrop alice = store.open(dev.postoffice.storage.MailboxRef.of(USER));
         Path first = template();
         Object firstKey = key(first);
         Files.delete(first); // an operator, or the shutdown hook
         Instant old = Instant.now().minus(Duration.ofMinutes(20));
         Files.setLastModifiedTime(lock(USER), FileTime.from(old));
-        DotLock.refreshAll(); // the template is gone: alice's lock is touched directly
+        store.locks().refresh(); // the template is gone: alice's lock is touched directly
         assertThat(Files.getLastModifiedTime(lock(USER)).toInstant()).isAfter(old.plus(Duration.ofMinutes(19)));
-        assertThat(DotLock.judge(lock(USER)).verdict()).isEqualTo(DotLock.Verdict.HELD);
+        assertThat(store.locks().judge(lock(USER)).verdict()).isEqualTo(Staleness.Verdict.HELD);
 
         // The next login makes a new template; alice's lock is still hers and released as such.
         try (Maildrop bob = store.open(dev.postoffice.storage.MailboxRef.of("bob"))) {
@@ -306,12 +325,11 @@ class DotLockLinkTest {
     @Test
     void withoutItsTemplateReleaseAlsoChecksTheOwnerLine() throws Exception {
         // Over NFS, an inode that every name of was deleted elsewhere may be reused although we keep it open.
-        MaildirStore store = new MaildirStore(dataDir);
         Maildrop alice = store.open(dev.postoffice.storage.MailboxRef.of(USER));
         Object key = key(lock(USER));
         Files.delete(template());
-        DotLock.refreshAll(); // notices that the template is gone
-        String theirs = new DotLock.Owner(OTHER_HOST, 4242, Instant.now(), null, -1, Instant.now(), "feedfacefeedface")
+        store.locks().refresh(); // notices that the template is gone
+        String theirs = new Owner(OTHER_HOST, 4242, Instant.now(), null, -1, Instant.now(), "feedfacefeedface")
                 .line();
         Files.writeString(lock(USER), theirs); // the same inode with another owner line
         assertThat(key(lock(USER))).isEqualTo(key);
@@ -334,10 +352,10 @@ class DotLockLinkTest {
         }
         assertThat(childTemplate).exists();
         String[] names = {
-            DotLock.TEMPLATE_PREFIX + OTHER_HOST + "-7-00000000000000a1",
-            DotLock.TEMPLATE_PREFIX + OTHER_HOST + "-8-00000000000000a2",
-            DotLock.TEMPLATE_PREFIX + "half-written",
-            DotLock.TEMPLATE_PREFIX + "just-created",
+            Locks.TEMPLATE_PREFIX + OTHER_HOST + "-7-00000000000000a1",
+            Locks.TEMPLATE_PREFIX + OTHER_HOST + "-8-00000000000000a2",
+            Locks.TEMPLATE_PREFIX + "half-written",
+            Locks.TEMPLATE_PREFIX + "just-created",
         };
         Path staleForeign = Files.writeString(home().resolve(names[0]), foreignLine(7, "00000000000000a1"));
         MaildirLockTest.setAge(staleForeign, Duration.ofMinutes(11));
@@ -348,7 +366,6 @@ class DotLockLinkTest {
         Path empty = Files.writeString(home().resolve(names[3]), "");
 
         // This process's first lock under this data directory creates its template and looks around.
-        MaildirStore store = new MaildirStore(dataDir);
         try (Maildrop m = store.open(dev.postoffice.storage.MailboxRef.of(USER))) { // the child's lock is stale too
             assertThat(m.messages()).isEmpty();
             assertThat(key(lock(USER))).isEqualTo(key(template()));
@@ -367,12 +384,11 @@ class DotLockLinkTest {
         try {
             assertThat(MaildirLockTest.firstLine(child)).isEqualTo("LOCKED");
             Path childTemplate = templateOf(child.pid());
-            MaildirStore store = new MaildirStore(dataDir);
-            try (Maildrop bob = store.open(dev.postoffice.storage.MailboxRef.of("bob"))) { // creates ours, looks around
+                try (Maildrop bob = store.open(dev.postoffice.storage.MailboxRef.of("bob"))) { // creates ours, looks around
                 assertThat(bob.messages()).isEmpty();
                 assertThatThrownBy(() -> store.open(dev.postoffice.storage.MailboxRef.of(USER))).isInstanceOf(MaildropBusyException.class);
             }
-            DotLock.removeStaleTemplates(home());
+            store.locks().removeStaleTemplates(home());
             assertThat(childTemplate).exists();
 
             child.getOutputStream().close(); // the child closes the maildrop and exits normally
@@ -398,14 +414,14 @@ class DotLockLinkTest {
                     default -> Files.createLink(lock, templateOrCreate()); // our leftover
                 }
                 MaildirLockTest.setAge(lock, Duration.ofHours(1));
-                List<DotLock> winners = MaildirLockTest.race(pool, threads, () -> DotLock.acquire(lock, home()));
+                List<HeldLock> winners = MaildirLockTest.race(pool, threads, () -> store.locks().acquire(lock, home()));
                 if (round % 3 == 2) {
                     // A link of our own template counts as held while any thread of ours is taking that path (as
                     // it should for a bind mount; the in-process lock keeps sessions from this race): possibly
                     // none wins this round, but never two, and the leftover is broken by the next attempt.
                     assertThat(winners).as("round %d", round).hasSizeLessThanOrEqualTo(1);
                     if (winners.isEmpty()) {
-                        winners.add(DotLock.acquire(lock, home()));
+                        winners.add(store.locks().acquire(lock, home()));
                     }
                 }
                 assertThat(winners).as("round %d", round).hasSize(1);
@@ -419,17 +435,17 @@ class DotLockLinkTest {
     }
 
     private Path templateOrCreate() throws Exception {
-        if (DotLock.template(home()) == null) {
+        if (store.locks().template(home()) == null) {
             Path other = Fixtures.maildir(dataDir).resolveSibling("Other");
             Files.createDirectories(other);
-            DotLock.acquire(other.resolve(MaildirStore.LOCK_FILE), home()).release();
+            store.locks().acquire(other.resolve(MaildirStore.LOCK_FILE), home()).release();
         }
         return template();
     }
 
     private static void assertSeparateFile(Path lock) throws IOException {
         assertThat(links(lock)).isEqualTo(1);
-        DotLock.Owner owner = DotLock.Owner.parse(Files.readString(lock, StandardCharsets.US_ASCII));
+        Owner owner = Owner.parse(Files.readString(lock, StandardCharsets.US_ASCII));
         assertThat(owner).isNotNull();
         assertThat(owner.pid()).isEqualTo(ProcessHandle.current().pid());
         assertThat(owner.created()).isNotNull();
@@ -441,13 +457,13 @@ class DotLockLinkTest {
     }
 
     private Path template() {
-        Path t = DotLock.template(home());
+        Path t = store.locks().template(home());
         assertThat(t).as("this process's template in %s", home()).isNotNull();
         return t;
     }
 
     private Path templateOf(long pid) throws IOException {
-        String prefix = DotLock.TEMPLATE_PREFIX + DotLock.Self.HOST + "-" + pid + "-";
+        String prefix = Locks.TEMPLATE_PREFIX + HOST + "-" + pid + "-";
         try (Stream<Path> s = Files.list(home())) {
             List<Path> found = s.filter(p -> p.getFileName().toString().startsWith(prefix)).toList();
             assertThat(found).as("templates of pid %d", pid).hasSize(1);
@@ -456,7 +472,7 @@ class DotLockLinkTest {
     }
 
     private Path lock(String user) throws Exception {
-        return new MaildirStore(dataDir).maildir(user, Optional.empty()).resolve(MaildirStore.LOCK_FILE);
+        return store.maildir(user, Optional.empty()).resolve(MaildirStore.LOCK_FILE);
     }
 
     private static Object key(Path p) throws IOException {
@@ -468,12 +484,12 @@ class DotLockLinkTest {
     }
 
     private static String oldFormatLine(Process p) throws IOException {
-        long ticks = DotLock.Self.BOOT_ID == null ? -1 : DotLock.ProcStat.read(p.pid()).startTicks();
-        return new DotLock.Owner(DotLock.Self.HOST, p.pid(), p.info().startInstant().orElse(null), DotLock.Self.BOOT_ID,
+        long ticks = ThisProcess.BOOT_ID == null ? -1 : ProcProbe.ProcStat.read(p.pid()).startTicks();
+        return new Owner(HOST, p.pid(), p.info().startInstant().orElse(null), ThisProcess.BOOT_ID,
                 ticks, Instant.parse("2026-01-02T09:00:00.123Z"), "9f8e7d6c5b4a3921").line();
     }
 
     private static String foreignLine(long pid, String token) {
-        return new DotLock.Owner(OTHER_HOST, pid, Instant.parse("2026-01-02T03:04:05Z"), null, -1, null, token).line();
+        return new Owner(OTHER_HOST, pid, Instant.parse("2026-01-02T03:04:05Z"), null, -1, null, token).line();
     }
 }

@@ -1,0 +1,144 @@
+package dev.postoffice.storage.maildir.lock;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+
+/** The system calls on lock files, templates and break guards: create with {@code O_EXCL}, read, touch, stat. */
+final class LockFiles {
+    private static final int MAX_BYTES = 1024;
+    private static final Set<OpenOption> CREATE_OPTIONS =
+            Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+    private static final FileAttribute<?> PRIVATE_FILE =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
+
+    private LockFiles() {}
+
+    /** A lock file's mtime, file key and owner line (null if the file does not hold a valid one). */
+    record Contents(FileTime mtime, Object key, Owner owner) {}
+
+    /**
+     * Creates a file with {@code O_EXCL} (mode 0600) and writes the owner line.
+     *
+     * @return false if a file (or anything else) of that name exists
+     */
+    static boolean create(Path file, String line) throws IOException {
+        FileChannel ch;
+        try {
+            ch = open(file);
+        } catch (FileAlreadyExistsException e) {
+            return false;
+        }
+        // Not fsynced: after a crash of the machine the holder's pid is gone (or reused, with another start
+        // time; on Linux the boot id differs too), and an empty or half-written file is stale after
+        // UNREADABLE_GRACE.
+        try (ch) {
+            writeLine(ch, line);
+        } catch (IOException | RuntimeException e) {
+            deleteQuietly(file, e);
+            throw e;
+        }
+        return true;
+    }
+
+    /** Creates a file with {@code O_EXCL} (mode 0600) and opens it for writing. */
+    static FileChannel open(Path file) throws IOException {
+        return file.getFileSystem().supportedFileAttributeViews().contains("posix")
+                ? FileChannel.open(file, CREATE_OPTIONS, PRIVATE_FILE)
+                : FileChannel.open(file, CREATE_OPTIONS);
+    }
+
+    static void writeLine(FileChannel ch, String line) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(line.getBytes(StandardCharsets.US_ASCII));
+        while (b.hasRemaining()) {
+            ch.write(b);
+        }
+    }
+
+    /**
+     * Reads a lock file; null if there is none.
+     *
+     * @throws IOException if it cannot be read or is not a regular file (a FIFO would block the read)
+     */
+    static Contents read(Path file) throws IOException {
+        try {
+            BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            if (!attrs.isRegularFile()) {
+                throw new IOException(file + " is in the way of the lock and is not a regular file");
+            }
+            Owner owner = null;
+            if (attrs.size() <= MAX_BYTES) {
+                try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+                    ByteBuffer b = ByteBuffer.allocate(MAX_BYTES + 1);
+                    while (b.hasRemaining() && ch.read(b) >= 0) {
+                        // fill
+                    }
+                    if (b.hasRemaining()) {
+                        owner = Owner.parse(new String(b.array(), 0, b.position(), StandardCharsets.ISO_8859_1));
+                    }
+                }
+            }
+            return new Contents(attrs.lastModifiedTime(), attrs.fileKey(), owner);
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+    }
+
+    /** The attributes of a file itself (not of a link's target); null if there is none. */
+    static BasicFileAttributes stat(Path file) throws IOException {
+        try {
+            return Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+    }
+
+    /** Sets a file's mtime. */
+    static void touch(Path file, FileTime now) throws IOException {
+        Files.getFileAttributeView(file, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                .setTimes(now, null, null);
+    }
+
+    /** The file key of a file or directory (following links), or null if unknown. */
+    static Object fileKey(Path p) {
+        try {
+            return Files.readAttributes(p, BasicFileAttributes.class).fileKey();
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** The device a file (or the directory a link points to) is on, or -1 if unknown. */
+    static long device(Path p) {
+        try {
+            return Files.getAttribute(p, "unix:dev") instanceof Long dev ? dev : -1;
+        } catch (IOException | RuntimeException e) {
+            return -1; // not a Unix file system provider
+        }
+    }
+
+    /** Deletes a file if it exists, ignoring failure; for cleaning up after another error. */
+    static void deleteQuietly(Path file, Throwable pending) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            if (pending != null) {
+                pending.addSuppressed(e);
+            }
+        }
+    }
+}
