@@ -48,6 +48,11 @@ final class DataDir {
         return new MaildirStore(dir);
     }
 
+    /** The store a server uses, its lock refresh on the server's scheduler. */
+    MaildirStore store(java.util.concurrent.ScheduledExecutorService scheduler) {
+        return new MaildirStore(dir, MessageFormat.LineEnd.CRLF, scheduler);
+    }
+
     /** A store that delivers with the given line ends. */
     MaildirStore store(MessageFormat.LineEnd lineEnd) {
         return new MaildirStore(dir, lineEnd);

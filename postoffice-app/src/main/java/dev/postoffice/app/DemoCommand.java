@@ -1,7 +1,6 @@
 package dev.postoffice.app;
 
 import dev.postoffice.auth.PasswordSchemes;
-import dev.postoffice.server.listen.Pop3Server;
 import dev.postoffice.server.ServerConfig;
 import dev.postoffice.storage.Envelope;
 import dev.postoffice.storage.MailDelivery;
@@ -52,8 +51,11 @@ final class DemoCommand implements Callable<Integer> {
             // PLAIN so that APOP works too: curl, for one, uses APOP whenever the greeting offers it.
             // A throwaway demo secret is the one place a cleartext scheme is the right default.
             dataDir.users().add(USER, PasswordSchemes.encode("PLAIN", password));
-            int messages = deliverSamples(dataDir.store());
-            Pop3Server server = bindFirstFree(dataDir);
+            int messages;
+            try (var store = dataDir.store()) {
+                messages = deliverSamples(store);
+            }
+            Service server = bindFirstFree(dataDir);
             int p = server.port();
             int tls = server.tlsPort();
             System.out.printf("""
@@ -93,7 +95,7 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private Pop3Server bindFirstFree(DataDir dataDir) {
+    private Service bindFirstFree(DataDir dataDir) {
         UserError last = null;
         for (int p = port; p < port + PORT_ATTEMPTS && p + 885 <= 65535; p++) {
             try {

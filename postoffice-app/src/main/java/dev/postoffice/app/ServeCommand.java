@@ -3,7 +3,10 @@ package dev.postoffice.app;
 import dev.postoffice.auth.AuthService;
 import dev.postoffice.auth.HashExecutor;
 import dev.postoffice.server.listen.Pop3Server;
+import dev.postoffice.server.Scheduler;
 import dev.postoffice.server.ServerConfig;
+import dev.postoffice.storage.maildir.MaildirStore;
+import java.util.concurrent.ScheduledExecutorService;
 import dev.postoffice.server.auth.ServerAuth;
 import dev.postoffice.server.tls.TlsConfigException;
 import java.io.IOException;
@@ -77,7 +80,7 @@ final class ServeCommand implements Callable<Integer> {
         if (cfg.idleTimeout().compareTo(ServerConfig.RFC_MIN_IDLE_TIMEOUT) < 0) {
             log.warn("idle timeout {} is below the 10 minutes RFC 1939 asks for", cfg.idleTimeout());
         }
-        Pop3Server server = start(cfg, dataDir);
+        Service server = start(cfg, dataDir);
         CountDownLatch stop = new CountDownLatch(1);
         Signals.onTermination(stop::countDown);
         log.info("serving {} (users file {})", dataDir.path(), dataDir.usersFile());
@@ -91,18 +94,32 @@ final class ServeCommand implements Callable<Integer> {
         return 0;
     }
 
-    static Pop3Server start(ServerConfig cfg, DataDir dataDir) {
+    static Service start(ServerConfig cfg, DataDir dataDir) {
+        // The process's one scheduler (watchdog, TLS deadlines, lock refresh) and one hashing pool (threads start
+        // with the first login).
+        ScheduledExecutorService scheduler = Scheduler.create();
+        HashExecutor hashing = new HashExecutor();
+        MaildirStore store = dataDir.store(scheduler);
         try {
-            // The process's one hashing pool (threads start with the first login and are daemons).
-            AuthService auth = ServerAuth.create(dataDir.users(), cfg, new HashExecutor(), dataDir.authCacheTtl());
-            return Pop3Server.start(cfg, auth, dataDir.store(), dataDir.path());
+            AuthService auth = ServerAuth.create(dataDir.users(), cfg, hashing, dataDir.authCacheTtl());
+            Pop3Server server = Pop3Server.start(cfg, auth, store, dataDir.path(), scheduler);
+            return new Service(server, store, scheduler, hashing);
         } catch (BindException e) {
+            stop(store, scheduler, hashing);
             throw new UserError("cannot listen on " + e.getMessage() + hint(cfg), 69);
         } catch (TlsConfigException e) {
+            stop(store, scheduler, hashing);
             throw new UserError(e.getMessage(), 78);
         } catch (IOException e) {
+            stop(store, scheduler, hashing);
             throw new UserError("cannot start: " + e.getMessage(), 69);
         }
+    }
+
+    private static void stop(MaildirStore store, ScheduledExecutorService scheduler, HashExecutor hashing) {
+        store.close();
+        scheduler.shutdownNow();
+        hashing.close();
     }
 
     private static String hint(ServerConfig cfg) {

@@ -3,6 +3,7 @@ package dev.postoffice.server.listen;
 import dev.postoffice.auth.AuthService;
 import dev.postoffice.server.ServerConfig;
 import dev.postoffice.server.ServerContext;
+import dev.postoffice.server.Scheduler;
 import dev.postoffice.server.command.Commands;
 import dev.postoffice.server.auth.AccountSaslBackend;
 import dev.postoffice.server.limits.AuthThrottle;
@@ -27,8 +28,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -49,7 +50,10 @@ public final class Pop3Server implements AutoCloseable {
     private final AtomicLong connections = new AtomicLong();
     private final SecureRandom random = new SecureRandom();
     private final long pid = ProcessHandle.current().pid();
-    private final ScheduledExecutorService watchdog;
+    /** The server's scheduler (see {@link Scheduler}); shut down at close only when the server made it. */
+    private final ScheduledExecutorService scheduler;
+    private final boolean ownScheduler;
+    private final List<ScheduledFuture<?>> periodic = new ArrayList<>();
     private final Commands commands = new Commands();
     private final List<ServerSocket> listeners = new ArrayList<>();
     private final List<Thread> acceptors = new ArrayList<>();
@@ -57,13 +61,10 @@ public final class Pop3Server implements AutoCloseable {
     private ServerSocket pop3s;
     private volatile boolean closing;
 
-    private Pop3Server(ServerContext ctx) {
+    private Pop3Server(ServerContext ctx, ScheduledExecutorService scheduler, boolean ownScheduler) {
         this.ctx = ctx;
-        this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "pop3-watchdog");
-            t.setDaemon(true);
-            return t;
-        });
+        this.scheduler = scheduler;
+        this.ownScheduler = ownScheduler;
     }
 
     /**
@@ -76,19 +77,44 @@ public final class Pop3Server implements AutoCloseable {
      */
     public static Pop3Server start(ServerConfig config, AuthService auth, MaildropStore store, Path dataDir)
             throws IOException {
+        ScheduledExecutorService scheduler = Scheduler.create();
+        try {
+            return start(config, auth, store, dataDir, scheduler, true);
+        } catch (IOException | RuntimeException e) {
+            scheduler.shutdownNow();
+            throw e;
+        }
+    }
+
+    /**
+     * As above, with periodic work and TLS deadlines on the caller's scheduler (the one its store's lock refresh
+     * uses too), which the caller shuts down after {@link #close()}.
+     */
+    public static Pop3Server start(ServerConfig config, AuthService auth, MaildropStore store, Path dataDir,
+            ScheduledExecutorService scheduler) throws IOException {
+        return start(config, auth, store, dataDir, scheduler, false);
+    }
+
+    private static Pop3Server start(ServerConfig config, AuthService auth, MaildropStore store, Path dataDir,
+            ScheduledExecutorService scheduler, boolean ownScheduler) throws IOException {
         Optional<TlsManager> tls = Optional.of(TlsManager.create(new TlsSettings(config.tlsCertificate(),
                 config.tlsPrivateKey(), config.tlsDirectory().orElse(dataDir.resolve("tls")), config.hostname(),
-                config.handshakeTimeout())));
+                config.handshakeTimeout()), scheduler));
         ServerContext ctx = new ServerContext(config, auth, AccountSaslBackend.create(auth, config), store, tls,
                 new ConnectionLimits(config.maxConnections(), config.maxConnectionsPerAddress(),
                         config.maxConnectionsPerUser()),
                 new AuthThrottle(config.authFailureDelay(), config.authFailureDelayMax()));
-        return start(ctx);
+        return start(ctx, scheduler, ownScheduler);
     }
 
-    /** Binds the listeners of a ready context and starts accepting. */
+    /** Binds the listeners of a ready context and starts accepting, with a scheduler of its own. */
     public static Pop3Server start(ServerContext ctx) throws IOException {
-        Pop3Server server = new Pop3Server(ctx);
+        return start(ctx, Scheduler.create(), true);
+    }
+
+    private static Pop3Server start(ServerContext ctx, ScheduledExecutorService scheduler, boolean ownScheduler)
+            throws IOException {
+        Pop3Server server = new Pop3Server(ctx, scheduler, ownScheduler);
         try {
             if (ctx.config().pop3Listen().isPresent()) {
                 server.pop3 = server.bind(ctx.config().pop3Listen().get(), false);
@@ -96,15 +122,21 @@ public final class Pop3Server implements AutoCloseable {
             if (ctx.config().pop3sListen().isPresent() && ctx.tls().isPresent()) {
                 server.pop3s = server.bind(ctx.config().pop3sListen().get(), true);
             }
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             server.closeListeners();
+            if (ownScheduler) {
+                scheduler.shutdownNow();
+            }
             throw e;
         }
         if (server.listeners.isEmpty()) {
+            if (ownScheduler) {
+                scheduler.shutdownNow();
+            }
             throw new IOException("no listener configured");
         }
-        server.watchdog.scheduleWithFixedDelay(server::checkStalledSessions, 1, 1, TimeUnit.SECONDS);
-        server.watchdog.scheduleWithFixedDelay(ctx.throttle()::expire, 1, 1, TimeUnit.MINUTES);
+        server.periodic.add(scheduler.scheduleWithFixedDelay(server::checkStalledSessions, 1, 1, TimeUnit.SECONDS));
+        server.periodic.add(scheduler.scheduleWithFixedDelay(ctx.throttle()::expire, 1, 1, TimeUnit.MINUTES));
         for (Thread t : server.acceptors) {
             t.start();
         }
@@ -259,7 +291,10 @@ public final class Pop3Server implements AutoCloseable {
                 break;
             }
         }
-        watchdog.shutdownNow();
+        periodic.forEach(f -> f.cancel(false));
+        if (ownScheduler) {
+            scheduler.shutdownNow();
+        }
         for (Thread t : acceptors) {
             try {
                 t.join(1000);

@@ -22,9 +22,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -54,12 +52,8 @@ public final class TlsManager {
             "TLS_AES_(128_GCM_SHA256|256_GCM_SHA384)|TLS_CHACHA20_POLY1305_SHA256"
                     + "|TLS_ECDHE_(ECDSA|RSA)_WITH_(AES_128_GCM_SHA256|AES_256_GCM_SHA384|CHACHA20_POLY1305_SHA256)");
     private static final char[] KEYSTORE_PASSWORD = "postoffice".toCharArray();
-    /**
-     * Closes connections whose handshake outlives the handshake timeout. The socket timeout alone bounds
-     * each read, so a client sending one byte just before every timeout could stretch a handshake forever.
-     */
-    private static final ScheduledThreadPoolExecutor DEADLINES = deadlineScheduler();
-
+    /** Runs the handshake deadlines ({@link HandshakeDeadline}). */
+    private final ScheduledExecutorService deadlines;
     private final Path certificateFile;
     private final Path keyFile;
     private final int handshakeTimeoutMillis;
@@ -70,7 +64,9 @@ public final class TlsManager {
     /** The file state whose loading failed and was reported; guarded by {@code reloadLock}. */
     private Stamps reported;
 
-    private TlsManager(Path certificateFile, Path keyFile, Duration handshakeTimeout, Duration recheck, Loaded loaded) {
+    private TlsManager(ScheduledExecutorService deadlines, Path certificateFile, Path keyFile,
+            Duration handshakeTimeout, Duration recheck, Loaded loaded) {
+        this.deadlines = deadlines;
         this.certificateFile = certificateFile;
         this.keyFile = keyFile;
         this.handshakeTimeoutMillis = (int) handshakeTimeout.toMillis();
@@ -86,11 +82,24 @@ public final class TlsManager {
      * @throws TlsConfigException with a one-line message naming the files, for the operator
      */
     public static TlsManager create(TlsSettings settings) throws TlsConfigException {
-        return create(settings, Duration.ofSeconds(RECHECK_SECONDS));
+        return create(settings, HandshakeDeadline.ownScheduler(), Duration.ofSeconds(RECHECK_SECONDS));
+    }
+
+    /**
+     * As {@link #create(TlsSettings)}, with handshake deadlines on the server's scheduler.
+     */
+    public static TlsManager create(TlsSettings settings, ScheduledExecutorService deadlines)
+            throws TlsConfigException {
+        return create(settings, deadlines, Duration.ofSeconds(RECHECK_SECONDS));
     }
 
     /** As {@link #create(TlsSettings)}, with the files re-checked at most once per {@code recheck}. */
     static TlsManager create(TlsSettings settings, Duration recheck) throws TlsConfigException {
+        return create(settings, HandshakeDeadline.ownScheduler(), recheck);
+    }
+
+    private static TlsManager create(TlsSettings settings, ScheduledExecutorService deadlines, Duration recheck)
+            throws TlsConfigException {
         Objects.requireNonNull(settings, "settings");
         if (settings.certificate().isPresent() != settings.privateKey().isPresent()) {
             throw new TlsConfigException(settings.certificate()
@@ -128,7 +137,7 @@ public final class TlsManager {
                     certificateFile, names(leaf), settings.hostname().strip(), keyFile);
         }
         warnAboutValidity(loaded.material(), certificateFile);
-        return new TlsManager(certificateFile, keyFile, settings.handshakeTimeout(), recheck, loaded);
+        return new TlsManager(deadlines, certificateFile, keyFile, settings.handshakeTimeout(), recheck, loaded);
     }
 
     /**
@@ -168,13 +177,13 @@ public final class TlsManager {
         Loaded tls = currentChecked();
         SSLSocket socket = null;
         boolean done = false;
-        Deadline deadline = null;
+        HandshakeDeadline deadline = null;
         try {
             int previousTimeout = plain.getSoTimeout();
             socket = (SSLSocket) tls.context().getSocketFactory().createSocket(plain, null, true);
             socket.setSSLParameters(tls.parameters());
             plain.setSoTimeout(handshakeTimeoutMillis);
-            deadline = new Deadline(plain, handshakeTimeoutMillis);
+            deadline = new HandshakeDeadline(deadlines, plain, handshakeTimeoutMillis);
             socket.startHandshake();
             deadline.met();
             plain.setSoTimeout(previousTimeout);
@@ -210,49 +219,6 @@ public final class TlsManager {
 
     private String timedOut() {
         return "no TLS handshake from the client within " + describe(handshakeTimeoutMillis);
-    }
-
-    /** The handshake's deadline: closes the connection when it passes first, or is met (or cancelled) first. */
-    private static final class Deadline {
-        private final java.util.concurrent.atomic.AtomicInteger state = new java.util.concurrent.atomic.AtomicInteger();
-        private static final int RUNNING = 0;
-        private static final int MET = 1;
-        private static final int EXPIRED = 2;
-        private final ScheduledFuture<?> task;
-
-        Deadline(Socket plain, long millis) {
-            task = DEADLINES.schedule(() -> {
-                if (state.compareAndSet(RUNNING, EXPIRED)) {
-                    closeQuietly(plain);
-                }
-            }, millis, TimeUnit.MILLISECONDS);
-        }
-
-        /** The handshake completed: fails if the deadline passed first (the socket is closed by then). */
-        void met() throws SocketTimeoutException {
-            if (!state.compareAndSet(RUNNING, MET)) {
-                throw new SocketTimeoutException("TLS handshake deadline passed");
-            }
-        }
-
-        boolean expired() {
-            return state.get() == EXPIRED;
-        }
-
-        void cancel() {
-            state.compareAndSet(RUNNING, MET);
-            task.cancel(false);
-        }
-    }
-
-    private static ScheduledThreadPoolExecutor deadlineScheduler() {
-        ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "postoffice-tls-deadlines");
-            t.setDaemon(true);
-            return t;
-        });
-        s.setRemoveOnCancelPolicy(true); // a handshake that completes leaves nothing behind
-        return s;
     }
 
     /** The current TLS setup, after reloading the files if they changed since the last look. */
@@ -363,7 +329,7 @@ public final class TlsManager {
         return "?";
     }
 
-    private static void closeQuietly(Socket socket) {
+    static void closeQuietly(Socket socket) {
         if (socket != null) {
             try {
                 socket.close();

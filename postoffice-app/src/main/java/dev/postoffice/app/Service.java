@@ -1,0 +1,29 @@
+package dev.postoffice.app;
+
+import dev.postoffice.auth.HashExecutor;
+import dev.postoffice.server.listen.Pop3Server;
+import dev.postoffice.storage.maildir.MaildirStore;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * A running server and what it owns: the listeners, the store, the one scheduler they share and the hashing pool.
+ * Closing it stops them in that order.
+ */
+record Service(Pop3Server server, MaildirStore store, ScheduledExecutorService scheduler, HashExecutor hashing)
+        implements AutoCloseable {
+    int port() {
+        return server.port();
+    }
+
+    int tlsPort() {
+        return server.tlsPort();
+    }
+
+    @Override
+    public void close() {
+        server.close();
+        store.close();
+        scheduler.shutdownNow();
+        hashing.close();
+    }
+}
