@@ -62,6 +62,7 @@ public final class MaildirStore implements MaildropStore, MailDelivery {
     private final Path dataDir;
     private final MessageFormat.LineEnd lineEnd;
     private final SnapshotCache snapshots = new SnapshotCache();
+    private volatile UidlFormat dovecotUidlFormat = UidlFormat.parse(UidlFormat.DEFAULT);
 
     /**
      * A store that delivers messages with CRLF line ends (see {@link #MaildirStore(Path, MessageFormat.LineEnd)}).
@@ -83,6 +84,17 @@ public final class MaildirStore implements MaildropStore, MailDelivery {
     public MaildirStore(Path dataDir, MessageFormat.LineEnd lineEnd) {
         this.dataDir = Objects.requireNonNull(dataDir, "dataDir");
         this.lineEnd = Objects.requireNonNull(lineEnd, "lineEnd");
+    }
+
+    /**
+     * Sets how Dovecot formed the UIDLs of a Maildir it served ({@code pop3_uidl_format}; default
+     * {@value UidlFormat#DEFAULT}), or null to read no {@code dovecot-uidlist}. Call before the first session.
+     *
+     * @return this store
+     */
+    public MaildirStore dovecotUidlFormat(UidlFormat format) {
+        this.dovecotUidlFormat = format;
+        return this;
     }
 
     @Override
@@ -119,7 +131,7 @@ public final class MaildirStore implements MaildropStore, MailDelivery {
                         LOCKED.remove(key);
                     }
                 }
-            }, snapshots);
+            }, snapshots, dovecotUidlFormat);
             opened = true;
             return maildrop;
         } catch (IOException e) {
