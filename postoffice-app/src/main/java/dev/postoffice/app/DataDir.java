@@ -4,6 +4,7 @@ import dev.postoffice.auth.LoginCache;
 import dev.postoffice.auth.PasswdFile;
 import dev.postoffice.message.MessageFormat;
 import dev.postoffice.storage.maildir.MaildirStore;
+import dev.postoffice.storage.maildir.UidlFormat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +17,7 @@ import java.time.Duration;
 final class DataDir {
     private final Path dir;
     private final Duration authCacheTtl;
+    private UidlFormat dovecotUidlFormat = UidlFormat.parse(UidlFormat.DEFAULT);
 
     DataDir(Path dir) {
         this(dir, LoginCache.DEFAULT_TTL);
@@ -45,12 +47,18 @@ final class DataDir {
     }
 
     MaildirStore store() {
-        return new MaildirStore(dir);
+        return new MaildirStore(dir).dovecotUidlFormat(dovecotUidlFormat);
+    }
+
+    /** How Dovecot formed the UIDLs of Maildirs it served (null: read no {@code dovecot-uidlist}). */
+    DataDir dovecotUidlFormat(UidlFormat format) {
+        this.dovecotUidlFormat = format;
+        return this;
     }
 
     /** The store a server uses, its lock refresh on the server's scheduler. */
     MaildirStore store(java.util.concurrent.ScheduledExecutorService scheduler) {
-        return new MaildirStore(dir, MessageFormat.LineEnd.CRLF, scheduler);
+        return new MaildirStore(dir, MessageFormat.LineEnd.CRLF, scheduler).dovecotUidlFormat(dovecotUidlFormat);
     }
 
     /** A store that delivers with the given line ends. */

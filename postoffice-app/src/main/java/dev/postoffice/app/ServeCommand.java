@@ -72,7 +72,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         Path dir = data != null ? data : s.get("data") != null ? Path.of(s.get("data")) : Path.of("data");
         ServerConfig cfg = s.build(ServerConfig.builder());
-        DataDir dataDir = new DataDir(dir, s.authCacheTtl()).create();
+        DataDir dataDir = new DataDir(dir, s.authCacheTtl()).dovecotUidlFormat(s.dovecotUidlFormat()).create();
         return runUntilSignal(cfg, dataDir);
     }
 

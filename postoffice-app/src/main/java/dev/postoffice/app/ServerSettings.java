@@ -2,6 +2,7 @@ package dev.postoffice.app;
 
 import dev.postoffice.server.Cidr;
 import dev.postoffice.server.ServerConfig;
+import dev.postoffice.storage.maildir.UidlFormat;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -53,6 +54,7 @@ final class ServerSettings {
         KEYS.put("expire", (b, v) -> b.expireDays(v.equalsIgnoreCase("never") ? null : integer(v)));
         KEYS.put("auth-cache-ttl", (b, v) -> Values.duration(v));
         KEYS.put("shutdown-grace", (b, v) -> b.shutdownGrace(Values.duration(v)));
+        KEYS.put("dovecot-uidl-format", (b, v) -> dovecotUidlFormat(v));
         KEYS.put("oauth-keys", (b, v) -> { });
         KEYS.put("oauth-issuer", (b, v) -> { });
         KEYS.put("oauth-audience", (b, v) -> { });
@@ -135,6 +137,23 @@ final class ServerSettings {
         } catch (IllegalArgumentException e) {
             throw new UserError("auth-cache-ttl: " + e.getMessage(), 78);
         }
+    }
+
+    /**
+     * How Dovecot formed the UIDLs of the Maildirs it served ({@code dovecot-uidl-format}, Dovecot's
+     * {@code pop3_uidl_format}): null for {@code off}, which reads no {@code dovecot-uidlist}.
+     */
+    UidlFormat dovecotUidlFormat() {
+        String v = get("dovecot-uidl-format");
+        try {
+            return dovecotUidlFormat(v == null ? UidlFormat.DEFAULT : v);
+        } catch (IllegalArgumentException e) {
+            throw new UserError("dovecot-uidl-format: " + e.getMessage(), 78);
+        }
+    }
+
+    private static UidlFormat dovecotUidlFormat(String v) {
+        return off(v.trim()) ? null : UidlFormat.parse(v.trim());
     }
 
     static java.util.Set<String> keys() {

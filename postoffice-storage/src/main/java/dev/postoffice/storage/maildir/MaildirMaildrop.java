@@ -78,9 +78,11 @@ final class MaildirMaildrop implements Maildrop {
      *
      * @param lease     the lock (the lock file and the in-process lock); released once by {@link #close()}
      * @param snapshots the store's listings kept between sessions, used when still valid and updated
+     * @param dovecotFormat how Dovecot formed the UIDLs of the messages in its {@code dovecot-uidlist}, or null to
+     *                      read no uidlist (see {@link DovecotUidls})
      */
-    static MaildirMaildrop open(MailboxRef ref, Path maildir, Lease lease, SnapshotCache snapshots)
-            throws IOException {
+    static MaildirMaildrop open(MailboxRef ref, Path maildir, Lease lease, SnapshotCache snapshots,
+            UidlFormat dovecotFormat) throws IOException {
         Path[] dirs = {maildir.resolve(NEW), maildir.resolve(CUR)};
         long listedAt = System.currentTimeMillis();
         SnapshotCache.DirState state = SnapshotCache.DirState.of(dirs);
@@ -107,13 +109,17 @@ final class MaildirMaildrop implements Maildrop {
             }
         }
         entries.sort(MessageMeasurer.ORDER);
+        // A Maildir Dovecot served keeps Dovecot's UIDLs and order for the messages it knew.
+        List<DovecotUidls.Assigned> dovecot = DovecotUidls.assign(maildir, entries, dovecotFormat);
 
         List<StoredMessage> messages = new ArrayList<>(entries.size());
         Map<String, Location> locations = HashMap.newHashMap(entries.size());
         Map<String, SizeCache.Measure> sizes = LinkedHashMap.newLinkedHashMap(entries.size());
         Map<String, Boolean> canonical = new HashMap<>();
-        for (MessageMeasurer.Entry e : entries) {
-            messages.add(new StoredMessage(e.base(), MaildirNames.uidl(e.base()), e.measure().size()));
+        for (int i = 0; i < entries.size(); i++) {
+            MessageMeasurer.Entry e = dovecot == null ? entries.get(i) : dovecot.get(i).entry();
+            String uidl = dovecot == null ? MaildirNames.uidl(e.base()) : dovecot.get(i).uidl();
+            messages.add(new StoredMessage(e.base(), uidl, e.measure().size()));
             locations.put(e.base(), e.location());
             if (e.measure().form() == SizeCache.Form.WIRE || e.measure().form() == SizeCache.Form.DOTS) {
                 canonical.put(e.base(), e.measure().form() == SizeCache.Form.DOTS);

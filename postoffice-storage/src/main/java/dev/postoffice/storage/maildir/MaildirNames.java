@@ -127,8 +127,18 @@ final class MaildirNames {
         if (n >= 1 && n <= MAX_UIDL && printable(baseName)) {
             return baseName;
         }
+        return derivedUidl(baseName);
+    }
+
+    /** The {@value #DERIVED_UIDL_PREFIX} form of a base name's UIDL, whatever the name. */
+    static String derivedUidl(String baseName) {
         byte[] digest = sha256().digest(baseName.getBytes(StandardCharsets.UTF_8));
         return DERIVED_UIDL_PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(digest);
+    }
+
+    /** Whether a string is a valid UIDL: 1 to 70 characters in 0x21..0x7E (RFC 1939 section 7). */
+    static boolean validUidl(String s) {
+        return !s.isEmpty() && s.length() <= MAX_UIDL && printable(s);
     }
 
     private static boolean printable(String s) {

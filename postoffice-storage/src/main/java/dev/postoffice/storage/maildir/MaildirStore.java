@@ -60,6 +60,7 @@ public final class MaildirStore implements MaildropStore, MailDelivery, AutoClos
     private final MessageFormat.LineEnd lineEnd;
     private final SnapshotCache snapshots = new SnapshotCache();
     private final Locks locks;
+    private volatile UidlFormat dovecotUidlFormat = UidlFormat.parse(UidlFormat.DEFAULT);
 
     /**
      * A store that delivers messages with CRLF line ends (see {@link #MaildirStore(Path, MessageFormat.LineEnd)}).
@@ -111,6 +112,17 @@ public final class MaildirStore implements MaildropStore, MailDelivery, AutoClos
         locks.close();
     }
 
+    /**
+     * Sets how Dovecot formed the UIDLs of a Maildir it served ({@code pop3_uidl_format}; default
+     * {@value UidlFormat#DEFAULT}), or null to read no {@code dovecot-uidlist}. Call before the first session.
+     *
+     * @return this store
+     */
+    public MaildirStore dovecotUidlFormat(UidlFormat format) {
+        this.dovecotUidlFormat = format;
+        return this;
+    }
+
     @Override
     public Maildrop open(MailboxRef ref) throws MaildropBusyException, StorageException {
         Optional<Path> home = home(ref);
@@ -125,7 +137,7 @@ public final class MaildirStore implements MaildropStore, MailDelivery, AutoClos
         boolean opened = false;
         try {
             lease = locks.lease(key.resolve(LOCK_FILE), home.isEmpty() ? dataDir.resolve("home") : null);
-            Maildrop maildrop = MaildirMaildrop.open(ref, key, lease, snapshots);
+            Maildrop maildrop = MaildirMaildrop.open(ref, key, lease, snapshots, dovecotUidlFormat);
             opened = true;
             return maildrop;
         } catch (IOException e) {
