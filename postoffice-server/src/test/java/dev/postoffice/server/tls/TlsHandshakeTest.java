@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.Level;
 import dev.postoffice.server.tls.OpenSsl.KeyForm;
+import dev.postoffice.testkit.LogCapture;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -173,7 +174,7 @@ class TlsHandshakeTest {
     @ParameterizedTest
     @EnumSource(EchoServer.Mode.class)
     void silentClientIsCutOffAfterTheHandshakeTimeout(EchoServer.Mode mode) throws Exception {
-        try (LogCapture log = new LogCapture();
+        try (LogCapture log = new LogCapture(TlsManager.class);
              EchoServer server = new EchoServer(manager(ec, Duration.ofMillis(300)), mode);
              Socket client = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
             client.setSoTimeout((int) TimeUnit.SECONDS.toMillis(EchoServer.PATIENCE_SECONDS));

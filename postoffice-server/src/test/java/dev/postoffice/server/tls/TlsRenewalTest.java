@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
 import dev.postoffice.server.tls.OpenSsl.KeyForm;
+import dev.postoffice.testkit.LogCapture;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -45,7 +46,8 @@ class TlsRenewalTest {
     @Test
     void renewedPairIsUsedForNewConnectionsWhileOpenOnesKeepTheirs() throws Exception {
         TlsManager tls = manager(Duration.ZERO);
-        try (LogCapture log = new LogCapture(); EchoServer server = new EchoServer(tls, EchoServer.Mode.STLS)) {
+        try (LogCapture log = new LogCapture(TlsManager.class);
+             EchoServer server = new EchoServer(tls, EchoServer.Mode.STLS)) {
             try (TlsClient before = TlsClient.connect(server, trustsBoth)) {
                 assertThat(before.peer()).isEqualTo(first.leaf());
                 assertThat(before.send("one")).isEqualTo("+OK one");
@@ -71,7 +73,8 @@ class TlsRenewalTest {
     @Test
     void brokenReplacementKeepsThePreviousPairAndWarnsOncePerChange() throws Exception {
         TlsManager tls = manager(Duration.ZERO);
-        try (LogCapture log = new LogCapture(); EchoServer server = new EchoServer(tls, EchoServer.Mode.IMPLICIT)) {
+        try (LogCapture log = new LogCapture(TlsManager.class);
+             EchoServer server = new EchoServer(tls, EchoServer.Mode.IMPLICIT)) {
             // A new certificate whose key has not been written yet: mismatch.
             OpenSsl.replace(second.certificate(), certificate);
             for (int i = 0; i < 3; i++) {
