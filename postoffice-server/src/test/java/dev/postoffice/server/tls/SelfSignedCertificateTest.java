@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.Level;
 import dev.postoffice.testkit.LogCapture;
+import dev.postoffice.testkit.TlsClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -88,7 +89,7 @@ class SelfSignedCertificateTest {
         TlsManager tls = TlsManager.create(TlsSettings.selfSigned(dir, "mail.example.test"));
         try (EchoServer server = new EchoServer(tls, EchoServer.Mode.STLS)) {
             for (String host : List.of("localhost", "127.0.0.1", "mail.example.test")) {
-                try (TlsClient client = TlsClient.connect(server, TlsClient.trusting(dir.resolve("cert.pem")), host, s -> {
+                try (TlsClient client = server.connect(TlsClient.trusting(dir.resolve("cert.pem")), host, s -> {
                     SSLParameters parameters = s.getSSLParameters();
                     parameters.setEndpointIdentificationAlgorithm("HTTPS");
                     s.setSSLParameters(parameters);
@@ -96,7 +97,7 @@ class SelfSignedCertificateTest {
                     assertThat(client.send(host)).isEqualTo("+OK " + host);
                 }
             }
-            assertThatThrownBy(() -> TlsClient.connect(server, TlsClient.trusting(dir.resolve("cert.pem")),
+            assertThatThrownBy(() -> server.connect(TlsClient.trusting(dir.resolve("cert.pem")),
                     "other.example.test", s -> {
                         SSLParameters parameters = s.getSSLParameters();
                         parameters.setEndpointIdentificationAlgorithm("HTTPS");
