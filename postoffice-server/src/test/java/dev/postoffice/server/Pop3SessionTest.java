@@ -2,6 +2,7 @@ package dev.postoffice.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.postoffice.testkit.RawClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,8 +38,8 @@ class Pop3SessionTest {
     @Test
     void greetingCarriesAUniqueApopTimestamp() throws Exception {
         try (RawClient a = new RawClient(server.port()); RawClient b = new RawClient(server.port())) {
-            assertThat(a.greeting).matches("\\+OK .*<[^<>@]+@test\\.invalid>");
-            assertThat(timestamp(a.greeting)).isNotEqualTo(timestamp(b.greeting));
+            assertThat(a.greeting()).matches("\\+OK .*<[^<>@]+@test\\.invalid>");
+            assertThat(timestamp(a.greeting())).isNotEqualTo(timestamp(b.greeting()));
         }
     }
 
@@ -254,7 +255,7 @@ class Pop3SessionTest {
     @Test
     void apopWorksForUsersWithACleartextSecret() throws Exception {
         try (RawClient c = new RawClient(server.port())) {
-            String ts = timestamp(c.greeting);
+            String ts = timestamp(c.greeting());
             assertThat(c.cmd("APOP alice " + md5Hex(ts + "secret"))).startsWith("+OK alice's maildrop has 3");
         }
         try (RawClient c = new RawClient(server.port())) {
@@ -262,7 +263,7 @@ class Pop3SessionTest {
         }
         server.userWithScheme("erin", "pw", "ARGON2ID");
         try (RawClient c = new RawClient(server.port())) {
-            String ts = timestamp(c.greeting);
+            String ts = timestamp(c.greeting());
             assertThat(c.cmd("APOP erin " + md5Hex(ts + "pw"))).isEqualTo("-ERR [AUTH] authentication failed");
         }
     }
@@ -272,13 +273,13 @@ class Pop3SessionTest {
         Path other = java.nio.file.Files.createDirectories(data.resolve("hashed-only"));
         try (TestServer hashed = new TestServer(other).userWithScheme("erin", "pw", "ARGON2ID")) {
             try (RawClient c = new RawClient(hashed.port())) {
-                assertThat(c.greeting).isEqualTo("+OK Postoffice POP3 server ready");
+                assertThat(c.greeting()).isEqualTo("+OK Postoffice POP3 server ready");
                 hashed.user("alice", "secret"); // APOP is offered from now on, but not on this connection
                 assertThat(c.cmd("APOP alice " + md5Hex("<1.2@test.invalid>secret")))
                         .isEqualTo("-ERR APOP is not available on this server");
             }
             try (RawClient c = new RawClient(hashed.port())) {
-                String ts = timestamp(c.greeting);
+                String ts = timestamp(c.greeting());
                 assertThat(c.cmd("APOP alice " + md5Hex(ts + "secret"))).startsWith("+OK");
             }
         }
@@ -495,7 +496,7 @@ class Pop3SessionTest {
         }
         server.deliver("bob", big);
         RawClient c = new RawClient(server.port()).login("bob", "hunter2");
-        c.socket.setReceiveBufferSize(4096);
+        c.socket().setReceiveBufferSize(4096);
         c.send("RETR 1\r\n"); // and never read the answer
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (server.server.sessionCount() > 0 && System.nanoTime() < deadline) {

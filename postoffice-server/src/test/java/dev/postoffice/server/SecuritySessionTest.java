@@ -3,6 +3,9 @@ package dev.postoffice.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.postoffice.storage.Maildrop;
+import dev.postoffice.testkit.RawClient;
+import dev.postoffice.testkit.ScramClient;
+import dev.postoffice.testkit.TlsClient;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -101,7 +104,7 @@ class SecuritySessionTest {
             assertThat(c.cmd("STLS")).startsWith("-ERR");
         }
         try (RawClient c = new RawClient(trust().getSocketFactory().createSocket("127.0.0.1", server.tlsPort()))) {
-            assertThat(c.greeting).startsWith("+OK");
+            assertThat(c.greeting()).startsWith("+OK");
             c.cmd("CAPA");
             assertThat(c.multiline()).doesNotContain("STLS").contains("USER");
             assertThat(c.cmd("STLS")).isEqualTo("-ERR already using TLS");
@@ -211,16 +214,16 @@ class SecuritySessionTest {
         start(b -> b.maxConnectionsPerAddress(2));
         try (RawClient a = new RawClient(server.port()); RawClient b = new RawClient(server.port());
              RawClient c = new RawClient(server.port())) {
-            assertThat(a.greeting).startsWith("+OK");
-            assertThat(b.greeting).startsWith("+OK");
-            assertThat(c.greeting).isEqualTo("-ERR [SYS/TEMP] too many connections from your address");
+            assertThat(a.greeting()).startsWith("+OK");
+            assertThat(b.greeting()).startsWith("+OK");
+            assertThat(c.greeting()).isEqualTo("-ERR [SYS/TEMP] too many connections from your address");
             assertThat(c.closedByServer()).isTrue();
         }
         server.close();
         server = new TestServer(data, b -> b.maxConnections(1));
         try (RawClient a = new RawClient(server.port()); RawClient b = new RawClient(server.port())) {
-            assertThat(a.greeting).startsWith("+OK");
-            assertThat(b.greeting).isEqualTo("-ERR [SYS/TEMP] too many connections, try again later");
+            assertThat(a.greeting()).startsWith("+OK");
+            assertThat(b.greeting()).isEqualTo("-ERR [SYS/TEMP] too many connections, try again later");
         }
     }
 
@@ -385,7 +388,7 @@ class SecuritySessionTest {
     void noApopTimestampWhenNoUserCanUseApop() throws Exception {
         server = new TestServer(data).userWithScheme("dave", "d4ve", "ARGON2ID");
         try (RawClient c = new RawClient(server.port())) {
-            assertThat(c.greeting).doesNotContain("<");
+            assertThat(c.greeting()).doesNotContain("<");
             assertThat(c.cmd("APOP dave 0123456789abcdef0123456789abcdef")).isEqualTo("-ERR APOP is not available on this server");
             c.cmd("AUTH");
             assertThat(c.multiline()).doesNotContain("CRAM-MD5");

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.postoffice.message.MessageFormat;
 import dev.postoffice.storage.maildir.MaildirStore;
+import dev.postoffice.testkit.RawClient;
+import dev.postoffice.testkit.TlsClient;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;

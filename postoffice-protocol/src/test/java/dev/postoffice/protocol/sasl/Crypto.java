@@ -1,5 +1,6 @@
 package dev.postoffice.protocol.sasl;
 
+import dev.postoffice.testkit.ScramClient;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -30,19 +31,7 @@ final class Crypto {
 
     /** Hi(str, salt, i) of RFC 5802 section 2.2, which is PBKDF2 with HMAC as the PRF. */
     static byte[] hi(SaslBackend.ScramHash hash, String password, byte[] salt, int iterations) {
-        byte[] key = password.getBytes(StandardCharsets.UTF_8);
-        byte[] block = new byte[salt.length + 4];
-        System.arraycopy(salt, 0, block, 0, salt.length);
-        block[block.length - 1] = 1;
-        byte[] u = hmac(hash.hmac, key, block);
-        byte[] result = u.clone();
-        for (int i = 1; i < iterations; i++) {
-            u = hmac(hash.hmac, key, u);
-            for (int j = 0; j < result.length; j++) {
-                result[j] ^= u[j];
-            }
-        }
-        return result;
+        return ScramClient.hi(hash.hmac, password, salt, iterations);
     }
 
     static byte[] ascii(String s) {

@@ -9,6 +9,7 @@ import static dev.postoffice.protocol.sasl.Steps.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.postoffice.protocol.sasl.SaslBackend.ScramHash;
+import dev.postoffice.testkit.ScramClient;
 import java.util.Base64;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -79,7 +80,7 @@ class ScramExchangeTest {
     @EnumSource(ScramHash.class)
     void randomServerNonceAndAFullClient(ScramHash hash) {
         SaslExchange<String> exchange = SaslMechanisms.start(hash.mechanism, backend, "pop.example.org");
-        ScramClient client = new ScramClient(hash, "n,,", "user", "pencil", "clientnonce");
+        ScramClient client = new ScramClient(hash.mechanism, "n,,", "user", "pencil", "clientnonce");
         String serverFirst = challenge(exchange.start(utf8(client.clientFirst())));
         String serverNonce = ScramClient.attribute(serverFirst, "r").substring("clientnonce".length());
         assertThat(Base64.getDecoder().decode(serverNonce)).hasSizeGreaterThanOrEqualTo(24);
@@ -98,7 +99,7 @@ class ScramExchangeTest {
     @Test
     void yFlagAndAuthzid() {
         ScramExchange<String> exchange = exchange(ScramHash.SHA_256, "srv");
-        ScramClient client = new ScramClient(ScramHash.SHA_256, "y,a=user,", "admin", "root", "abc");
+        ScramClient client = new ScramClient(ScramHash.SHA_256.mechanism, "y,a=user,", "admin", "root", "abc");
         String serverFirst = challenge(exchange.start(utf8(client.clientFirst())));
         assertThat(challenge(exchange.respond(utf8(client.clientFinal(serverFirst)))))
                 .isEqualTo(client.expectedServerFinal());
@@ -109,7 +110,7 @@ class ScramExchangeTest {
     @Test
     void anAuthzidTheBackendRefusesIsRejectedWithoutServerSignature() {
         ScramExchange<String> exchange = exchange(ScramHash.SHA_256, "srv");
-        ScramClient client = new ScramClient(ScramHash.SHA_256, "n,a=admin,", "user", "pencil", "abc");
+        ScramClient client = new ScramClient(ScramHash.SHA_256.mechanism, "n,a=admin,", "user", "pencil", "abc");
         String serverFirst = challenge(exchange.start(utf8(client.clientFirst())));
         rejected(exchange.respond(utf8(client.clientFinal(serverFirst))));
     }
@@ -119,7 +120,7 @@ class ScramExchangeTest {
         backend.with("a,b=c", "pw").with("IX", "pw");
         for (String[] names : new String[][] {{"a=2Cb=3Dc", "a,b=c"}, {"I\u00ADX", "IX"}}) {
             ScramExchange<String> exchange = exchange(ScramHash.SHA_1, "srv");
-            ScramClient client = new ScramClient(ScramHash.SHA_1, "n,,", names[0], "pw", "abc");
+            ScramClient client = new ScramClient(ScramHash.SHA_1.mechanism, "n,,", names[0], "pw", "abc");
             String serverFirst = challenge(exchange.start(utf8(client.clientFirst())));
             challenge(exchange.respond(utf8(client.clientFinal(serverFirst))));
             assertThat(success(exchange.respond(new byte[0]))).isEqualTo("principal:" + names[1]);
@@ -129,9 +130,9 @@ class ScramExchangeTest {
     @Test
     void wrongPasswordAndUnknownUserLookAlikeAndFailAtTheProof() {
         ScramExchange<String> wrong = exchange(ScramHash.SHA_256, "srv");
-        ScramClient wrongClient = new ScramClient(ScramHash.SHA_256, "n,,", "user", "pencil!", "abc");
+        ScramClient wrongClient = new ScramClient(ScramHash.SHA_256.mechanism, "n,,", "user", "pencil!", "abc");
         ScramExchange<String> unknown = exchange(ScramHash.SHA_256, "srv");
-        ScramClient unknownClient = new ScramClient(ScramHash.SHA_256, "n,,", "nobody", "pencil", "abc");
+        ScramClient unknownClient = new ScramClient(ScramHash.SHA_256.mechanism, "n,,", "nobody", "pencil", "abc");
         String wrongFirst = challenge(wrong.start(utf8(wrongClient.clientFirst())));
         String unknownFirst = challenge(unknown.start(utf8(unknownClient.clientFirst())));
         assertThat(unknownFirst).isEqualTo(wrongFirst);

@@ -7,13 +7,10 @@ import dev.postoffice.protocol.sasl.SaslBackend;
 import dev.postoffice.protocol.sasl.SaslExchange;
 import dev.postoffice.protocol.sasl.SaslExchange.Step;
 import dev.postoffice.protocol.sasl.SaslMechanisms;
+import dev.postoffice.testkit.ScramClient;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.util.Base64;
 import java.util.HexFormat;
 import javax.crypto.Mac;
-import javax.crypto.SecretKeyFactory;
-import javax.crypto.spec.PBEKeySpec;
 import javax.crypto.spec.SecretKeySpec;
 
 /** Client sides of the mechanisms, driving whole exchanges through {@link SaslMechanisms#start}. */
@@ -52,44 +49,28 @@ final class Exchanges {
     /** What a SCRAM exchange showed and how it ended. */
     record ScramRun(String serverFirst, Step<Account> end) {
         String salt() {
-            return attribute(serverFirst, "s");
+            return ScramClient.attribute(serverFirst, "s");
         }
 
         String iterations() {
-            return attribute(serverFirst, "i");
+            return ScramClient.attribute(serverFirst, "i");
         }
     }
 
     /** A whole SCRAM exchange; the server signature is checked whenever the server sends one. */
     static ScramRun scram(SaslBackend<Account> backend, String mechanism, String authzid, String user,
-            String password) throws Exception {
-        boolean sha256 = mechanism.endsWith("256");
-        String hmac = sha256 ? "HmacSHA256" : "HmacSHA1";
+            String password) {
         SaslExchange<Account> exchange = start(backend, mechanism);
         String gs2 = authzid.isEmpty() ? "n,," : "n,a=" + authzid + ",";
-        String clientFirstBare = "n=" + user + ",r=Zm9vYmFyYmF6cXV4";
-        Step<Account> first = exchange.start(utf8(gs2 + clientFirstBare));
+        ScramClient client = new ScramClient(mechanism, gs2, user, password, "Zm9vYmFyYmF6cXV4");
+        Step<Account> first = exchange.start(utf8(client.clientFirst()));
         if (!(first instanceof Step.Challenge<Account>)) {
             return new ScramRun("", first);
         }
         String serverFirst = challenge(first);
-        byte[] salt = Base64.getDecoder().decode(attribute(serverFirst, "s"));
-        int iterations = Integer.parseInt(attribute(serverFirst, "i"));
-        byte[] salted = SecretKeyFactory.getInstance("PBKDF2With" + hmac)
-                .generateSecret(new PBEKeySpec(password.toCharArray(), salt, iterations, sha256 ? 256 : 160))
-                .getEncoded();
-        byte[] clientKey = mac(hmac, salted, "Client Key");
-        byte[] storedKey = MessageDigest.getInstance(sha256 ? "SHA-256" : "SHA-1").digest(clientKey);
-        String withoutProof = "c=" + Base64.getEncoder().encodeToString(utf8(gs2)) + ",r=" + attribute(serverFirst, "r");
-        String authMessage = clientFirstBare + "," + serverFirst + "," + withoutProof;
-        byte[] signature = mac(hmac, storedKey, authMessage);
-        for (int i = 0; i < clientKey.length; i++) {
-            clientKey[i] ^= signature[i];
-        }
-        Step<Account> last = exchange.respond(utf8(withoutProof + ",p=" + Base64.getEncoder().encodeToString(clientKey)));
+        Step<Account> last = exchange.respond(utf8(client.clientFinal(serverFirst)));
         if (last instanceof Step.Challenge<Account>) {
-            String expected = "v=" + Base64.getEncoder().encodeToString(mac(hmac, mac(hmac, salted, "Server Key"), authMessage));
-            assertThat(challenge(last)).isEqualTo(expected);
+            assertThat(challenge(last)).isEqualTo(client.expectedServerFinal());
             last = exchange.respond(new byte[0]);
         }
         return new ScramRun(serverFirst, last);
@@ -139,20 +120,5 @@ final class Exchanges {
 
     static Step.Failure<Account> rejected(Step<Account> step) {
         return failure(step, Step.Failure.Kind.REJECTED);
-    }
-
-    private static byte[] mac(String algorithm, byte[] key, String text) throws Exception {
-        Mac mac = Mac.getInstance(algorithm);
-        mac.init(new SecretKeySpec(key, algorithm));
-        return mac.doFinal(utf8(text));
-    }
-
-    static String attribute(String message, String name) {
-        for (String a : message.split(",")) {
-            if (a.startsWith(name + "=")) {
-                return a.substring(name.length() + 1);
-            }
-        }
-        throw new AssertionError("no " + name + "= in " + message);
     }
 }

@@ -1,9 +1,8 @@
 package dev.postoffice.server.tls;
 
+import dev.postoffice.testkit.TlsClient;
 import java.io.BufferedReader;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
@@ -14,9 +13,12 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 
 /**
@@ -53,6 +55,17 @@ final class EchoServer implements AutoCloseable {
 
     int port() {
         return listener.getLocalPort();
+    }
+
+    /** A {@link TlsClient} connected to this server (after STLS in STLS mode) for host {@code localhost}. */
+    TlsClient connect(SSLContext context) throws IOException {
+        return connect(context, "localhost", s -> { });
+    }
+
+    /** A {@link TlsClient} connected to this server; {@code configure} adjusts its socket before the handshake. */
+    TlsClient connect(SSLContext context, String host, Consumer<SSLSocket> configure) throws IOException {
+        return TlsClient.connect(port(), mode == Mode.STLS, context, host, configure,
+                Duration.ofSeconds(PATIENCE_SECONDS));
     }
 
     SSLSocket nextWrapped() throws InterruptedException {
@@ -101,7 +114,7 @@ final class EchoServer implements AutoCloseable {
                 OutputStream out = plain.getOutputStream();
                 out.write("+OK echo ready\r\n".getBytes(StandardCharsets.US_ASCII));
                 out.flush();
-                String command = readLine(plain.getInputStream());
+                String command = TlsClient.readLine(plain.getInputStream());
                 if (!"STLS".equalsIgnoreCase(command)) {
                     plain.close();
                     return;
@@ -132,19 +145,6 @@ final class EchoServer implements AutoCloseable {
         } catch (IOException e) {
             // the client went away
         }
-    }
-
-    /** One CRLF- or LF-terminated line, read byte by byte so nothing after it is consumed. */
-    static String readLine(InputStream in) throws IOException {
-        ByteArrayOutputStream line = new ByteArrayOutputStream();
-        for (int b = in.read(); b != '\n'; b = in.read()) {
-            if (b < 0) {
-                throw new IOException("connection closed in the middle of a line");
-            }
-            line.write(b);
-        }
-        String s = line.toString(StandardCharsets.US_ASCII);
-        return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
     }
 
     @Override

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.Level;
+import dev.postoffice.testkit.LogCapture;
+import dev.postoffice.testkit.TlsClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -26,7 +28,7 @@ class SelfSignedCertificateTest {
     void generatedOnceThenReused() throws Exception {
         Path tls = dir.resolve("data/tls");
         TlsManager first;
-        try (LogCapture log = new LogCapture()) {
+        try (LogCapture log = new LogCapture(TlsManager.class)) {
             first = TlsManager.create(TlsSettings.selfSigned(tls, "mail.example.test"));
             assertThat(log.messages(Level.INFO)).singleElement().asString()
                     .startsWith("generated a self-signed TLS certificate for [mail.example.test, localhost, 127.0.0.1,")
@@ -48,7 +50,7 @@ class SelfSignedCertificateTest {
         byte[] certificateBytes = Files.readAllBytes(certificate);
         byte[] keyBytes = Files.readAllBytes(key);
         TlsManager second;
-        try (LogCapture log = new LogCapture()) {
+        try (LogCapture log = new LogCapture(TlsManager.class)) {
             second = TlsManager.create(TlsSettings.selfSigned(tls, "mail.example.test"));
             assertThat(log.messages(Level.INFO)).singleElement().asString()
                     .startsWith("TLS certificate " + certificate)
@@ -87,7 +89,7 @@ class SelfSignedCertificateTest {
         TlsManager tls = TlsManager.create(TlsSettings.selfSigned(dir, "mail.example.test"));
         try (EchoServer server = new EchoServer(tls, EchoServer.Mode.STLS)) {
             for (String host : List.of("localhost", "127.0.0.1", "mail.example.test")) {
-                try (TlsClient client = TlsClient.connect(server, TlsClient.trusting(dir.resolve("cert.pem")), host, s -> {
+                try (TlsClient client = server.connect(TlsClient.trusting(dir.resolve("cert.pem")), host, s -> {
                     SSLParameters parameters = s.getSSLParameters();
                     parameters.setEndpointIdentificationAlgorithm("HTTPS");
                     s.setSSLParameters(parameters);
@@ -95,7 +97,7 @@ class SelfSignedCertificateTest {
                     assertThat(client.send(host)).isEqualTo("+OK " + host);
                 }
             }
-            assertThatThrownBy(() -> TlsClient.connect(server, TlsClient.trusting(dir.resolve("cert.pem")),
+            assertThatThrownBy(() -> server.connect(TlsClient.trusting(dir.resolve("cert.pem")),
                     "other.example.test", s -> {
                         SSLParameters parameters = s.getSSLParameters();
                         parameters.setEndpointIdentificationAlgorithm("HTTPS");
@@ -116,7 +118,7 @@ class SelfSignedCertificateTest {
     @ValueSource(strings = {"2001:db8::25", "bücher.example.test", "192.0.2.7", "localhost"})
     void reuseWithTheSameHostNameDoesNotWarn(String hostname) throws Exception {
         String fingerprint = TlsManager.create(TlsSettings.selfSigned(dir, hostname)).fingerprintSha256();
-        try (LogCapture log = new LogCapture()) {
+        try (LogCapture log = new LogCapture(TlsManager.class)) {
             assertThat(TlsManager.create(TlsSettings.selfSigned(dir, hostname)).fingerprintSha256()).isEqualTo(fingerprint);
             assertThat(log.messages(Level.WARN)).isEmpty();
         }
@@ -136,7 +138,7 @@ class SelfSignedCertificateTest {
     @Test
     void changedHostNameIsPointedOut() throws Exception {
         TlsManager.create(TlsSettings.selfSigned(dir, "old.example.test"));
-        try (LogCapture log = new LogCapture()) {
+        try (LogCapture log = new LogCapture(TlsManager.class)) {
             TlsManager.create(TlsSettings.selfSigned(dir, "new.example.test"));
             assertThat(log.messages(Level.WARN)).singleElement().asString()
                     .contains("was made for [old.example.test, localhost, 127.0.0.1, 0:0:0:0:0:0:0:1], not new.example.test");

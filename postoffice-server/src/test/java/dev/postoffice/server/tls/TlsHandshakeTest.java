@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.Level;
 import dev.postoffice.server.tls.OpenSsl.KeyForm;
+import dev.postoffice.testkit.LogCapture;
+import dev.postoffice.testkit.TlsClient;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -46,9 +48,9 @@ class TlsHandshakeTest {
     /** Brings a raw client to where the server waits for a ClientHello: at once on POP3S, after STLS otherwise. */
     private static void untilTheHandshake(EchoServer.Mode mode, Socket client) throws IOException {
         if (mode == EchoServer.Mode.STLS) {
-            EchoServer.readLine(client.getInputStream());
+            TlsClient.readLine(client.getInputStream());
             client.getOutputStream().write("STLS\r\n".getBytes(StandardCharsets.US_ASCII));
-            assertThat(EchoServer.readLine(client.getInputStream())).startsWith("+OK");
+            assertThat(TlsClient.readLine(client.getInputStream())).startsWith("+OK");
         }
     }
 
@@ -65,7 +67,7 @@ class TlsHandshakeTest {
     @EnumSource(EchoServer.Mode.class)
     void serverSocketOffersOnlyTheAllowedProtocolsAndSuitesInServerOrder(EchoServer.Mode mode) throws Exception {
         try (EchoServer server = new EchoServer(manager(rsa), mode);
-             TlsClient client = TlsClient.connect(server, TlsClient.trusting(rsa.certificate()))) {
+             TlsClient client = server.connect(TlsClient.trusting(rsa.certificate()))) {
             SSLSocket accepted = server.nextWrapped();
             assertThat(accepted.getUseClientMode()).isFalse();
             assertThat(accepted.getEnabledProtocols()).containsExactly("TLSv1.3", "TLSv1.2");
@@ -83,7 +85,7 @@ class TlsHandshakeTest {
     void tls12And13ClientsAreServed(String protocol) throws Exception {
         for (OpenSsl.Pair pair : List.of(rsa, ec)) {
             try (EchoServer server = new EchoServer(manager(pair), EchoServer.Mode.STLS);
-                 TlsClient client = TlsClient.connect(server, TlsClient.trusting(pair.certificate()), "localhost",
+                 TlsClient client = server.connect(TlsClient.trusting(pair.certificate()), "localhost",
                          s -> s.setEnabledProtocols(new String[] {protocol}))) {
                 assertThat(client.protocol()).isEqualTo(protocol);
                 assertThat(client.cipherSuite()).matches(ALLOWED_SUITE);
@@ -97,7 +99,7 @@ class TlsHandshakeTest {
         List<String> clientOrder = List.of("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
                 "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384");
         try (EchoServer server = new EchoServer(manager(ec), EchoServer.Mode.IMPLICIT);
-             TlsClient client = TlsClient.connect(server, TlsClient.trusting(ec.certificate()), "localhost", s -> {
+             TlsClient client = server.connect(TlsClient.trusting(ec.certificate()), "localhost", s -> {
                  s.setEnabledProtocols(new String[] {"TLSv1.2"});
                  s.setEnabledCipherSuites(clientOrder.toArray(String[]::new));
              })) {
@@ -161,7 +163,7 @@ class TlsHandshakeTest {
     void socketTimeoutIsRestoredAfterTheHandshake() throws Exception {
         try (EchoServer server = new EchoServer(manager(ec, Duration.ofSeconds(7)), EchoServer.Mode.STLS)) {
             server.plainTimeoutMillis = 4321;
-            try (TlsClient client = TlsClient.connect(server, TlsClient.trusting(ec.certificate()))) {
+            try (TlsClient client = server.connect(TlsClient.trusting(ec.certificate()))) {
                 SSLSocket accepted = server.nextWrapped();
                 assertThat(accepted.getSoTimeout()).isEqualTo(4321);
                 assertThat(server.nextAccepted().getSoTimeout()).isEqualTo(4321);
@@ -173,7 +175,7 @@ class TlsHandshakeTest {
     @ParameterizedTest
     @EnumSource(EchoServer.Mode.class)
     void silentClientIsCutOffAfterTheHandshakeTimeout(EchoServer.Mode mode) throws Exception {
-        try (LogCapture log = new LogCapture();
+        try (LogCapture log = new LogCapture(TlsManager.class);
              EchoServer server = new EchoServer(manager(ec, Duration.ofMillis(300)), mode);
              Socket client = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
             client.setSoTimeout((int) TimeUnit.SECONDS.toMillis(EchoServer.PATIENCE_SECONDS));
@@ -253,7 +255,7 @@ class TlsHandshakeTest {
     void clientThatDistrustsTheCertificateFailsOnBothSides() throws Exception {
         try (EchoServer server = new EchoServer(manager(ec), EchoServer.Mode.STLS)) {
             SSLContext trustsOther = TlsClient.trusting(rsa.certificate());
-            assertThatThrownBy(() -> TlsClient.connect(server, trustsOther)).isInstanceOf(IOException.class);
+            assertThatThrownBy(() -> server.connect(trustsOther)).isInstanceOf(IOException.class);
             assertThat(server.nextFailure()).hasMessageStartingWith("TLS handshake failed: ");
             assertThat(server.nextAccepted().isClosed()).isTrue();
         }

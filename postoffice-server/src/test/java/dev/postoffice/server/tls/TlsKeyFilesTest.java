@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.postoffice.server.tls.OpenSsl.KeyForm;
+import dev.postoffice.testkit.TlsClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -35,7 +36,7 @@ class TlsKeyFilesTest {
         assertThat(tls.fingerprintSha256()).isEqualTo(openssl.fingerprint(pair.certificate()));
         assertThat(tls.certificatePath()).isEqualTo(pair.certificate());
         try (EchoServer server = new EchoServer(tls, EchoServer.Mode.IMPLICIT);
-             TlsClient client = TlsClient.connect(server, TlsClient.trusting(pair.certificate()))) {
+             TlsClient client = server.connect(TlsClient.trusting(pair.certificate()))) {
             assertThat(client.send("hello")).isEqualTo("+OK hello");
             assertThat(client.peer()).isEqualTo(pair.leaf());
             assertThat(client.peer().getPublicKey().getAlgorithm()).isEqualTo(form.name().startsWith("RSA") ? "RSA" : "EC");
@@ -48,7 +49,7 @@ class TlsKeyFilesTest {
         TlsManager tls = manager(chain.fullchain(), chain.privkey());
         SSLContext trustsRootOnly = TlsClient.trusting(chain.root());
         try (EchoServer server = new EchoServer(tls, EchoServer.Mode.STLS);
-             TlsClient client = TlsClient.connect(server, trustsRootOnly)) {
+             TlsClient client = server.connect(trustsRootOnly)) {
             assertThat(client.peerChain()).containsExactlyElementsOf(OpenSsl.certificates(chain.fullchain()));
             assertThat(client.send("chain")).isEqualTo("+OK chain");
         }
@@ -60,7 +61,7 @@ class TlsKeyFilesTest {
         OpenSsl.Chain chain = new OpenSsl(dir).chain("le");
         TlsManager tls = manager(chain.cert(), chain.privkey());
         try (EchoServer server = new EchoServer(tls, EchoServer.Mode.IMPLICIT)) {
-            assertThatThrownBy(() -> TlsClient.connect(server, TlsClient.trusting(chain.root())))
+            assertThatThrownBy(() -> server.connect(TlsClient.trusting(chain.root())))
                     .isInstanceOf(SSLHandshakeException.class);
         }
     }
@@ -167,7 +168,7 @@ class TlsKeyFilesTest {
                 Files.readString(pair.key()) + Files.readString(pair.certificate()));
         TlsManager tls = manager(combined, combined);
         try (EchoServer server = new EchoServer(tls, EchoServer.Mode.IMPLICIT);
-             TlsClient client = TlsClient.connect(server, TlsClient.trusting(pair.certificate()))) {
+             TlsClient client = server.connect(TlsClient.trusting(pair.certificate()))) {
             assertThat(client.peer()).isEqualTo(pair.leaf());
         }
     }

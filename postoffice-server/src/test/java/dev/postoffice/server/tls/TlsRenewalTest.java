@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
 import dev.postoffice.server.tls.OpenSsl.KeyForm;
+import dev.postoffice.testkit.LogCapture;
+import dev.postoffice.testkit.TlsClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -45,15 +47,16 @@ class TlsRenewalTest {
     @Test
     void renewedPairIsUsedForNewConnectionsWhileOpenOnesKeepTheirs() throws Exception {
         TlsManager tls = manager(Duration.ZERO);
-        try (LogCapture log = new LogCapture(); EchoServer server = new EchoServer(tls, EchoServer.Mode.STLS)) {
-            try (TlsClient before = TlsClient.connect(server, trustsBoth)) {
+        try (LogCapture log = new LogCapture(TlsManager.class);
+             EchoServer server = new EchoServer(tls, EchoServer.Mode.STLS)) {
+            try (TlsClient before = server.connect(trustsBoth)) {
                 assertThat(before.peer()).isEqualTo(first.leaf());
                 assertThat(before.send("one")).isEqualTo("+OK one");
 
                 OpenSsl.replace(second.certificate(), certificate);
                 OpenSsl.replace(second.key(), key);
 
-                try (TlsClient after = TlsClient.connect(server, trustsBoth)) {
+                try (TlsClient after = server.connect(trustsBoth)) {
                     assertThat(after.peer()).isEqualTo(second.leaf());
                     assertThat(after.send("two")).isEqualTo("+OK two");
                 }
@@ -71,11 +74,12 @@ class TlsRenewalTest {
     @Test
     void brokenReplacementKeepsThePreviousPairAndWarnsOncePerChange() throws Exception {
         TlsManager tls = manager(Duration.ZERO);
-        try (LogCapture log = new LogCapture(); EchoServer server = new EchoServer(tls, EchoServer.Mode.IMPLICIT)) {
+        try (LogCapture log = new LogCapture(TlsManager.class);
+             EchoServer server = new EchoServer(tls, EchoServer.Mode.IMPLICIT)) {
             // A new certificate whose key has not been written yet: mismatch.
             OpenSsl.replace(second.certificate(), certificate);
             for (int i = 0; i < 3; i++) {
-                try (TlsClient client = TlsClient.connect(server, trustsBoth)) {
+                try (TlsClient client = server.connect(trustsBoth)) {
                     assertThat(client.peer()).isEqualTo(first.leaf());
                 }
             }
@@ -87,7 +91,7 @@ class TlsRenewalTest {
             Files.writeString(dir.resolve("garbage"), "not a key\n");
             OpenSsl.replace(dir.resolve("garbage"), key);
             for (int i = 0; i < 2; i++) {
-                try (TlsClient client = TlsClient.connect(server, trustsBoth)) {
+                try (TlsClient client = server.connect(trustsBoth)) {
                     assertThat(client.peer()).isEqualTo(first.leaf());
                 }
             }
@@ -97,7 +101,7 @@ class TlsRenewalTest {
 
             // The key arrives: the new pair is taken.
             OpenSsl.replace(second.key(), key);
-            try (TlsClient client = TlsClient.connect(server, trustsBoth)) {
+            try (TlsClient client = server.connect(trustsBoth)) {
                 assertThat(client.peer()).isEqualTo(second.leaf());
             }
             assertThat(log.messages(Level.WARN)).hasSize(2);
@@ -110,7 +114,7 @@ class TlsRenewalTest {
         try (EchoServer server = new EchoServer(tls, EchoServer.Mode.IMPLICIT)) {
             Files.delete(certificate);
             Files.delete(key);
-            try (TlsClient client = TlsClient.connect(server, trustsBoth)) {
+            try (TlsClient client = server.connect(trustsBoth)) {
                 assertThat(client.peer()).isEqualTo(first.leaf());
                 assertThat(client.send("ok")).isEqualTo("+OK ok");
             }
@@ -123,7 +127,7 @@ class TlsRenewalTest {
         try (EchoServer server = new EchoServer(tls, EchoServer.Mode.IMPLICIT)) {
             OpenSsl.replace(second.certificate(), certificate);
             OpenSsl.replace(second.key(), key);
-            try (TlsClient client = TlsClient.connect(server, trustsBoth)) {
+            try (TlsClient client = server.connect(trustsBoth)) {
                 assertThat(client.peer()).isEqualTo(first.leaf());
             }
             assertThat(tls.fingerprintSha256()).isEqualTo(openssl.fingerprint(first.certificate()));
@@ -145,7 +149,7 @@ class TlsRenewalTest {
         try (EchoServer server = new EchoServer(tls, EchoServer.Mode.IMPLICIT)) {
             relink(linkedCertificate, Path.of("../archive/fullchain2.pem"));
             relink(linkedKey, Path.of("../archive/privkey2.pem"));
-            try (TlsClient client = TlsClient.connect(server, trustsBoth)) {
+            try (TlsClient client = server.connect(trustsBoth)) {
                 assertThat(client.peer()).isEqualTo(second.leaf());
             }
         }

@@ -1,27 +1,32 @@
-package dev.postoffice.server;
+package dev.postoffice.testkit;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import javax.net.ssl.SSLContext;
 
-/** A byte-exact POP3 client over a plain socket, for tests that look at the wire itself. */
-final class RawClient implements AutoCloseable {
-    Socket socket;
+/** A byte-exact POP3 client over a plain (or already TLS) socket, for tests that look at the wire itself. */
+public final class RawClient implements AutoCloseable {
+    private Socket socket;
     private InputStream in;
     private OutputStream out;
-    final String greeting;
+    private final String greeting;
 
-    RawClient(int port) throws IOException {
+    /** Connects to {@code port} on 127.0.0.1 and reads the greeting. */
+    public RawClient(int port) throws IOException {
         this(new Socket("127.0.0.1", port));
     }
 
-    /** Over an already connected socket, e.g. a TLS one for POP3S. */
-    RawClient(Socket connected) throws IOException {
+    /** Over an already connected socket, e.g. a TLS one for POP3S; reads the greeting. */
+    public RawClient(Socket connected) throws IOException {
         socket = connected;
         socket.setSoTimeout(10_000);
         in = socket.getInputStream();
@@ -29,9 +34,19 @@ final class RawClient implements AutoCloseable {
         greeting = line();
     }
 
+    /** The server's greeting line. */
+    public String greeting() {
+        return greeting;
+    }
+
+    /** The socket the client talks over now (the TLS one after {@link #startTls}). */
+    public Socket socket() {
+        return socket;
+    }
+
     /** After +OK to STLS: continues over TLS on the same connection. */
-    RawClient startTls(javax.net.ssl.SSLContext ctx) throws Exception {
-        socket = TlsClient.upgrade(ctx, socket);
+    public RawClient startTls(SSLContext context) throws IOException {
+        socket = TlsClient.upgrade(context, socket);
         socket.setSoTimeout(10_000);
         in = socket.getInputStream();
         out = socket.getOutputStream();
@@ -39,12 +54,12 @@ final class RawClient implements AutoCloseable {
     }
 
     /** True if the server sends nothing within the given time. */
-    boolean silentFor(int millis) throws IOException {
+    public boolean silentFor(int millis) throws IOException {
         int old = socket.getSoTimeout();
         socket.setSoTimeout(millis);
         try {
             return in.read() == -2;
-        } catch (java.net.SocketTimeoutException e) {
+        } catch (SocketTimeoutException e) {
             return true;
         } finally {
             socket.setSoTimeout(old);
@@ -52,29 +67,30 @@ final class RawClient implements AutoCloseable {
     }
 
     /** Sends raw text (add CRLF yourself). */
-    RawClient send(String text) throws IOException {
+    public RawClient send(String text) throws IOException {
         return sendBytes(text.getBytes(StandardCharsets.UTF_8));
     }
 
-    RawClient sendBytes(byte[] b) throws IOException {
+    public RawClient sendBytes(byte[] b) throws IOException {
         out.write(b);
         out.flush();
         return this;
     }
 
     /** Sends one command and returns the status line. */
-    String cmd(String command) throws IOException {
+    public String cmd(String command) throws IOException {
         send(command + "\r\n");
         return line();
     }
 
     /** Reads one line; the terminator must be CRLF. Returns null at EOF. */
-    String line() throws IOException {
+    public String line() throws IOException {
         byte[] b = lineBytes();
         return b == null ? null : new String(b, StandardCharsets.UTF_8);
     }
 
-    byte[] lineBytes() throws IOException {
+    /** Reads one line's octets without the CRLF, which must end it; null at EOF. */
+    public byte[] lineBytes() throws IOException {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         int prev = -1;
         while (true) {
@@ -90,7 +106,7 @@ final class RawClient implements AutoCloseable {
                     throw new IOException("bare LF from server after: " + buf);
                 }
                 byte[] b = buf.toByteArray();
-                return java.util.Arrays.copyOf(b, b.length - 1);
+                return Arrays.copyOf(b, b.length - 1);
             }
             buf.write(c);
             prev = c;
@@ -98,7 +114,7 @@ final class RawClient implements AutoCloseable {
     }
 
     /** Reads the body of a multi-line response up to the terminating ".", as the raw wire lines. */
-    List<String> multiline() throws IOException {
+    public List<String> multiline() throws IOException {
         List<String> lines = new ArrayList<>();
         String l;
         while (!(l = line()).equals(".")) {
@@ -108,7 +124,7 @@ final class RawClient implements AutoCloseable {
     }
 
     /** Reads a multi-line body and undoes byte-stuffing, giving the exact octets of the message. */
-    byte[] multilineOctets() throws IOException {
+    public byte[] multilineOctets() throws IOException {
         ByteArrayOutputStream msg = new ByteArrayOutputStream();
         while (true) {
             byte[] l = lineBytes();
@@ -126,15 +142,16 @@ final class RawClient implements AutoCloseable {
     }
 
     /** True once the server has closed the connection. */
-    boolean closedByServer() throws IOException {
+    public boolean closedByServer() throws IOException {
         try {
             return in.read() < 0;
-        } catch (java.net.SocketException e) {
+        } catch (SocketException e) {
             return true;
         }
     }
 
-    RawClient login(String user, String password) throws IOException {
+    /** USER and PASS; fails unless both are answered +OK. */
+    public RawClient login(String user, String password) throws IOException {
         String r1 = cmd("USER " + user);
         String r2 = cmd("PASS " + password);
         if (!r1.startsWith("+OK") || !r2.startsWith("+OK")) {
