@@ -80,6 +80,7 @@ final class ServeCommand implements Callable<Integer> {
         if (cfg.idleTimeout().compareTo(ServerConfig.RFC_MIN_IDLE_TIMEOUT) < 0) {
             log.warn("idle timeout {} is below the 10 minutes RFC 1939 asks for", cfg.idleTimeout());
         }
+        warnIfRoot();
         Service server = start(cfg, dataDir);
         CountDownLatch stop = new CountDownLatch(1);
         Signals.onTermination(stop::countDown);
@@ -127,5 +128,20 @@ final class ServeCommand implements Callable<Integer> {
                 || cfg.pop3sListen().map(a -> a.getPort() < 1024).orElse(false);
         return privileged ? " (ports below 1024 need root; try e.g. --pop3 127.0.0.1:1110 --pop3s 127.0.0.1:1995)"
                 : " (is another server running? try other ports, e.g. --pop3 127.0.0.1:1110 --pop3s 127.0.0.1:1995)";
+    }
+
+    /**
+     * Serving mail as root is never necessary (packaging/postoffice.service binds port 110 and 995 with
+     * CAP_NET_BIND_SERVICE as a service user) and turns any bug into a root compromise: say so at startup.
+     */
+    private static void warnIfRoot() {
+        try {
+            Object uid = java.nio.file.Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+            if (Integer.valueOf(0).equals(uid)) {
+                log.warn("running as root: run the server as a service user instead (see packaging/postoffice.service)");
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // not Linux: no check
+        }
     }
 }

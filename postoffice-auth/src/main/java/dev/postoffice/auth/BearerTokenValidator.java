@@ -143,13 +143,29 @@ public final class BearerTokenValidator {
         } catch (ParseException e) {
             return new Result.Invalid("not a JWT");
         } catch (BadJOSEException | JOSEException e) {
-            return new Result.Invalid(e.getMessage());
+            return new Result.Invalid(reason(e));
         }
         Object user = claims.getClaim(config.userClaim());
         if (!(user instanceof String name) || name.isEmpty()) {
             return new Result.Invalid("claim " + config.userClaim() + " is not a non-empty string");
         }
         return new Result.Valid(name);
+    }
+
+    /**
+     * A fixed reason for a refused token. The library's messages quote the token (its {@code typ} header, its
+     * claims), which an unauthenticated client chooses: they never reach the log.
+     */
+    static String reason(Exception e) {
+        String m = String.valueOf(e.getMessage());
+        return switch (e) {
+            case com.nimbusds.jwt.proc.BadJWTException x when m.startsWith("Expired JWT") -> "expired";
+            case com.nimbusds.jwt.proc.BadJWTException x when m.startsWith("JWT before use time") -> "not yet valid";
+            case com.nimbusds.jwt.proc.BadJWTException x -> "claims not accepted (issuer, audience or required claims)";
+            case com.nimbusds.jose.proc.BadJWSException x -> "signature or key not accepted";
+            case BadJOSEException x -> "header not accepted (type or algorithm)";
+            default -> "cannot be verified";
+        };
     }
 
     private Keys currentKeys() {

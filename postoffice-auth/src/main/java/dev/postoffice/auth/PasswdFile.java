@@ -11,9 +11,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
@@ -38,8 +36,9 @@ import org.slf4j.LoggerFactory;
  * A Dovecot passwd-file ({@code user:password:uid:gid:gecos:home:shell:extra_fields}) as a {@link UserDirectory},
  * plus the edits the command line needs.
  *
- * <p>Lookups use a parsed copy of the file that is re-read only when the file's modification time, size or
- * identity (inode) changes, so the hot path costs one {@code stat}. A missing file has no users. Lines that cannot
+ * <p>Lookups use a parsed copy of the file that is re-read only when the file's modification or status-change
+ * time, size or identity (inode) changes, so the hot path costs one {@code stat}; for two seconds after a change
+ * the content is compared too ({@link FileVersion}), so an edit of equal size in the same tick is not missed. A missing file has no users. Lines that cannot
  * be used are skipped with a warning naming the line number, never its contents. When a user appears twice, the
  * first line wins (as in Dovecot) and the second is warned about.
  *
@@ -55,15 +54,10 @@ public final class PasswdFile implements UserDirectory {
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
     private static final ConcurrentMap<Path, ReentrantLock> PROCESS_LOCKS = new ConcurrentHashMap<>();
 
-    /** What identifies one version of the file. */
-    private record Stamp(Object fileKey, FileTime modified, long size) {
-        static final Stamp MISSING = new Stamp(null, null, -1);
-    }
-
     /** The parsed users of one version of the file, in file order, and what their secrets allow. */
-    private record Snapshot(Stamp stamp, Map<String, UserRecord> users, DirectoryCapabilities capabilities) {
-        Snapshot(Stamp stamp, Map<String, UserRecord> users) {
-            this(stamp, users, DirectoryCapabilities.ofUsers(users.values()));
+    private record Snapshot(FileVersion version, Map<String, UserRecord> users, DirectoryCapabilities capabilities) {
+        Snapshot(FileVersion version, Map<String, UserRecord> users) {
+            this(version, users, DirectoryCapabilities.ofUsers(users.values()));
         }
     }
 
@@ -229,31 +223,28 @@ public final class PasswdFile implements UserDirectory {
     // ---- reading ----
 
     private Snapshot current() throws IOException {
-        Stamp stamp = stat();
+        FileVersion.Stamp stamp = FileVersion.Stamp.of(file);
         Snapshot s = snapshot;
-        if (s != null && s.stamp().equals(stamp)) {
+        if (s != null && s.version().surelyCurrent(stamp)) {
             return s;
         }
         synchronized (reloadLock) {
             s = snapshot;
-            stamp = stat();
-            if (s != null && s.stamp().equals(stamp)) {
+            stamp = FileVersion.Stamp.of(file);
+            if (s != null && s.version().surelyCurrent(stamp)) {
                 return s;
             }
             // The stamp is taken before reading: if the file changes meanwhile, the next stat differs and we
-            // read again, so the cache can be stale for one lookup at most, never for good.
-            s = new Snapshot(stamp, parseUsers(stamp == Stamp.MISSING ? new byte[0] : readOrEmpty(file)));
+            // read again, so the cache can be stale for one lookup at most, never for good. An equal stat
+            // shortly after a change is not trusted (FileVersion): the content decides.
+            long readAt = System.currentTimeMillis();
+            byte[] bytes = stamp == FileVersion.Stamp.MISSING ? new byte[0] : readOrEmpty(file);
+            FileVersion version = FileVersion.of(stamp, bytes, readAt);
+            s = s != null && s.version().sameContent(version)
+                    ? new Snapshot(version, s.users(), s.capabilities())
+                    : new Snapshot(version, parseUsers(bytes));
             snapshot = s;
             return s;
-        }
-    }
-
-    private Stamp stat() throws IOException {
-        try {
-            BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class);
-            return new Stamp(attrs.fileKey(), attrs.lastModifiedTime(), attrs.size());
-        } catch (NoSuchFileException e) {
-            return Stamp.MISSING;
         }
     }
 

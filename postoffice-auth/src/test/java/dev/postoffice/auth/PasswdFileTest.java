@@ -236,11 +236,18 @@ class PasswdFileTest {
             // parsed once: the malformed line was warned about once
             assertThat(logs.messages(Level.WARN)).hasSize(1);
         }
-        // Prove the cache by changing the contents behind its back: same inode, size and mtime.
-        FileTime mtime = Files.getLastModifiedTime(path);
-        Files.writeString(path, "alice:{PLAIN}two\nbad name:x\n");
-        Files.setLastModifiedTime(path, mtime);
+    }
+
+    @Test
+    void anEditOfEqualSizeWithTheModificationTimeResetIsNotMissed() throws IOException {
+        // Issue 10 §7: a revoked password kept working after an edit of equal size in the same mtime tick.
+        Path path = write("alice:{PLAIN}one\n");
+        PasswdFile file = new PasswdFile(path);
         assertThat(file.find("alice").orElseThrow().secret()).isEqualTo("{PLAIN}one");
+        FileTime mtime = Files.getLastModifiedTime(path);
+        Files.writeString(path, "alice:{PLAIN}two\n"); // same inode, same size
+        Files.setLastModifiedTime(path, mtime);
+        assertThat(file.find("alice").orElseThrow().secret()).isEqualTo("{PLAIN}two");
     }
 
     @Test

@@ -7,12 +7,18 @@ import java.util.Arrays;
 /**
  * Reads protocol lines from a blocking stream in bounded memory.
  *
- * <p>A line ends in CRLF or a bare LF. Lines longer than the caller's limit are consumed and reported
+ * <p>A line ends in CRLF or a bare LF; stray CRs before the line end ({@code STAT\r\r\n}, from clients that add
+ * their own CR) are dropped, as Dovecot does. Lines longer than the caller's limit are consumed and reported
  * as {@link Result#TOO_LONG} without being buffered; past a hard bound of discarded octets the reader
  * gives up with {@link Result#TOO_LONG_FATAL} so that a peer streaming an endless line cannot keep a
  * session busy. Before every read that may block, the reader runs a callback: the session flushes its
  * pending responses there, which answers pipelined commands in batches (RFC 2449 section 6.6) without
  * ever leaving a reply unsent while the client waits.
+ *
+ * <p>Memory per connection is the read-ahead buffer and a {@value #SMALL_LINE}-octet line buffer. Only a line
+ * that starts with a given prefix (AUTH's initial response) may grow past the short limit, and the line buffer
+ * shrinks back to its small size at the next read, so an idle connection that once sent a long line holds no
+ * more than one that never did.
  */
 public final class LineReader {
     /** What {@link #read(int)} found. */
@@ -30,7 +36,10 @@ public final class LineReader {
     private final byte[] buf;
     private int pos;
     private int limit;
-    private byte[] line = new byte[256];
+    /** The line buffer's size between long lines. */
+    static final int SMALL_LINE = 256;
+
+    private byte[] line = new byte[SMALL_LINE];
     private int lineLength;
 
     /**
@@ -53,6 +62,17 @@ public final class LineReader {
      *                  commands)
      */
     public Result read(int maxLength) throws IOException {
+        return read(maxLength, null, maxLength);
+    }
+
+    /**
+     * Reads the next line, allowing lines that start with {@code longPrefix} (ASCII, compared ignoring case) up to
+     * {@code longMaxLength} octets; others are held to {@code maxLength}.
+     */
+    public Result read(int maxLength, byte[] longPrefix, int longMaxLength) throws IOException {
+        if (line.length > SMALL_LINE) {
+            line = new byte[SMALL_LINE]; // the last line was long: give the memory back while idle
+        }
         lineLength = 0;
         long seen = 0;
         boolean discarding = false;
@@ -65,8 +85,14 @@ public final class LineReader {
             int chunk = end - pos;
             seen += chunk;
             if (!discarding && seen > maxLength) {
-                discarding = true;
-                lineLength = 0;
+                if (longPrefix != null && startsWith(longPrefix, chunk)) {
+                    maxLength = longMaxLength;
+                    longPrefix = null;
+                }
+                if (seen > maxLength) {
+                    discarding = true;
+                    lineLength = 0;
+                }
             }
             if (!discarding) {
                 append(pos, chunk);
@@ -77,8 +103,8 @@ public final class LineReader {
                     return Result.TOO_LONG;
                 }
                 lineLength -= 1; // the LF
-                if (lineLength > 0 && line[lineLength - 1] == '\r') {
-                    lineLength -= 1;
+                while (lineLength > 0 && line[lineLength - 1] == '\r') {
+                    lineLength -= 1; // the CR of CRLF, and any stray CR before it
                 }
                 return Result.LINE;
             }
@@ -120,6 +146,27 @@ public final class LineReader {
         }
         pos = 0;
         limit = n;
+        return true;
+    }
+
+    /** The line buffer's size (for tests of the memory bound). */
+    int capacity() {
+        return line.length;
+    }
+
+    /** Whether the line so far, then the next {@code chunk} octets of the read-ahead buffer, start with prefix. */
+    private boolean startsWith(byte[] prefix, int chunk) {
+        if (lineLength + chunk < prefix.length) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length; i++) {
+            byte b = i < lineLength ? line[i] : buf[pos + i - lineLength];
+            byte p = prefix[i];
+            boolean letter = (p | 0x20) >= 'a' && (p | 0x20) <= 'z';
+            if (letter ? (b | 0x20) != (p | 0x20) : b != p) {
+                return false;
+            }
+        }
         return true;
     }
 

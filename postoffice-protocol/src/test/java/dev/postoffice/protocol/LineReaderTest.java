@@ -27,6 +27,7 @@ class LineReaderTest {
                 {"STAT\r", "EOF"},
                 {"STAT", "EOF"},
                 {"PASS a\rb\r\n", "LINE:PASS a\rb"},
+                {"STAT\r\r\n", "LINE:STAT"},
                 {longLine + "\r\nNOOP\r\n", "TOO_LONG LINE:NOOP"},
                 {"X".repeat(253) + "\r\n", "LINE:" + "X".repeat(253)},
                 {"X".repeat(254) + "\r\n", "TOO_LONG"},
@@ -95,5 +96,25 @@ class LineReaderTest {
         assertThat(reader.read(MAX)).isEqualTo(LineReader.Result.TOO_LONG_FATAL);
         assertThat(reader.line().length).isLessThan(1024);
         assertThat(IntStream.of(reader.lineLength())).allMatch(n -> n <= MAX);
+    }
+
+    private static final byte[] AUTH = "AUTH ".getBytes(StandardCharsets.US_ASCII);
+
+    @ParameterizedTest(name = "chunk {0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {1, 3, 64, 4096})
+    void onlyAuthLinesMayBeLongAndTheBufferShrinksBackAfterThem(int chunk) throws IOException {
+        String ir = "A".repeat(20_000);
+        byte[] data = ("auth PLAIN " + ir + "\r\nLIST " + "1".repeat(20_000) + "\r\nAUTH\u0000X" + "2".repeat(300)
+                + "\r\nSTAT\r\n").getBytes(StandardCharsets.ISO_8859_1);
+        LineReader reader = new LineReader(new ChunkedInputStream(data, chunk), 2048, 64 * 1024, () -> {});
+        assertThat(reader.read(MAX, AUTH, 28 * 1024)).isEqualTo(LineReader.Result.LINE);
+        assertThat(new String(reader.line(), 0, reader.lineLength(), StandardCharsets.ISO_8859_1))
+                .isEqualTo("auth PLAIN " + ir);
+        assertThat(reader.capacity()).isGreaterThan(20_000);
+        assertThat(reader.read(MAX, AUTH, 28 * 1024)).isEqualTo(LineReader.Result.TOO_LONG);
+        assertThat(reader.capacity()).isEqualTo(LineReader.SMALL_LINE);
+        assertThat(reader.read(MAX, AUTH, 28 * 1024)).isEqualTo(LineReader.Result.TOO_LONG);
+        assertThat(reader.read(MAX, AUTH, 28 * 1024)).isEqualTo(LineReader.Result.LINE);
+        assertThat(reader.capacity()).isEqualTo(LineReader.SMALL_LINE);
     }
 }

@@ -36,6 +36,8 @@ public final class Session implements Runnable, CommandContext {
 
     /** The MDC key under which a session's lines carry its connection number. */
     public static final String LOG_KEY = "session";
+    /** The only command whose line may exceed 255 octets (RFC 5034 section 4). */
+    private static final byte[] AUTH_PREFIX = "AUTH ".getBytes(StandardCharsets.US_ASCII);
 
     private final ServerContext ctx;
     private final ServerConfig config;
@@ -118,13 +120,9 @@ public final class Session implements Runnable, CommandContext {
                 reply = commands.saslResponse(this, r == LineReader.Result.LINE
                         ? new String(in.line(), 0, in.lineLength(), StandardCharsets.US_ASCII) : null);
             } else {
-                // AUTH's initial response is exempt from RFC 2449's 255 octets (RFC 5034 section 4), so lines are
-                // read up to the SASL bound and every other command is held to the 255.
-                LineReader.Result r = in.read(ServerConfig.MAX_SASL_LINE);
-                if (r == LineReader.Result.LINE && in.lineLength() + 2 > ServerConfig.MAX_COMMAND_LINE
-                        && !startsWithAuth(in.line(), in.lineLength())) {
-                    r = LineReader.Result.TOO_LONG;
-                }
+                // AUTH's initial response is exempt from RFC 2449's 255 octets (RFC 5034 section 4): only a line
+                // starting with "AUTH " may grow to the SASL bound; every other command is cut off at the 255.
+                LineReader.Result r = in.read(ServerConfig.MAX_COMMAND_LINE, AUTH_PREFIX, ServerConfig.MAX_SASL_LINE);
                 reply = switch (r) {
                     case EOF -> {
                         endReason = "disconnected";
@@ -159,11 +157,6 @@ public final class Session implements Runnable, CommandContext {
             return invalidCommand(e.getMessage());
         }
         return commands.dispatch(this, command);
-    }
-
-    private static boolean startsWithAuth(byte[] line, int length) {
-        return length > 5 && (line[0] | 0x20) == 'a' && (line[1] | 0x20) == 'u' && (line[2] | 0x20) == 't'
-                && (line[3] | 0x20) == 'h' && line[4] == ' ';
     }
 
     private void negotiateTls() throws IOException {

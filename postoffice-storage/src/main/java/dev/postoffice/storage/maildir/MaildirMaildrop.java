@@ -45,6 +45,8 @@ final class MaildirMaildrop implements Maildrop {
     private static final Logger log = LoggerFactory.getLogger(MaildirMaildrop.class);
 
     private final Path maildir;
+    /** The file keys of the Maildir, new/ and cur/ when checked at open (see {@link MaildirGuard#verify}). */
+    private final Object[] dirKeys;
     private final Path[] dirs;
     private final List<StoredMessage> messages;
     private final Map<String, Location> locations;
@@ -58,10 +60,11 @@ final class MaildirMaildrop implements Maildrop {
     private final MaildirHistory history;
     private boolean closed;
 
-    private MaildirMaildrop(Path maildir, Path[] dirs, List<StoredMessage> messages, Map<String, Location> locations,
+    private MaildirMaildrop(Path maildir, Object[] dirKeys, Path[] dirs, List<StoredMessage> messages, Map<String, Location> locations,
             Map<String, List<Location>> copies, Map<String, SizeCache.Measure> cachedSizes,
             Map<String, Boolean> canonical, MailboxRef ref, Lease lease) {
         this.maildir = maildir;
+        this.dirKeys = dirKeys;
         this.dirs = dirs;
         this.messages = messages;
         this.locations = locations;
@@ -81,15 +84,16 @@ final class MaildirMaildrop implements Maildrop {
      * @param dovecotFormat how Dovecot formed the UIDLs of the messages in its {@code dovecot-uidlist}, or null to
      *                      read no uidlist (see {@link DovecotUidls})
      */
-    static MaildirMaildrop open(MailboxRef ref, Path maildir, Lease lease, SnapshotCache snapshots,
+    static MaildirMaildrop open(MailboxRef ref, Path maildir, Object[] dirKeys, Lease lease, SnapshotCache snapshots,
             UidlFormat dovecotFormat) throws IOException {
         Path[] dirs = {maildir.resolve(NEW), maildir.resolve(CUR)};
+        MaildirGuard.verify(maildir, dirKeys);
         long listedAt = System.currentTimeMillis();
         SnapshotCache.DirState state = SnapshotCache.DirState.of(dirs);
         SnapshotCache.Snapshot known = snapshots.lookUp(maildir, state);
         if (known != null) {
             // Nothing was added, removed or renamed since: the listing and the measures still hold.
-            return new MaildirMaildrop(maildir, dirs, known.messages(), new HashMap<>(known.locations()),
+            return new MaildirMaildrop(maildir, dirKeys, dirs, known.messages(), new HashMap<>(known.locations()),
                     known.copies(), new LinkedHashMap<>(known.sizes()), known.canonical(), ref, lease);
         }
         Map<String, List<Location>> copies = new HashMap<>();
@@ -134,7 +138,7 @@ final class MaildirMaildrop implements Maildrop {
         List<StoredMessage> list = Collections.unmodifiableList(messages);
         snapshots.remember(maildir, listedAt, new SnapshotCache.Snapshot(state, list, Map.copyOf(locations),
                 Map.copyOf(copies), Collections.unmodifiableMap(new LinkedHashMap<>(sizes)), Map.copyOf(canonical)));
-        return new MaildirMaildrop(maildir, dirs, list, locations, copies, sizes, canonical, ref, lease);
+        return new MaildirMaildrop(maildir, dirKeys, dirs, list, locations, copies, sizes, canonical, ref, lease);
     }
 
     private static void storeCache(Path maildir, Map<String, SizeCache.Measure> sizes) {
@@ -211,6 +215,11 @@ final class MaildirMaildrop implements Maildrop {
             return;
         }
         try {
+            MaildirGuard.verify(maildir, dirKeys);
+        } catch (IOException e) {
+            throw new StorageException("cannot remove messages: " + e.getMessage(), false, e);
+        }
+        try {
             remover.remove(targets);
         } finally {
             if (cachedSizes.keySet().removeAll(removed)) {
@@ -239,6 +248,7 @@ final class MaildirMaildrop implements Maildrop {
     }
 
     private FileChannel open(Location location) throws IOException {
+        MaildirGuard.verify(maildir, dirKeys);
         Path path = location.in(dirs);
         // Refuse anything but a regular file first: opening a FIFO planted in the Maildir would block.
         if (!Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isRegularFile()) {

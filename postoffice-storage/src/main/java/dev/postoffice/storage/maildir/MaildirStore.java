@@ -44,7 +44,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>A home given by the user directory must exist (a missing one is a temporary failure, since creating
  * it could hide a file system that is not mounted yet); below it, and below {@code dataDir}, missing
- * directories are created with mode 0700. Thread-safe; the session lock is held in the store and across
+ * directories are created with mode 0700. A Maildir that is or holds a symbolic link, or belongs to another user,
+ * is refused for sessions and deliveries alike (see {@link MaildirGuard}). Thread-safe; the session lock is held in the store and across
  * stores, processes (and hosts sharing the storage) with a dot-lock file, which is not kept open (see
  * {@link Locks}). {@link #close()} stops refreshing the lock files and deletes the store's lock templates.
  */
@@ -127,6 +128,7 @@ public final class MaildirStore implements MaildropStore, MailDelivery, AutoClos
     public Maildrop open(MailboxRef ref) throws MaildropBusyException, StorageException {
         Optional<Path> home = home(ref);
         Path maildir = prepare(ref.user(), home);
+        Object[] dirKeys = MaildirGuard.check(maildir, home);
         Path key;
         try {
             key = maildir.toRealPath();
@@ -137,7 +139,7 @@ public final class MaildirStore implements MaildropStore, MailDelivery, AutoClos
         boolean opened = false;
         try {
             lease = locks.lease(key.resolve(LOCK_FILE), home.isEmpty() ? dataDir.resolve("home") : null);
-            Maildrop maildrop = MaildirMaildrop.open(ref, key, lease, snapshots, dovecotUidlFormat);
+            Maildrop maildrop = MaildirMaildrop.open(ref, key, dirKeys, lease, snapshots, dovecotUidlFormat);
             opened = true;
             return maildrop;
         } catch (IOException e) {
@@ -164,7 +166,9 @@ public final class MaildirStore implements MaildropStore, MailDelivery, AutoClos
     @Override
     public DeliveryResult deliver(MailboxRef ref, Envelope envelope, InputStream message) throws StorageException {
         Objects.requireNonNull(message, "message");
-        Path maildir = prepare(ref.user(), home(ref));
+        Optional<Path> home = home(ref);
+        Path maildir = prepare(ref.user(), home);
+        MaildirGuard.check(maildir, home);
         String unique = nextUniqueName();
         Path tmp = maildir.resolve(MaildirMaildrop.TMP).resolve(unique);
         Path newDir = maildir.resolve(MaildirMaildrop.NEW);

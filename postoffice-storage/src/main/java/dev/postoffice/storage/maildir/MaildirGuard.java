@@ -1,0 +1,120 @@
+package dev.postoffice.storage.maildir;
+
+import dev.postoffice.storage.StorageException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Keeps a session inside its maildrop: a Maildir whose {@code Maildir}, {@code new}, {@code cur} or {@code tmp}
+ * is a symbolic link, not a directory, or owned by anyone but the server's user or the owner of the user's home
+ * is refused (permanently: {@code -ERR [SYS/PERM]}). A user with a shell owns their home and could otherwise
+ * point {@code cur} at {@code /etc} or {@code Maildir} at another user's Maildir. {@link #verify} repeats the
+ * link check right before a message file is opened or removed, against the directories seen at login, so a
+ * directory swapped for a link during a session is caught too. Message files themselves are only ever opened,
+ * measured and removed without following links. The configured home itself may be a link: the operator set it.
+ */
+final class MaildirGuard {
+    /** The uid this process runs as, or -1 where it cannot be known (no {@code unix} attribute view). */
+    static final int SERVER_UID = serverUid();
+
+    private MaildirGuard() {}
+
+    /**
+     * Checks a Maildir and its three directories (all present).
+     *
+     * @param home the user's home from the user directory, if any: its owner may own the Maildir too
+     * @return the file keys of the Maildir, {@code new} and {@code cur}, for {@link #verify}
+     * @throws StorageException permanent, naming the reason, when the Maildir is refused
+     */
+    static Object[] check(Path maildir, Optional<Path> home) throws StorageException {
+        int homeOwner = -1;
+        if (home.isPresent()) {
+            try {
+                homeOwner = uid(Files.readAttributes(home.get(), "unix:uid"));
+            } catch (IOException | UnsupportedOperationException e) {
+                homeOwner = -1;
+            }
+        }
+        Set<Integer> owners = homeOwner >= 0 && homeOwner != SERVER_UID ? Set.of(SERVER_UID, homeOwner) : Set.of(SERVER_UID);
+        Object[] keys = new Object[3];
+        Path[] paths = {maildir, maildir.resolve(MaildirMaildrop.NEW), maildir.resolve(MaildirMaildrop.CUR),
+            maildir.resolve(MaildirMaildrop.TMP)};
+        for (int i = 0; i < paths.length; i++) {
+            Object key = checkOne(paths[i], owners);
+            if (i < keys.length) {
+                keys[i] = key;
+            }
+        }
+        return keys;
+    }
+
+    private static Object checkOne(Path dir, Set<Integer> owners) throws StorageException {
+        BasicFileAttributes attrs;
+        try {
+            attrs = Files.readAttributes(dir, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException e) {
+            throw new StorageException("cannot check " + dir + ": " + e, true, e);
+        }
+        if (attrs.isSymbolicLink()) {
+            throw new StorageException("refusing the maildir: " + dir + " is a symbolic link", false);
+        }
+        if (!attrs.isDirectory()) {
+            throw new StorageException("refusing the maildir: " + dir + " is not a directory", false);
+        }
+        if (SERVER_UID >= 0) {
+            int owner;
+            try {
+                owner = uid(Files.readAttributes(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS));
+            } catch (IOException e) {
+                throw new StorageException("cannot check " + dir + ": " + e, true, e);
+            }
+            if (!owners.contains(owner)) {
+                throw new StorageException("refusing the maildir: " + dir + " is owned by uid " + owner
+                        + ", neither the server's nor the home's owner", false);
+            }
+        }
+        return attrs.fileKey();
+    }
+
+    /**
+     * Checks, without following links, that the Maildir, {@code new} and {@code cur} are still the directories
+     * {@link #check} saw; call right before opening or removing a message file.
+     *
+     * @throws IOException if one was replaced (by a link or another directory) or cannot be read
+     */
+    static void verify(Path maildir, Object[] keys) throws IOException {
+        Path[] paths = {maildir, maildir.resolve(MaildirMaildrop.NEW), maildir.resolve(MaildirMaildrop.CUR)};
+        for (int i = 0; i < paths.length; i++) {
+            BasicFileAttributes attrs;
+            try {
+                attrs = Files.readAttributes(paths[i], BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            } catch (NoSuchFileException e) {
+                throw new IOException("the maildir directory " + paths[i] + " was removed", e);
+            }
+            if (!attrs.isDirectory() || !Objects.equals(attrs.fileKey(), keys[i])) {
+                throw new IOException("the maildir directory " + paths[i] + " was replaced during the session");
+            }
+        }
+    }
+
+    private static int uid(java.util.Map<String, Object> attrs) {
+        Object uid = attrs.get("uid");
+        return uid instanceof Integer i ? i : -1;
+    }
+
+    private static int serverUid() {
+        try {
+            // /proc/self belongs to the process's effective uid (Linux).
+            return uid(Files.readAttributes(Path.of("/proc/self"), "unix:uid"));
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+}
