@@ -1,5 +1,6 @@
 package dev.postoffice.server;
 
+import dev.postoffice.testkit.RawClient;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
