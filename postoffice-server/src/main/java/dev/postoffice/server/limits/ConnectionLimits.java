@@ -6,7 +6,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Counts connections in total, per address, and sessions per user and address (Dovecot's
- * mail_max_userip_connections), refusing what would exceed the configured maxima.
+ * mail_max_userip_connections), refusing what would exceed the configured maxima. An address here is an
+ * {@link AddressKey}: an IPv4 address or an IPv6 /64.
  */
 public final class ConnectionLimits {
     /** Why a connection or login was refused. */
@@ -16,7 +17,7 @@ public final class ConnectionLimits {
     private final int maxPerAddress;
     private final int maxPerUser;
     private final AtomicInteger total = new AtomicInteger();
-    private final ConcurrentHashMap<InetAddress, AtomicInteger> perAddress = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, AtomicInteger> perAddress = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, AtomicInteger> perUser = new ConcurrentHashMap<>();
 
     public ConnectionLimits(int maxTotal, int maxPerAddress, int maxPerUser) {
@@ -31,7 +32,7 @@ public final class ConnectionLimits {
             total.decrementAndGet();
             return Refusal.TOTAL;
         }
-        if (!increment(perAddress, address, maxPerAddress)) {
+        if (!increment(perAddress, AddressKey.of(address), maxPerAddress)) {
             total.decrementAndGet();
             return Refusal.ADDRESS;
         }
@@ -39,7 +40,7 @@ public final class ConnectionLimits {
     }
 
     public void release(InetAddress address) {
-        decrement(perAddress, address);
+        decrement(perAddress, AddressKey.of(address));
         total.decrementAndGet();
     }
 
@@ -58,7 +59,7 @@ public final class ConnectionLimits {
     }
 
     private static String userKey(String user, InetAddress address) {
-        return user + '\0' + address.getHostAddress();
+        return user + '\0' + AddressKey.of(address);
     }
 
     private static <K> boolean increment(ConcurrentHashMap<K, AtomicInteger> map, K key, int max) {

@@ -95,14 +95,17 @@ public final class LoginPolicy {
         }
     }
 
-    /** A failed login: how long to wait before answering (doubling per address). */
-    public Duration failed() {
-        return ctx.throttle().failed(address);
+    /**
+     * A failed login of a user name (null when the mechanism did not tell it): how long to wait before answering
+     * (doubling per address and per user).
+     */
+    public Duration failed(String user) {
+        return ctx.throttle().failed(address, user);
     }
 
-    /** A successful login clears the address's failure record. */
-    public void succeeded() {
-        ctx.throttle().succeeded(address);
+    /** A successful login clears what this user failed from this address, not other users' failures. */
+    public void succeeded(String user) {
+        ctx.throttle().succeeded(address, user);
     }
 
     /** Whether this many failures on one connection close it. */
