@@ -36,6 +36,7 @@ final class ServerSettings {
         KEYS.put("hostname", ServerConfig.Builder::hostname);
         KEYS.put("idle-timeout", (b, v) -> b.idleTimeout(Values.duration(v)));
         KEYS.put("preauth-timeout", (b, v) -> b.preAuthTimeout(Values.duration(v)));
+        KEYS.put("preauth-lifetime", (b, v) -> b.preAuthLifetime(Values.duration(v)));
         KEYS.put("tls-handshake-timeout", (b, v) -> b.handshakeTimeout(Values.duration(v)));
         KEYS.put("auth-failure-delay", (b, v) -> b.authFailureDelay(Values.duration(v)));
         KEYS.put("auth-failure-delay-max", (b, v) -> b.authFailureDelayMax(Values.duration(v)));

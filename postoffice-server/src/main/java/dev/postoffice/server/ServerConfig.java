@@ -21,6 +21,7 @@ import java.util.Set;
  * @param idleTimeout            autologout after login (RFC 1939 section 3: at least 10 minutes); also the
  *                               longest a write may stay blocked on a peer that does not read
  * @param preAuthTimeout         how long a connection may stay in AUTHORIZATION without a command
+ * @param preAuthLifetime        how long a connection may stay in AUTHORIZATION at all, whatever it sends
  * @param handshakeTimeout       how long a TLS handshake may take
  * @param authFailureDelay       the first failed authentication's delay from an address, doubling with
  *                               each further failure up to {@code authFailureDelayMax}
@@ -51,6 +52,7 @@ public record ServerConfig(
         String hostname,
         Duration idleTimeout,
         Duration preAuthTimeout,
+        Duration preAuthLifetime,
         Duration handshakeTimeout,
         Duration authFailureDelay,
         Duration authFailureDelayMax,
@@ -88,6 +90,7 @@ public record ServerConfig(
         Objects.requireNonNull(hostname, "hostname");
         positive(idleTimeout, "idle timeout");
         positive(preAuthTimeout, "pre-authentication timeout");
+        positive(preAuthLifetime, "pre-authentication lifetime");
         positive(handshakeTimeout, "TLS handshake timeout");
         if (authFailureDelay.isNegative() || authFailureDelayMax.isNegative()) {
             throw new IllegalArgumentException("auth failure delays must not be negative");
@@ -146,6 +149,7 @@ public record ServerConfig(
         private String hostname = localHostName();
         private Duration idleTimeout = RFC_MIN_IDLE_TIMEOUT;
         private Duration preAuthTimeout = Duration.ofSeconds(60);
+        private Duration preAuthLifetime = Duration.ofMinutes(3);
         private Duration handshakeTimeout = Duration.ofSeconds(30);
         private Duration authFailureDelay = Duration.ofSeconds(2);
         private Duration authFailureDelayMax = Duration.ofSeconds(15);
@@ -175,6 +179,7 @@ public record ServerConfig(
             hostname = c.hostname;
             idleTimeout = c.idleTimeout;
             preAuthTimeout = c.preAuthTimeout;
+            preAuthLifetime = c.preAuthLifetime;
             handshakeTimeout = c.handshakeTimeout;
             authFailureDelay = c.authFailureDelay;
             authFailureDelayMax = c.authFailureDelayMax;
@@ -205,6 +210,7 @@ public record ServerConfig(
         public Builder hostname(String h) { hostname = h; return this; }
         public Builder idleTimeout(Duration d) { idleTimeout = d; return this; }
         public Builder preAuthTimeout(Duration d) { preAuthTimeout = d; return this; }
+        public Builder preAuthLifetime(Duration d) { preAuthLifetime = d; return this; }
         public Builder handshakeTimeout(Duration d) { handshakeTimeout = d; return this; }
         public Builder authFailureDelay(Duration d) { authFailureDelay = d; return this; }
         public Builder authFailureDelayMax(Duration d) { authFailureDelayMax = d; return this; }
@@ -225,7 +231,7 @@ public record ServerConfig(
 
         public ServerConfig build() {
             return new ServerConfig(pop3Listen, pop3sListen, tlsCertificate, tlsPrivateKey, tlsDirectory, hostname,
-                    idleTimeout, preAuthTimeout, handshakeTimeout, authFailureDelay, authFailureDelayMax,
+                    idleTimeout, preAuthTimeout, preAuthLifetime, handshakeTimeout, authFailureDelay, authFailureDelayMax,
                     maxAuthFailures, maxBadCommands, maxConnections, maxConnectionsPerAddress, maxConnectionsPerUser,
                     allowPlaintextAuth, localNetworks, saslMechanisms, masterUsers, loginAliases, loginDelay,
                     expireDays, shutdownGrace, oauth);

@@ -118,6 +118,21 @@ final class Connection {
         }
     }
 
+    /**
+     * Ends the connection's reading now, whatever the client sends: the current or next read ends as a timeout once
+     * the octets already buffered are used up.
+     */
+    void expireReads() {
+        if (!readTimedOut) {
+            readTimedOut = true;
+            try {
+                raw.shutdownInput();
+            } catch (IOException e) {
+                close();
+            }
+        }
+    }
+
     /** Whether a write has been blocked on a peer that does not read for longer than {@code limit}. */
     boolean writeStalled(long nowNanos, Duration limit) {
         WatchedOutputStream w = watchedOut;

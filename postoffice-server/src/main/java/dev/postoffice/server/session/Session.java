@@ -46,6 +46,10 @@ public final class Session implements Runnable, CommandContext {
     private final Supplier<String> timestamps;
     private final Runnable onEnd;
     private final long id;
+    /** When the connection was accepted (nanoTime): the pre-login lifetime counts from here. */
+    private final long startedNanos = System.nanoTime();
+    /** Set by the watchdog when the connection stayed unauthenticated longer than its lifetime. */
+    private volatile boolean lifetimeOver;
     /** The APOP timestamp the greeting carried, or null if it carried none. */
     private String timestamp;
     private volatile SessionState state = SessionState.Authorization.START;
@@ -86,8 +90,13 @@ public final class Session implements Runnable, CommandContext {
             loop();
             conn.out().flush();
         } catch (SocketTimeoutException e) {
-            endReason = "idle timeout";
-            bestEffort(Reply.err("autologout: idle for too long, closing the connection"));
+            if (lifetimeOver) {
+                endReason = "not logged in within the pre-authentication lifetime";
+                bestEffort(Reply.err("login took too long, closing the connection"));
+            } else {
+                endReason = "idle timeout";
+                bestEffort(Reply.err("autologout: idle for too long, closing the connection"));
+            }
         } catch (ResponseWriter.MessageReadException e) {
             // A multi-line response cannot be taken back: the connection closes at once, without UPDATE.
             aborting = true;
@@ -287,9 +296,26 @@ public final class Session implements Runnable, CommandContext {
         return true;
     }
 
-    /** Ends a wait for the client that has lasted longer than the timeout (run by the server's watchdog). */
+    /**
+     * Ends a wait for the client that has lasted longer than the timeout, and a connection still not logged in after
+     * its pre-authentication lifetime (run by the server's watchdog once a second).
+     */
     public void checkReadIdle(long nowNanos) {
+        if (!lifetimeOver && !authenticated() && nowNanos - startedNanos > config.preAuthLifetime().toNanos()) {
+            lifetimeOver = true;
+            conn.expireReads();
+        }
         conn.checkReadIdle(nowNanos);
+    }
+
+    /** Whether the session has logged in (it is in TRANSACTION or UPDATE). */
+    public boolean authenticated() {
+        return !(state instanceof SessionState.Authorization);
+    }
+
+    /** When the connection was accepted (nanoTime). */
+    public long startedNanos() {
+        return startedNanos;
     }
 
     /** Closes a connection whose write has been blocked longer than the idle timeout. */
