@@ -42,6 +42,23 @@ class HardeningSessionTest {
     }
 
     @Test
+    void theGreetingCarriesAnApopTimestampOnlyWhereApopMayBeUsed() throws Exception {
+        start(b -> b.localNetworks(java.util.List.of()));
+        try (RawClient c = new RawClient(server.port())) {
+            assertThat(c.greeting).doesNotContain("<");
+        }
+        try (RawClient c = new RawClient(TlsClient.trusting(data.resolve("tls/cert.pem"))
+                .getSocketFactory().createSocket("127.0.0.1", server.tlsPort()))) {
+            assertThat(c.greeting).contains("<");
+        }
+        server.close();
+        server = new TestServer(data);
+        try (RawClient c = new RawClient(server.port())) {
+            assertThat(c.greeting).as("loopback is local").contains("<");
+        }
+    }
+
+    @Test
     void theLifetimeEndsAtLogin() throws Exception {
         start(b -> b.preAuthLifetime(Duration.ofMillis(1500)));
         try (RawClient c = new RawClient(server.port())) {

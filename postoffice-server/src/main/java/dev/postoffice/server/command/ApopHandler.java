@@ -12,7 +12,7 @@ final class ApopHandler implements CommandHandler<Command.Apop> {
 
     public Reply handle(CommandContext ctx, Command.Apop command) {
         String timestamp = ctx.apopTimestamp();
-        if (timestamp == null) {
+        if (timestamp == null || !ctx.login().apopAllowed(ctx.secure())) {
             return Reply.err("APOP is not available on this server");
         }
         String user = ctx.login().canonicalName(command.name());

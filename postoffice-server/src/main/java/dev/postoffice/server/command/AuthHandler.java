@@ -7,6 +7,7 @@ import dev.postoffice.protocol.Reply;
 import dev.postoffice.protocol.ResponseCode;
 import dev.postoffice.protocol.sasl.SaslExchange;
 import dev.postoffice.protocol.sasl.SaslMechanisms;
+import dev.postoffice.server.login.LoginPolicy;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
@@ -30,7 +31,7 @@ final class AuthHandler implements CommandHandler<Command.Auth> {
         String mechanism = command.mechanism().get();
         if (!usable.contains(mechanism)) {
             if (SaslMechanisms.ALL.contains(mechanism) && !ctx.login().plaintextAllowed(ctx.secure())
-                    && SaslMechanisms.sendsCleartextSecret(mechanism)) {
+                    && LoginPolicy.needsProtection(mechanism)) {
                 return Reply.err(ResponseCode.AUTH, UserHandler.PLAINTEXT_REFUSED);
             }
             return Reply.err("unsupported authentication mechanism");

@@ -46,13 +46,29 @@ public final class LoginPolicy {
         return secure || local || config.allowPlaintextAuth();
     }
 
+    /**
+     * Whether a mechanism needs a protected connection (TLS or local, see {@link #plaintextAllowed}): those that
+     * send the password in clear, and CRAM-MD5, whose digest of the challenge can be cracked offline as APOP's.
+     */
+    public static boolean needsProtection(String mechanism) {
+        return SaslMechanisms.sendsCleartextSecret(mechanism) || mechanism.equalsIgnoreCase("CRAM-MD5");
+    }
+
+    /**
+     * Whether APOP may be used on this connection: as CRAM-MD5, only under TLS or from a local address, since the
+     * MD5 digest it sends lets an eavesdropper guess the password offline (and JVN#19445002 for RFC 1939's APOP).
+     */
+    public boolean apopAllowed(boolean secure) {
+        return plaintextAllowed(secure) && ctx.auth().capabilities().apop();
+    }
+
     /** SASL mechanisms that may be used now, in order of preference (CAPA SASL, bare AUTH). */
     public List<String> mechanisms(boolean secure) {
         List<String> out = new ArrayList<>();
         for (String m : SaslMechanisms.ALL) {
             if ((config.saslMechanisms().isEmpty() || config.saslMechanisms().contains(m))
                     && ctx.sasl().supports(m)
-                    && (plaintextAllowed(secure) || !SaslMechanisms.sendsCleartextSecret(m))) {
+                    && (plaintextAllowed(secure) || !needsProtection(m))) {
                 out.add(m);
             }
         }

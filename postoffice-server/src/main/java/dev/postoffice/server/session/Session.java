@@ -83,7 +83,7 @@ public final class Session implements Runnable, CommandContext {
         try {
             conn.open(implicitTls ? ctx.tls().orElseThrow() : null);
             conn.readTimeout(config.preAuthTimeout());
-            if (ctx.auth().capabilities().apop()) {
+            if (login.apopAllowed(implicitTls)) { // only where APOP may be used (docs/security.md)
                 timestamp = timestamps.get();
             }
             conn.out().ok("Postoffice POP3 server ready" + (timestamp != null ? " " + timestamp : ""));
@@ -232,7 +232,7 @@ public final class Session implements Runnable, CommandContext {
 
     @Override
     public String apopTimestamp() {
-        return timestamp != null && ctx.auth().capabilities().apop() ? timestamp : null;
+        return timestamp != null && login.apopAllowed(secure()) ? timestamp : null;
     }
 
     @Override
