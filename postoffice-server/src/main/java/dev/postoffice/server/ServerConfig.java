@@ -34,7 +34,7 @@ import java.util.Set;
  * @param allowPlaintextAuth     allow USER/PASS, PLAIN and LOGIN on cleartext connections from
  *                               non-local addresses (Dovecot's disable_plaintext_auth = no)
  * @param localNetworks          addresses that count as local: plaintext authentication is allowed there
- * @param saslMechanisms         mechanisms to offer; empty: every one the user directory can serve
+ * @param saslMechanisms         mechanisms to offer; empty: those every user of the directory can use
  * @param masterUsers            users who may authorize as anyone with SASL PLAIN's authzid
  * @param loginAliases           accept {@code local+domain} and {@code local%domain} for {@code local@domain}
  * @param loginDelay             RFC 2449 LOGIN-DELAY: minimum time between a user's logins (zero: none)

@@ -59,6 +59,46 @@ class HardeningSessionTest {
     }
 
     @Test
+    void capaOffersByDefaultOnlyMechanismsEveryUserCanUse() throws Exception {
+        server = new TestServer(data).user("alice", "secret").userWithScheme("dave", "d4ve", "ARGON2ID");
+        try (RawClient c = new RawClient(server.port())) {
+            c.cmd("CAPA");
+            assertThat(c.multiline()).contains("SASL PLAIN LOGIN");
+            assertThat(c.cmd("AUTH CRAM-MD5")).isEqualTo("-ERR unsupported authentication mechanism");
+        }
+        server.users.remove("dave");
+        try (RawClient c = new RawClient(server.port())) {
+            c.cmd("CAPA");
+            assertThat(c.multiline()).anyMatch(l -> l.startsWith("SASL ") && l.contains(" CRAM-MD5")
+                    && l.contains(" SCRAM-SHA-256"));
+        }
+    }
+
+    @Test
+    void explicitlyOfferedMechanismsSomeUsersCannotUseAreNamedInTheLog() throws Exception {
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory
+                .getLogger(dev.postoffice.server.auth.AccountSaslBackend.class);
+        var appender = new ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>();
+        appender.start();
+        logger.addAppender(appender);
+        try {
+            server = new TestServer(data, b -> b.saslMechanisms(java.util.List.of("PLAIN", "CRAM-MD5")))
+                    .user("alice", "secret").userWithScheme("dave", "d4ve", "ARGON2ID")
+                    .userWithScheme("erin", "3rin", "ARGON2ID");
+            try (RawClient c = new RawClient(server.port())) {
+                c.cmd("CAPA");
+                assertThat(c.multiline()).contains("SASL CRAM-MD5 PLAIN");
+            }
+            synchronized (appender) {
+                assertThat(appender.list).map(e -> e.getFormattedMessage())
+                        .anyMatch(m -> m.startsWith("sasl-mechanisms offers CRAM-MD5, which 2 of 3 users cannot use"));
+            }
+        } finally {
+            logger.detachAppender(appender);
+        }
+    }
+
+    @Test
     void theLifetimeEndsAtLogin() throws Exception {
         start(b -> b.preAuthLifetime(Duration.ofMillis(1500)));
         try (RawClient c = new RawClient(server.port())) {

@@ -1,5 +1,6 @@
 package dev.postoffice.server.login;
 
+import dev.postoffice.auth.DirectoryCapabilities;
 import dev.postoffice.protocol.sasl.SaslMechanisms;
 import dev.postoffice.server.ServerConfig;
 import dev.postoffice.server.ServerContext;
@@ -65,14 +66,27 @@ public final class LoginPolicy {
     /** SASL mechanisms that may be used now, in order of preference (CAPA SASL, bare AUTH). */
     public List<String> mechanisms(boolean secure) {
         List<String> out = new ArrayList<>();
+        DirectoryCapabilities users = ctx.auth().capabilities();
         for (String m : SaslMechanisms.ALL) {
-            if ((config.saslMechanisms().isEmpty() || config.saslMechanisms().contains(m))
+            if ((config.saslMechanisms().isEmpty() ? offeredByDefault(m, users) : config.saslMechanisms().contains(m))
                     && ctx.sasl().supports(m)
                     && (plaintextAllowed(secure) || !needsProtection(m))) {
                 out.add(m);
             }
         }
         return out;
+    }
+
+    /**
+     * Without {@code sasl-mechanisms}, what every user can use: PLAIN and LOGIN, CRAM-MD5 and SCRAM only when every
+     * user has a secret they work with (a client such as curl picks the strongest offered, and a user whose secret
+     * does not allow it would fail), and the bearer-token mechanisms when the operator configured OAuth.
+     */
+    private static boolean offeredByDefault(String mechanism, DirectoryCapabilities users) {
+        return switch (mechanism) {
+            case "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256" -> users.everyoneCan(mechanism);
+            default -> true;
+        };
     }
 
     /**
