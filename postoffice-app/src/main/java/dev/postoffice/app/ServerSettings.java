@@ -60,6 +60,7 @@ final class ServerSettings {
         KEYS.put("oauth-issuer", (b, v) -> { });
         KEYS.put("oauth-audience", (b, v) -> { });
         KEYS.put("oauth-user-claim", (b, v) -> { });
+        KEYS.put("oauth-require-email-verified", (b, v) -> bool(v));
     }
 
     private final Map<String, String> values = new LinkedHashMap<>();
@@ -121,7 +122,8 @@ final class ServerSettings {
                 throw new UserError("oauth-keys needs oauth-issuer and oauth-audience", 78);
             }
             defaults.oauth(new ServerConfig.OAuth(Path.of(get("oauth-keys")), get("oauth-issuer"),
-                    get("oauth-audience"), values.getOrDefault("oauth-user-claim", "email")));
+                    get("oauth-audience"), values.getOrDefault("oauth-user-claim", "email"),
+                    bool(values.getOrDefault("oauth-require-email-verified", "yes"))));
         }
         try {
             return defaults.build();

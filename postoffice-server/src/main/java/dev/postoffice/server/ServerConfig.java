@@ -83,8 +83,15 @@ public record ServerConfig(
     /** Octets of one overlong line after which the connection is closed. */
     public static final int HARD_LINE_LIMIT = 64 * 1024;
 
-    /** JWT validation settings for OAUTHBEARER (RFC 7628) and XOAUTH2. */
-    public record OAuth(Path keyFile, String issuer, String audience, String userClaim) {}
+    /**
+     * JWT validation settings for OAUTHBEARER (RFC 7628) and XOAUTH2; {@code requireEmailVerified}: for the
+     * {@code email} user claim, tokens must say {@code email_verified: true}.
+     */
+    public record OAuth(Path keyFile, String issuer, String audience, String userClaim, boolean requireEmailVerified) {
+        public OAuth(Path keyFile, String issuer, String audience, String userClaim) {
+            this(keyFile, issuer, audience, userClaim, true);
+        }
+    }
 
     public ServerConfig {
         Objects.requireNonNull(hostname, "hostname");

@@ -473,7 +473,7 @@ class SecuritySessionTest {
         java.util.Date now = new java.util.Date();
         com.nimbusds.jwt.SignedJWT jwt = new com.nimbusds.jwt.SignedJWT(
                 new com.nimbusds.jose.JWSHeader.Builder(com.nimbusds.jose.JWSAlgorithm.RS256).keyID(key.getKeyID()).build(),
-                new com.nimbusds.jwt.JWTClaimsSet.Builder().issuer(issuer).audience("pop3").claim("email", email)
+                new com.nimbusds.jwt.JWTClaimsSet.Builder().issuer(issuer).audience("pop3").claim("email", email).claim("email_verified", true)
                         .issueTime(now).expirationTime(new java.util.Date(now.getTime() + lifetimeSeconds * 1000)).build());
         jwt.sign(new com.nimbusds.jose.crypto.RSASSASigner(key));
         return jwt.serialize();
