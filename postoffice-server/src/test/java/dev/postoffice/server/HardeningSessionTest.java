@@ -99,6 +99,24 @@ class HardeningSessionTest {
     }
 
     @Test
+    void aScramExchangeCancelledAfterTheServerLookedTheUserUpIsAFailedLogin() throws Exception {
+        start(b -> b.maxAuthFailures(1));
+        try (RawClient c = new RawClient(server.port())) {
+            assertThat(c.cmd("AUTH SCRAM-SHA-256 " + java.util.Base64.getEncoder().encodeToString(
+                    "n,,n=alice,r=abcdefghijklmnop".getBytes(java.nio.charset.StandardCharsets.US_ASCII))))
+                    .startsWith("+ ");
+            assertThat(c.cmd("*")).isEqualTo(
+                    "-ERR [AUTH] authentication cancelled; too many failures, closing the connection");
+            assertThat(c.closedByServer()).isTrue();
+        }
+        try (RawClient c = new RawClient(server.port())) {
+            assertThat(c.cmd("AUTH PLAIN")).isEqualTo("+ ");
+            assertThat(c.cmd("*")).as("nothing was checked yet: not a failure").isEqualTo("-ERR authentication cancelled");
+            c.login("alice", "secret");
+        }
+    }
+
+    @Test
     void theLifetimeEndsAtLogin() throws Exception {
         start(b -> b.preAuthLifetime(Duration.ofMillis(1500)));
         try (RawClient c = new RawClient(server.port())) {

@@ -16,6 +16,7 @@ final class ApopHandler implements CommandHandler<Command.Apop> {
             return Reply.err("APOP is not available on this server");
         }
         String user = ctx.login().canonicalName(command.name());
+        ctx.login().beforeCheck();
         return Logins.complete(ctx, user, "APOP", ctx.server().auth().checkApop(user, timestamp, command.digest()));
     }
 }

@@ -55,7 +55,7 @@ final class Logins {
             }
             case AuthResult.Unavailable u -> {
                 policy.logAttempt(user, mechanism, ctx.secure(), "unavailable");
-                log.warn("user directory unavailable: {}", u.reason());
+                log.warn("authentication unavailable: {}", u.reason());
                 ctx.enter(auth.after(false));
                 return Reply.err(ResponseCode.SYS_TEMP, "authentication is temporarily unavailable, try again later");
             }

@@ -25,6 +25,8 @@ public final class LoginPolicy {
     private final String peer;
     private final boolean local;
     private String userSlot;
+    /** How long this connection waited before its current check ({@link #beforeCheck}). */
+    private Duration waited = Duration.ZERO;
 
     public LoginPolicy(ServerContext ctx, InetAddress address) {
         this.ctx = ctx;
@@ -130,12 +132,33 @@ public final class LoginPolicy {
      * (doubling per address and per user).
      */
     public Duration failed(String user) {
-        return ctx.throttle().failed(address, user);
+        Duration d = ctx.throttle().failed(address, user).minus(waited);
+        waited = Duration.ZERO;
+        return d.isNegative() ? Duration.ZERO : d;
     }
 
     /** A successful login clears what this user failed from this address, not other users' failures. */
     public void succeeded(String user) {
+        waited = Duration.ZERO;
         ctx.throttle().succeeded(address, user);
+    }
+
+    /**
+     * Before an expensive check (a hash, a key derivation, a token validation): an address that is already failing
+     * waits its delay now, before the work, so that it cannot keep the hashing pool busy; what it waited here is
+     * taken off the delay of a failure that follows.
+     */
+    public void beforeCheck() {
+        Duration d = ctx.throttle().pending(address);
+        if (d.isZero()) {
+            return;
+        }
+        waited = waited.plus(d);
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Whether this many failures on one connection close it. */

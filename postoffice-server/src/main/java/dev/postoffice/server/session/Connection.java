@@ -71,7 +71,17 @@ final class Connection {
         return discarded;
     }
 
-    boolean secure() {
+    /** The client's address. */
+    java.net.InetAddress address() {
+        return raw.getInetAddress();
+    }
+
+    /** Whether the connection has been closed (by the server: shutdown, a timeout, the end of the session). */
+    boolean closed() {
+        return raw.isClosed() || readTimedOut;
+    }
+
+        boolean secure() {
         return secure;
     }
 

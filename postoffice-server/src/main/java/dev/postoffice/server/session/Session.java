@@ -1,5 +1,6 @@
 package dev.postoffice.server.session;
 
+import dev.postoffice.auth.HashExecutor;
 import dev.postoffice.protocol.Command;
 import dev.postoffice.protocol.CommandParser;
 import dev.postoffice.protocol.CommandSyntaxException;
@@ -13,6 +14,7 @@ import dev.postoffice.server.command.CommandContext;
 import dev.postoffice.server.command.Commands;
 import dev.postoffice.server.command.Marks;
 import dev.postoffice.server.command.SessionState;
+import dev.postoffice.server.limits.AddressKey;
 import dev.postoffice.server.login.LoginPolicy;
 import java.io.EOFException;
 import java.io.IOException;
@@ -80,6 +82,8 @@ public final class Session implements Runnable, CommandContext {
     @Override
     public void run() {
         MDC.put(LOG_KEY, Long.toString(id));
+        // Hashing for this session counts against its address's share, and is dropped once the session has ended.
+        HashExecutor.bindClient(AddressKey.of(conn.address()), () -> aborting || lifetimeOver || conn.closed());
         try {
             conn.open(implicitTls ? ctx.tls().orElseThrow() : null);
             conn.readTimeout(config.preAuthTimeout());
@@ -111,6 +115,7 @@ public final class Session implements Runnable, CommandContext {
             bestEffort(Reply.err(ResponseCode.SYS_TEMP, "internal server error, closing the connection"));
         } finally {
             finish();
+            HashExecutor.unbindClient();
             MDC.remove(LOG_KEY);
         }
     }

@@ -41,6 +41,18 @@ class AuthorizationHandlersTest {
         assertThat(ctx.wire("APOP alice " + apop(TestContext.TIMESTAMP, "secret"))).startsWith("+OK");
     }
 
+    @Test
+    void anAddressAlreadyFailingWaitsBeforeTheCheckNotOnlyAfterIt() {
+        TestContext ctx = new TestContext(b -> b.authFailureDelay(java.time.Duration.ofMillis(20))
+                .authFailureDelayMax(java.time.Duration.ofSeconds(1)), Optional.empty(), REMOTE);
+        ctx.server.throttle().failed(REMOTE, "root");
+        ctx.server.throttle().failed(REMOTE, "admin");
+        ctx.login.beforeCheck(); // waits the 40 ms the address has earned
+        assertThat(ctx.login.failed("alice")).as("80 ms in all, 40 of them before the check")
+                .isEqualTo(java.time.Duration.ofMillis(40));
+        assertThat(ctx.login.failed("alice")).isEqualTo(java.time.Duration.ofMillis(160));
+    }
+
     static String apop(String timestamp, String password) throws Exception {
         return HexFormat.of().formatHex(MessageDigest.getInstance("MD5")
                 .digest((timestamp + password).getBytes(StandardCharsets.UTF_8)));
