@@ -117,6 +117,36 @@ class HardeningSessionTest {
     }
 
     @Test
+    void whenFullTheOldestConnectionNotLoggedInMakesRoomAndAShareIsKeptForLoggedInSessions() throws Exception {
+        start(b -> b.maxConnections(3)); // one of three kept for logged-in sessions
+        try (RawClient a = new RawClient(server.port()); RawClient b = new RawClient(server.port())) {
+            try (RawClient c = new RawClient(server.port())) {
+                assertThat(c.greeting).startsWith("+OK");
+                assertThat(a.line()).isEqualTo("-ERR [SYS/TEMP] server busy, closing connections not logged in");
+                assertThat(a.closedByServer()).isTrue();
+                awaitConnections(2);
+                c.login("alice", "secret");
+                try (RawClient d = new RawClient(server.port())) {
+                    assertThat(d.greeting).as("b and d fit beside the logged-in c").startsWith("+OK");
+                    try (RawClient e = new RawClient(server.port())) {
+                        assertThat(e.greeting).startsWith("+OK");
+                        assertThat(b.line()).as("the oldest not logged in").startsWith("-ERR [SYS/TEMP]");
+                        assertThat(d.cmd("NOOP")).as("d is younger").isNotNull();
+                        assertThat(c.cmd("STAT")).as("logged-in sessions are never closed for room").startsWith("+OK");
+                    }
+                }
+            }
+        }
+    }
+
+    private void awaitConnections(int n) throws InterruptedException {
+        for (int i = 0; i < 500 && server.server.context().limits().total() != n; i++) {
+            Thread.sleep(10);
+        }
+        assertThat(server.server.context().limits().total()).isEqualTo(n);
+    }
+
+    @Test
     void theLifetimeEndsAtLogin() throws Exception {
         start(b -> b.preAuthLifetime(Duration.ofMillis(1500)));
         try (RawClient c = new RawClient(server.port())) {

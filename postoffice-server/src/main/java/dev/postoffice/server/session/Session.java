@@ -52,6 +52,10 @@ public final class Session implements Runnable, CommandContext {
     private final long startedNanos = System.nanoTime();
     /** Set by the watchdog when the connection stayed unauthenticated longer than its lifetime. */
     private volatile boolean lifetimeOver;
+    /** Set when the server closes this connection, not logged in, to make room for a new one. */
+    private volatile boolean evicted;
+    /** Run once when the session logs in. */
+    private Runnable onLogin = () -> { };
     /** The APOP timestamp the greeting carried, or null if it carried none. */
     private String timestamp;
     private volatile SessionState state = SessionState.Authorization.START;
@@ -83,7 +87,7 @@ public final class Session implements Runnable, CommandContext {
     public void run() {
         MDC.put(LOG_KEY, Long.toString(id));
         // Hashing for this session counts against its address's share, and is dropped once the session has ended.
-        HashExecutor.bindClient(AddressKey.of(conn.address()), () -> aborting || lifetimeOver || conn.closed());
+        HashExecutor.bindClient(AddressKey.of(conn.address()), () -> aborting || lifetimeOver || evicted || conn.closed());
         try {
             conn.open(implicitTls ? ctx.tls().orElseThrow() : null);
             conn.readTimeout(config.preAuthTimeout());
@@ -94,7 +98,10 @@ public final class Session implements Runnable, CommandContext {
             loop();
             conn.out().flush();
         } catch (SocketTimeoutException e) {
-            if (lifetimeOver) {
+            if (evicted) {
+                endReason = "server full, oldest connection not logged in";
+                bestEffort(Reply.err(ResponseCode.SYS_TEMP, "server busy, closing connections not logged in"));
+            } else if (lifetimeOver) {
                 endReason = "not logged in within the pre-authentication lifetime";
                 bestEffort(Reply.err("login took too long, closing the connection"));
             } else {
@@ -223,9 +230,10 @@ public final class Session implements Runnable, CommandContext {
     }
 
     @Override
-    public void enter(SessionState next) {
+    public synchronized void enter(SessionState next) {
         if (next instanceof SessionState.Transaction && !(state instanceof SessionState.Transaction)) {
             conn.readTimeout(config.idleTimeout());
+            onLogin.run();
         }
         state = next;
     }
@@ -311,6 +319,25 @@ public final class Session implements Runnable, CommandContext {
             conn.expireReads();
         }
         conn.checkReadIdle(nowNanos);
+    }
+
+    /** Sets what runs once when the session logs in (before it starts). */
+    public Session onLogin(Runnable r) {
+        this.onLogin = r;
+        return this;
+    }
+
+    /**
+     * Closes a connection not logged in to make room for a new one: it gets {@code -ERR [SYS/TEMP]} once its
+     * session has the line (at once when it waits for the client). False if it logged in meanwhile.
+     */
+    public synchronized boolean evict() {
+        if (authenticated() || evicted) {
+            return false;
+        }
+        evicted = true;
+        conn.expireReads();
+        return true;
     }
 
     /** Whether the session has logged in (it is in TRANSACTION or UPDATE). */

@@ -25,6 +25,43 @@ class LimitsTest {
     }
 
     @Test
+    void aShareOfTheConnectionsIsKeptForLoggedInSessions() {
+        ConnectionLimits l = new ConnectionLimits(20, 100, 10);
+        for (int i = 0; i < 18; i++) {
+            assertThat(l.acquire(A)).isNull();
+        }
+        assertThat(l.acquire(B)).as("two of twenty are kept for logged-in sessions")
+                .isEqualTo(ConnectionLimits.Refusal.TOTAL);
+        l.authenticated(); // one of them logs in
+        assertThat(l.acquire(B)).isNull();
+        assertThat(l.acquireReplacing(B)).as("in place of one being closed").isNull();
+        assertThat(l.total()).isEqualTo(20);
+        assertThat(l.acquire(B)).isEqualTo(ConnectionLimits.Refusal.TOTAL);
+    }
+
+    @Test
+    void aBurstOfRefusalsIsLoggedOncePerInterval() {
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory
+                .getLogger(RefusalLog.class);
+        var appender = new ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>();
+        appender.start();
+        logger.addAppender(appender);
+        try {
+            RefusalLog log = new RefusalLog(Duration.ofHours(1));
+            for (int i = 0; i < 1000; i++) {
+                log.refused("192.0.2." + (i % 250), "too many connections");
+            }
+            log.flush();
+            log.flush();
+            assertThat(appender.list).map(e -> e.getFormattedMessage()).containsExactly(
+                    "connection refused: ip=192.0.2.0 reason=too many connections",
+                    "connections refused: 999 more since the last such line");
+        } finally {
+            logger.detachAppender(appender);
+        }
+    }
+
+    @Test
     void aSuccessForOneUserKeepsTheAddresssFailuresForOthers() {
         AuthThrottle t = new AuthThrottle(Duration.ofSeconds(1), Duration.ofSeconds(60));
         t.failed(A, "root");
@@ -70,11 +107,13 @@ class LimitsTest {
     void connectionLimits() {
         ConnectionLimits l = new ConnectionLimits(3, 2, 1);
         assertThat(l.acquire(A)).isNull();
+        l.authenticated();
         assertThat(l.acquire(A)).isNull();
+        l.authenticated();
         assertThat(l.acquire(A)).isEqualTo(ConnectionLimits.Refusal.ADDRESS);
         assertThat(l.acquire(B)).isNull();
         assertThat(l.acquire(B)).isEqualTo(ConnectionLimits.Refusal.TOTAL);
-        l.release(A);
+        l.release(A, true);
         assertThat(l.acquire(B)).isNull();
         assertThat(l.total()).isEqualTo(3);
         assertThat(l.acquireUser("alice", A)).isTrue();
