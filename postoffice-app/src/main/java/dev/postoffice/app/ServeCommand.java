@@ -1,6 +1,7 @@
 package dev.postoffice.app;
 
 import dev.postoffice.auth.AuthService;
+import dev.postoffice.auth.Decoys;
 import dev.postoffice.auth.HashExecutor;
 import dev.postoffice.server.listen.Pop3Server;
 import dev.postoffice.server.Scheduler;
@@ -102,6 +103,8 @@ final class ServeCommand implements Callable<Integer> {
         HashExecutor hashing = new HashExecutor();
         MaildirStore store = dataDir.store(scheduler);
         try {
+            // Decoy SCRAM salts for unknown users from a key kept in the data directory: stable across restarts.
+            Decoys.useKeyFile(dataDir.path().resolve(Decoys.KEY_FILE));
             AuthService auth = ServerAuth.create(dataDir.users(), cfg, hashing, dataDir.authCacheTtl());
             Pop3Server server = Pop3Server.start(cfg, auth, store, dataDir.path(), scheduler);
             return new Service(server, store, scheduler, hashing);

@@ -36,6 +36,7 @@ final class ServerSettings {
         KEYS.put("hostname", ServerConfig.Builder::hostname);
         KEYS.put("idle-timeout", (b, v) -> b.idleTimeout(Values.duration(v)));
         KEYS.put("preauth-timeout", (b, v) -> b.preAuthTimeout(Values.duration(v)));
+        KEYS.put("preauth-lifetime", (b, v) -> b.preAuthLifetime(Values.duration(v)));
         KEYS.put("tls-handshake-timeout", (b, v) -> b.handshakeTimeout(Values.duration(v)));
         KEYS.put("auth-failure-delay", (b, v) -> b.authFailureDelay(Values.duration(v)));
         KEYS.put("auth-failure-delay-max", (b, v) -> b.authFailureDelayMax(Values.duration(v)));
@@ -59,6 +60,7 @@ final class ServerSettings {
         KEYS.put("oauth-issuer", (b, v) -> { });
         KEYS.put("oauth-audience", (b, v) -> { });
         KEYS.put("oauth-user-claim", (b, v) -> { });
+        KEYS.put("oauth-require-email-verified", (b, v) -> bool(v));
     }
 
     private final Map<String, String> values = new LinkedHashMap<>();
@@ -120,7 +122,8 @@ final class ServerSettings {
                 throw new UserError("oauth-keys needs oauth-issuer and oauth-audience", 78);
             }
             defaults.oauth(new ServerConfig.OAuth(Path.of(get("oauth-keys")), get("oauth-issuer"),
-                    get("oauth-audience"), values.getOrDefault("oauth-user-claim", "email")));
+                    get("oauth-audience"), values.getOrDefault("oauth-user-claim", "email"),
+                    bool(values.getOrDefault("oauth-require-email-verified", "yes"))));
         }
         try {
             return defaults.build();

@@ -42,13 +42,13 @@ final class UserCommand implements Runnable {
         DataOption data;
 
         @Option(names = "--scheme", paramLabel = "SCHEME",
-                description = "Password scheme: ARGON2ID (default), BLF-CRYPT, SHA512-CRYPT, SHA256-CRYPT, SCRAM-SHA-256, SCRAM-SHA-1, or PLAIN (needed for APOP and CRAM-MD5).")
-        String scheme = PasswordSchemes.DEFAULT_SCHEME;
+                description = "Password scheme: ARGON2ID (default; SCRAM-SHA-256 when every user can use SCRAM-SHA-256 already, so that the server keeps offering it), BLF-CRYPT, SHA512-CRYPT, SHA256-CRYPT, SCRAM-SHA-256, SCRAM-SHA-1, or PLAIN (needed for APOP and CRAM-MD5).")
+        String scheme;
 
         @Override
         public Integer call() {
             validate(name);
-            String secret = encode(scheme, readPassword());
+            String secret = encode(scheme != null ? scheme : defaultScheme(data.dataDir()), readPassword());
             try {
                 data.dataDir().create().users().add(name, secret);
             } catch (IOException e) {
@@ -143,6 +143,25 @@ final class UserCommand implements Runnable {
     }
 
     /** Hashes the password after SASLprep (RFC 4013), the form every login path compares. */
+    /**
+     * The scheme for a new user when none is given: SCRAM-SHA-256 (Dovecot's {@code {SCRAM-SHA-256}} form, which
+     * USER/PASS and PLAIN verify too) when every user of the directory can use SCRAM-SHA-256, since an ARGON2ID
+     * user would make the server stop offering it to everyone; ARGON2ID otherwise.
+     */
+    static String defaultScheme(DataDir dir) {
+        try {
+            if (java.nio.file.Files.exists(dir.usersFile())
+                    && dir.users().capabilities().everyoneCan("SCRAM-SHA-256")) {
+                System.out.println("every user can use SCRAM-SHA-256, so the new password is stored as SCRAM-SHA-256 "
+                        + "(--scheme ARGON2ID to choose otherwise)");
+                return "SCRAM-SHA-256";
+            }
+        } catch (IOException e) {
+            throw new UserError("cannot read " + dir.usersFile() + ": " + e.getMessage(), 74);
+        }
+        return PasswordSchemes.DEFAULT_SCHEME;
+    }
+
     static String encode(String scheme, String password) {
         String prepared = SaslPrep.password(password).orElseThrow(() -> new UserError(
                 "the password contains characters that cannot be used (control or unassigned characters)", 65));

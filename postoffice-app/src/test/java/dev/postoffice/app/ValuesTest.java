@@ -68,7 +68,8 @@ class ValuesTest {
     void everySettingParses(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("all.conf");
         Files.writeString(file, String.join("\n",
-                "pop3 = off", "pop3s = 127.0.0.1:1995", "preauth-timeout = 30s", "tls-handshake-timeout = 10s",
+                "pop3 = off", "pop3s = 127.0.0.1:1995", "preauth-timeout = 30s", "preauth-lifetime = 2m",
+                "oauth-require-email-verified = no", "tls-handshake-timeout = 10s",
                 "auth-failure-delay-max = 20s", "max-auth-failures = 5", "max-connections = 50",
                 "max-connections-per-address = 5", "max-connections-per-user = 2", "allow-plaintext-auth = yes",
                 "local-networks = 10.0.0.0/8, ::1", "sasl-mechanisms = plain scram-sha-256",
@@ -85,6 +86,8 @@ class ValuesTest {
         assertThat(c.loginDelay()).isEqualTo(Duration.ofMinutes(5));
         assertThat(c.expireDays()).contains(30);
         assertThat(c.oauth().orElseThrow().userClaim()).isEqualTo("preferred_username");
+        assertThat(c.oauth().orElseThrow().requireEmailVerified()).isFalse();
+        assertThat(c.preAuthLifetime()).isEqualTo(Duration.ofMinutes(2));
     }
 
     @Test

@@ -62,8 +62,8 @@ final class Argon2Hash {
         if (salt.length < MIN_SALT_BYTES || expected.length < MIN_HASH_BYTES) {
             return false;
         }
-        byte[] actual = derive(type, version, (int) memory, (int) iterations, lanes, salt, password, expected.length);
-        return MessageDigest.isEqual(actual, expected);
+        return Argon2Memory.HEAP.within(memory, () -> MessageDigest.isEqual(
+                derive(type, version, (int) memory, (int) iterations, lanes, salt, password, expected.length), expected));
     }
 
     /** Hashes {@code password} with Argon2id and the default parameters and a fresh random salt. */

@@ -52,7 +52,8 @@ import org.slf4j.LoggerFactory;
  * <p>Accepted: RS256/384/512, PS256/384/512 and ES256/384/512 signatures by a key of the file (RSA keys of at least
  * 2048 bits; EC keys on P-256, P-384, P-521), {@code typ} absent, {@code JWT} or {@code at+jwt} (RFC 9068), the
  * configured {@code iss} exactly, an {@code aud} that contains the configured audience, an {@code exp} (required)
- * and any {@code nbf} within the clock skew, and the user claim as a non-empty string. Everything else, {@code
+ * and any {@code nbf} within the clock skew, the user claim as a non-empty string, and for the {@code email}
+ * claim {@code email_verified} true (unless configured otherwise). Everything else, {@code
  * alg: none} and HMAC included, is refused. When the token's header names a {@code kid}, only keys with that id
  * (or, failing any, keys without an id, as PEM keys are) are tried.
  *
@@ -148,6 +149,12 @@ public final class BearerTokenValidator {
         Object user = claims.getClaim(config.userClaim());
         if (!(user instanceof String name) || name.isEmpty()) {
             return new Result.Invalid("claim " + config.userClaim() + " is not a non-empty string");
+        }
+        if (config.checksEmailVerified()) {
+            Object verified = claims.getClaim("email_verified");
+            if (!Boolean.TRUE.equals(verified) && !"true".equals(verified)) {
+                return new Result.Invalid("email not verified");
+            }
         }
         return new Result.Valid(name);
     }

@@ -84,10 +84,15 @@ public final class CredentialVerifier implements AuthService {
     /** The password check of a user already looked up (empty: unknown), with the same work either way. */
     AuthResult checkPassword(Optional<UserRecord> record, String password) {
         String secret = record.map(UserRecord::secret).orElse(Decoys.secret());
-        boolean matches = hashing.run(() -> {
-            verifying.accept(secret.startsWith("{") ? secret.substring(0, secret.indexOf('}') + 1) : "");
-            return PasswordSchemes.verify(password, secret);
-        });
+        boolean matches;
+        try {
+            matches = hashing.run(() -> {
+                verifying.accept(secret.startsWith("{") ? secret.substring(0, secret.indexOf('}') + 1) : "");
+                return PasswordSchemes.verify(password, secret);
+            });
+        } catch (HashExecutor.Refused e) {
+            return new AuthResult.Unavailable(e.getMessage());
+        }
         if (matches && record.isPresent() && !password.isEmpty()) {
             return new AuthResult.Success(record.get().account());
         }
@@ -169,8 +174,13 @@ public final class CredentialVerifier implements AuthService {
                 .filter(s -> !s.isEmpty());
         String password = cleartext.orElse(Decoys.cleartext());
         byte[] salt = Decoys.scramSalt(algorithm, user);
-        ScramSecret derived = hashing.run(() -> ScramSecret.deriveLeniently(algorithm, password, salt,
-                ScramSecret.DEFAULT_ITERATIONS));
+        ScramSecret derived;
+        try {
+            derived = hashing.run(() -> ScramSecret.deriveLeniently(algorithm, password, salt,
+                    ScramSecret.DEFAULT_ITERATIONS));
+        } catch (HashExecutor.Refused e) {
+            throw new IOException(e.getMessage());
+        }
         if (stored.isPresent()) {
             return stored;
         }

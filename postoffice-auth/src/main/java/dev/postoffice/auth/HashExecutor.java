@@ -1,17 +1,26 @@
 package dev.postoffice.auth;
 
-import java.util.concurrent.Callable;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
  * The bounded pool that password hashing runs on: a fixed number of daemon platform threads named
- * {@code postoffice-hash-N}, and an unbounded FIFO queue. Its size bounds how many hashes run at once (one
- * ARGON2ID check holds 64 MiB and a core for a quarter of a second), so a burst of logins queues instead of
- * exhausting memory. The server runs one virtual thread per connection, and a hash computed on it would occupy one
+ * {@code postoffice-hash-N}, and a bounded FIFO queue. Its size bounds how many hashes run at once (one
+ * ARGON2ID check holds 64 MiB and a core for a quarter of a second; {@link Argon2Memory} also keeps the ARGON2
+ * checks within the heap), so a burst of logins queues instead of exhausting memory.
+ *
+ * <p>Fairness: a session binds its client's address to its thread ({@link #bindClient}); one address may have at
+ * most {@link #perClientShare()} hashes queued or running, and the queue as a whole at most
+ * {@link #maxQueued()}. Over either, {@link #run} throws {@link Refused} at once (the server answers
+ * {@code -ERR [SYS/TEMP]}). Work whose client is gone by the time a thread takes it up is dropped unrun. The server runs one virtual thread per connection, and a hash computed on it would occupy one
  * of the few carrier threads, so that cheap commands of other sessions would wait behind it; the caller instead
  * waits for the result here, without holding its carrier.
  *
@@ -23,6 +32,36 @@ public final class HashExecutor implements AutoCloseable {
 
     private final int size;
     private final ExecutorService executor;
+    private final int perClient;
+    private final int maxQueued;
+    private final AtomicInteger queued = new AtomicInteger();
+    private final ConcurrentHashMap<String, AtomicInteger> byClient = new ConcurrentHashMap<>();
+
+    /** The client a session's thread works for: its address key, and whether it has gone. */
+    private record Client(String key, BooleanSupplier gone) {}
+
+    private static final ThreadLocal<Client> CLIENT = new ThreadLocal<>();
+
+    /** Hashing refused: the queue or the client's share of it is full, or the client has gone. */
+    public static final class Refused extends RejectedExecutionException {
+        Refused(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Ties the hashing the calling thread asks for to a client: {@code key} (e.g. its address or network) is what
+     * the fair share is counted by, and {@code gone} tells whether the client's connection has ended, so that its
+     * queued work is dropped. For the thread's lifetime, or until {@link #unbindClient}.
+     */
+    public static void bindClient(String key, BooleanSupplier gone) {
+        CLIENT.set(new Client(Objects.requireNonNull(key, "key"), Objects.requireNonNull(gone, "gone")));
+    }
+
+    /** Undoes {@link #bindClient} for the calling thread. */
+    public static void unbindClient() {
+        CLIENT.remove();
+    }
 
     /** A pool of {@link #defaultSize()} threads. */
     public HashExecutor() {
@@ -39,6 +78,8 @@ public final class HashExecutor implements AutoCloseable {
             throw new IllegalArgumentException("A hashing pool needs at least one thread: " + threads);
         }
         this.size = threads;
+        this.perClient = Math.max(2, threads);
+        this.maxQueued = threads * 64;
         this.executor = Executors.newFixedThreadPool(threads,
                 Thread.ofPlatform().name(THREAD_PREFIX, 0).daemon(true).factory());
     }
@@ -53,16 +94,69 @@ public final class HashExecutor implements AutoCloseable {
         return size;
     }
 
+    /** How many hashes one client key may have queued or running at once. */
+    public int perClientShare() {
+        return perClient;
+    }
+
+    /** How many hashes of the client key are queued or running now. */
+    int inFlight(String key) {
+        AtomicInteger n = byClient.get(key);
+        return n == null ? 0 : n.get();
+    }
+
+    /** How many hashes may be queued or running at once in all. */
+    public int maxQueued() {
+        return maxQueued;
+    }
+
     /**
      * Runs {@code work} on the pool and waits for its result. An interrupt does not stop the wait (the work is not
      * abandoned halfway); the interrupt status is set again before returning. What the work throws is rethrown as
      * it is.
      *
+     * @throws Refused over the queue's bound or the bound client's share, or when the client has gone
      * @throws java.util.concurrent.RejectedExecutionException after {@link #close}
      */
     public <T> T run(Supplier<T> work) {
-        Callable<T> task = work::get;
-        Future<T> future = executor.submit(task);
+        Client client = CLIENT.get();
+        if (queued.incrementAndGet() > maxQueued) {
+            queued.decrementAndGet();
+            throw new Refused("the hashing queue is full");
+        }
+        if (client != null && !take(client.key)) {
+            queued.decrementAndGet();
+            throw new Refused("this address has its share of the hashing queue");
+        }
+        try {
+            return await(executor.submit(() -> {
+                if (client != null && client.gone.getAsBoolean()) {
+                    throw new Refused("the client has gone");
+                }
+                return work.get();
+            }));
+        } finally {
+            if (client != null) {
+                byClient.computeIfPresent(client.key, (k, n) -> n.decrementAndGet() <= 0 ? null : n);
+            }
+            queued.decrementAndGet();
+        }
+    }
+
+    private boolean take(String key) {
+        boolean[] ok = {false};
+        byClient.compute(key, (k, n) -> {
+            AtomicInteger count = n == null ? new AtomicInteger() : n;
+            if (count.get() < perClient) {
+                count.incrementAndGet();
+                ok[0] = true;
+            }
+            return count.get() == 0 ? null : count;
+        });
+        return ok[0];
+    }
+
+    private static <T> T await(Future<T> future) {
         boolean interrupted = false;
         try {
             while (true) {

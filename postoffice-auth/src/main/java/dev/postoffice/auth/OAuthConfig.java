@@ -13,8 +13,12 @@ import java.util.Objects;
  * @param audience  a value the token's {@code aud} must contain
  * @param userClaim the claim naming the user (default {@value #DEFAULT_USER_CLAIM})
  * @param clockSkew tolerance for {@code exp} and {@code nbf} (default 60 s)
+ * @param requireEmailVerified when the user claim is {@code email}, accept a token only if its
+ *                  {@code email_verified} is true (OpenID Connect): an issuer that lets anyone set an unverified
+ *                  address would otherwise let them log in as its owner. Default true.
  */
-public record OAuthConfig(Path keyFile, String issuer, String audience, String userClaim, Duration clockSkew) {
+public record OAuthConfig(Path keyFile, String issuer, String audience, String userClaim, Duration clockSkew,
+                          boolean requireEmailVerified) {
     public static final String DEFAULT_USER_CLAIM = "email";
     public static final Duration DEFAULT_CLOCK_SKEW = Duration.ofSeconds(60);
 
@@ -35,6 +39,16 @@ public record OAuthConfig(Path keyFile, String issuer, String audience, String u
         if (clockSkew.isNegative() || clockSkew.toSeconds() > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("OAuth clock skew must be between 0 and 2^31-1 seconds");
         }
+    }
+
+    /** Requiring {@code email_verified} for the {@code email} claim. */
+    public OAuthConfig(Path keyFile, String issuer, String audience, String userClaim, Duration clockSkew) {
+        this(keyFile, issuer, audience, userClaim, clockSkew, true);
+    }
+
+    /** Whether a token's {@code email_verified} must be true: the user claim is {@code email} and it is required. */
+    public boolean checksEmailVerified() {
+        return requireEmailVerified && userClaim.equals("email");
     }
 
     /** With the default user claim and clock skew. */

@@ -73,7 +73,7 @@ class BearerTokenValidatorTest {
                 .issuer(ISSUER)
                 .audience(AUDIENCE)
                 .subject("1234")
-                .claim("email", "alice@example.org")
+                .claim("email", "alice@example.org").claim("email_verified", true)
                 .issueTime(Date.from(now))
                 .expirationTime(Date.from(now.plus(Duration.ofMinutes(10))));
     }
@@ -190,6 +190,22 @@ class BearerTokenValidatorTest {
                 "preferred_username", Duration.ofMinutes(5)));
         valid(v.validate(rs256(claims().claim("preferred_username", "bob")
                 .expirationTime(Date.from(now.minus(Duration.ofMinutes(1)))))), "bob");
+    }
+
+    @Test
+    void anEmailClaimCountsOnlyWhenVerifiedUnlessConfiguredOtherwise() throws Exception {
+        BearerTokenValidator v = validator(jwks(rsa.toPublicJWK()));
+        invalid(v.validate(rs256(claims().claim("email_verified", false))));
+        invalid(v.validate(rs256(claims().claim("email_verified", null))));
+        invalid(v.validate(rs256(claims().claim("email_verified", "yes"))));
+        valid(v.validate(rs256(claims().claim("email_verified", "true"))), "alice@example.org"); // Cognito's form
+        BearerTokenValidator lax = new BearerTokenValidator(new OAuthConfig(jwks(rsa.toPublicJWK()), ISSUER, AUDIENCE,
+                "email", null, false));
+        valid(lax.validate(rs256(claims().claim("email_verified", null))), "alice@example.org");
+        BearerTokenValidator other = new BearerTokenValidator(new OAuthConfig(jwks(rsa.toPublicJWK()), ISSUER,
+                AUDIENCE, "preferred_username", null));
+        valid(other.validate(rs256(claims().claim("preferred_username", "bob").claim("email_verified", false))),
+                "bob");
     }
 
     // ---- refused ----

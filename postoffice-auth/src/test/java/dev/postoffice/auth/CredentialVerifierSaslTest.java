@@ -191,29 +191,37 @@ class CredentialVerifierSaslTest {
         Path path = dir.resolve("users");
         PasswdFile file = new PasswdFile(path);
         AuthService fileAuth = TestAuth.service(file);
-        assertThat(fileAuth.capabilities()).isEqualTo(DirectoryCapabilities.NONE);
+        assertThat(fileAuth.capabilities()).usingRecursiveComparison().ignoringFields("coverage").isEqualTo(DirectoryCapabilities.NONE);
 
         file.add("crypt", SHA512);
         file.add("empty", "{PLAIN}");
-        assertThat(fileAuth.capabilities()).isEqualTo(DirectoryCapabilities.NONE);
+        assertThat(fileAuth.capabilities()).usingRecursiveComparison().ignoringFields("coverage").isEqualTo(DirectoryCapabilities.NONE);
 
         file.add("scram", SCRAM_SHA256);
-        assertThat(fileAuth.capabilities()).isEqualTo(new DirectoryCapabilities(false, false, true));
+        assertThat(fileAuth.capabilities()).usingRecursiveComparison().ignoringFields("coverage").isEqualTo(new DirectoryCapabilities(false, false, true));
         assertThat(fileAuth.capabilities().scram("SCRAM-SHA-256")).isTrue();
         assertThat(fileAuth.capabilities().scram("scram-sha-1")).isFalse();
         assertThat(fileAuth.capabilities().cramMd5()).isFalse();
 
         file.add("tim", "{PLAIN}tanstaaftanstaaf");
         DirectoryCapabilities all = fileAuth.capabilities();
-        assertThat(all).isEqualTo(new DirectoryCapabilities(true, false, true));
+        assertThat(all).usingRecursiveComparison().ignoringFields("coverage").isEqualTo(new DirectoryCapabilities(true, false, true));
         assertThat(all.apop()).isTrue();
         assertThat(all.cramMd5()).isTrue();
         assertThat(all.scram("SCRAM-SHA-1")).isTrue();
 
+        assertThat(all.coverage()).isEqualTo(new DirectoryCapabilities.Coverage(4, 1, 1, 2));
+        assertThat(all.everyoneCan("SCRAM-SHA-256")).isFalse();
+        assertThat(all.usersUnable("SCRAM-SHA-256")).isEqualTo(2);
+        assertThat(all.usersUnable("CRAM-MD5")).isEqualTo(3);
+        assertThat(all.usersUnable("PLAIN")).isZero();
+
         file.remove("tim");
         file.remove("scram");
         Files.writeString(path, "sha1:" + PasswordSchemes.encode("SCRAM-SHA-1", "pw") + "\n");
-        assertThat(fileAuth.capabilities()).isEqualTo(new DirectoryCapabilities(false, true, false));
+        assertThat(fileAuth.capabilities()).usingRecursiveComparison().ignoringFields("coverage").isEqualTo(new DirectoryCapabilities(false, true, false));
+        assertThat(fileAuth.capabilities().everyoneCan("SCRAM-SHA-1")).isTrue();
+        assertThat(fileAuth.capabilities().everyoneCan("SCRAM-SHA-256")).isFalse();
     }
 
     @Test

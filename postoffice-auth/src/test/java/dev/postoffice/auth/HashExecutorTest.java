@@ -194,4 +194,80 @@ class HashExecutorTest {
         assertThat(catchThrowable(() -> closed.run(() -> 1))).isInstanceOf(RejectedExecutionException.class);
         assertThat(catchThrowable(() -> new HashExecutor(0))).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void oneAddressGetsOnlyItsShareOfTheQueue() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        List<Thread> holders = new ArrayList<>();
+        for (int i = 0; i < pool.perClientShare(); i++) {
+            holders.add(Thread.ofVirtual().start(() -> {
+                HashExecutor.bindClient("192.0.2.1", () -> false);
+                pool.run(() -> {
+                    try {
+                        return release.await(2, TimeUnit.MINUTES);
+                    } catch (InterruptedException e) {
+                        return false;
+                    }
+                });
+            }));
+        }
+        while (pool.inFlight("192.0.2.1") < pool.perClientShare()) {
+            Thread.sleep(10);
+        }
+        try {
+            onVirtualThread(() -> {
+                HashExecutor.bindClient("192.0.2.1", () -> false);
+                assertThat(catchThrowable(() -> pool.run(() -> true))).isInstanceOf(HashExecutor.Refused.class)
+                        .hasMessageContaining("share");
+            });
+            AtomicReference<Boolean> other = new AtomicReference<>();
+            Thread t = Thread.ofVirtual().start(() -> {
+                HashExecutor.bindClient("198.51.100.7", () -> false);
+                other.set(pool.run(() -> true));
+            });
+            release.countDown();
+            t.join();
+            assertThat(other.get()).as("another address still gets its hash").isTrue();
+        } finally {
+            release.countDown();
+            for (Thread h : holders) {
+                h.join();
+            }
+        }
+        assertThat(pool.inFlight("192.0.2.1")).isZero();
+    }
+
+    @Test
+    void workOfAClientThatHasGoneIsDroppedUnrun() throws Exception {
+        AtomicInteger ran = new AtomicInteger();
+        onVirtualThread(() -> {
+            HashExecutor.bindClient("192.0.2.1", () -> true);
+            assertThat(catchThrowable(() -> pool.run(ran::incrementAndGet))).isInstanceOf(HashExecutor.Refused.class);
+        });
+        assertThat(ran).hasValue(0);
+    }
+
+    @Test
+    void aRefusedHashIsAnUnavailableLoginNotAFailure() throws Exception {
+        AuthService auth = new CredentialVerifier(DIRECTORY, pool);
+        onVirtualThread(() -> {
+            HashExecutor.bindClient("192.0.2.1", () -> true);
+            assertThat(auth.checkPassword("alice", P1)).isInstanceOf(AuthResult.Unavailable.class);
+        });
+    }
+
+    @Test
+    void concurrentArgon2ChecksFitTheHeapWhateverTheCoreCount() {
+        long mib = 1024 * 1024;
+        assertThat(new Argon2Memory(512 * mib).concurrentChecks(Argon2Hash.MEMORY_KIB)).isEqualTo(8);
+        assertThat(new Argon2Memory(100 * mib).concurrentChecks(Argon2Hash.MEMORY_KIB)).isEqualTo(1);
+        Argon2Memory small = new Argon2Memory(100 * mib);
+        AtomicInteger ran = new AtomicInteger();
+        assertThat(small.within(200 * 1024, () -> ran.incrementAndGet() > 0)).as("can never fit").isFalse();
+        assertThat(ran).hasValue(0);
+        assertThat(small.within(Argon2Hash.MEMORY_KIB, () -> small.freeMib() == 100 - 64)).isTrue();
+        assertThat(small.freeMib()).isEqualTo(100);
+        assertThat(Argon2Memory.HEAP.concurrentChecks(Argon2Hash.MEMORY_KIB))
+                .isEqualTo((int) (Runtime.getRuntime().maxMemory() / 2 / mib / 64));
+    }
 }

@@ -21,6 +21,7 @@ import java.util.Set;
  * @param idleTimeout            autologout after login (RFC 1939 section 3: at least 10 minutes); also the
  *                               longest a write may stay blocked on a peer that does not read
  * @param preAuthTimeout         how long a connection may stay in AUTHORIZATION without a command
+ * @param preAuthLifetime        how long a connection may stay in AUTHORIZATION at all, whatever it sends
  * @param handshakeTimeout       how long a TLS handshake may take
  * @param authFailureDelay       the first failed authentication's delay from an address, doubling with
  *                               each further failure up to {@code authFailureDelayMax}
@@ -33,7 +34,7 @@ import java.util.Set;
  * @param allowPlaintextAuth     allow USER/PASS, PLAIN and LOGIN on cleartext connections from
  *                               non-local addresses (Dovecot's disable_plaintext_auth = no)
  * @param localNetworks          addresses that count as local: plaintext authentication is allowed there
- * @param saslMechanisms         mechanisms to offer; empty: every one the user directory can serve
+ * @param saslMechanisms         mechanisms to offer; empty: those every user of the directory can use
  * @param masterUsers            users who may authorize as anyone with SASL PLAIN's authzid
  * @param loginAliases           accept {@code local+domain} and {@code local%domain} for {@code local@domain}
  * @param loginDelay             RFC 2449 LOGIN-DELAY: minimum time between a user's logins (zero: none)
@@ -51,6 +52,7 @@ public record ServerConfig(
         String hostname,
         Duration idleTimeout,
         Duration preAuthTimeout,
+        Duration preAuthLifetime,
         Duration handshakeTimeout,
         Duration authFailureDelay,
         Duration authFailureDelayMax,
@@ -81,13 +83,21 @@ public record ServerConfig(
     /** Octets of one overlong line after which the connection is closed. */
     public static final int HARD_LINE_LIMIT = 64 * 1024;
 
-    /** JWT validation settings for OAUTHBEARER (RFC 7628) and XOAUTH2. */
-    public record OAuth(Path keyFile, String issuer, String audience, String userClaim) {}
+    /**
+     * JWT validation settings for OAUTHBEARER (RFC 7628) and XOAUTH2; {@code requireEmailVerified}: for the
+     * {@code email} user claim, tokens must say {@code email_verified: true}.
+     */
+    public record OAuth(Path keyFile, String issuer, String audience, String userClaim, boolean requireEmailVerified) {
+        public OAuth(Path keyFile, String issuer, String audience, String userClaim) {
+            this(keyFile, issuer, audience, userClaim, true);
+        }
+    }
 
     public ServerConfig {
         Objects.requireNonNull(hostname, "hostname");
         positive(idleTimeout, "idle timeout");
         positive(preAuthTimeout, "pre-authentication timeout");
+        positive(preAuthLifetime, "pre-authentication lifetime");
         positive(handshakeTimeout, "TLS handshake timeout");
         if (authFailureDelay.isNegative() || authFailureDelayMax.isNegative()) {
             throw new IllegalArgumentException("auth failure delays must not be negative");
@@ -146,6 +156,7 @@ public record ServerConfig(
         private String hostname = localHostName();
         private Duration idleTimeout = RFC_MIN_IDLE_TIMEOUT;
         private Duration preAuthTimeout = Duration.ofSeconds(60);
+        private Duration preAuthLifetime = Duration.ofMinutes(3);
         private Duration handshakeTimeout = Duration.ofSeconds(30);
         private Duration authFailureDelay = Duration.ofSeconds(2);
         private Duration authFailureDelayMax = Duration.ofSeconds(15);
@@ -175,6 +186,7 @@ public record ServerConfig(
             hostname = c.hostname;
             idleTimeout = c.idleTimeout;
             preAuthTimeout = c.preAuthTimeout;
+            preAuthLifetime = c.preAuthLifetime;
             handshakeTimeout = c.handshakeTimeout;
             authFailureDelay = c.authFailureDelay;
             authFailureDelayMax = c.authFailureDelayMax;
@@ -205,6 +217,7 @@ public record ServerConfig(
         public Builder hostname(String h) { hostname = h; return this; }
         public Builder idleTimeout(Duration d) { idleTimeout = d; return this; }
         public Builder preAuthTimeout(Duration d) { preAuthTimeout = d; return this; }
+        public Builder preAuthLifetime(Duration d) { preAuthLifetime = d; return this; }
         public Builder handshakeTimeout(Duration d) { handshakeTimeout = d; return this; }
         public Builder authFailureDelay(Duration d) { authFailureDelay = d; return this; }
         public Builder authFailureDelayMax(Duration d) { authFailureDelayMax = d; return this; }
@@ -225,7 +238,7 @@ public record ServerConfig(
 
         public ServerConfig build() {
             return new ServerConfig(pop3Listen, pop3sListen, tlsCertificate, tlsPrivateKey, tlsDirectory, hostname,
-                    idleTimeout, preAuthTimeout, handshakeTimeout, authFailureDelay, authFailureDelayMax,
+                    idleTimeout, preAuthTimeout, preAuthLifetime, handshakeTimeout, authFailureDelay, authFailureDelayMax,
                     maxAuthFailures, maxBadCommands, maxConnections, maxConnectionsPerAddress, maxConnectionsPerUser,
                     allowPlaintextAuth, localNetworks, saslMechanisms, masterUsers, loginAliases, loginDelay,
                     expireDays, shutdownGrace, oauth);

@@ -36,16 +36,45 @@ public final class AccountSaslBackend implements SaslBackend<Account> {
 
     private final AuthService auth;
     private final Set<String> masterUsers;
+    private final List<String> configured;
+    /** The directory's capabilities the configured mechanisms were last checked against (once per reload). */
+    private volatile DirectoryCapabilities checked;
 
     /** @param masterUsers users who may authorize as any other user */
     public AccountSaslBackend(AuthService auth, Set<String> masterUsers) {
-        this.auth = Objects.requireNonNull(auth, "auth");
-        this.masterUsers = Set.copyOf(masterUsers);
+        this(auth, masterUsers, List.of());
     }
 
-    /** The backend a server configuration asks for: its master users. */
+    /**
+     * @param configured the mechanisms the operator asked to offer ({@code sasl-mechanisms}); those some users
+     *                   cannot use are named in a warning at start and after each users-file reload
+     */
+    public AccountSaslBackend(AuthService auth, Set<String> masterUsers, List<String> configured) {
+        this.auth = Objects.requireNonNull(auth, "auth");
+        this.masterUsers = Set.copyOf(masterUsers);
+        this.configured = List.copyOf(configured);
+        warnAboutUnusableMechanisms();
+    }
+
+    /** The backend a server configuration asks for: its master users and configured mechanisms. */
     public static AccountSaslBackend create(AuthService auth, ServerConfig config) {
-        return new AccountSaslBackend(auth, config.masterUsers());
+        return new AccountSaslBackend(auth, config.masterUsers(), config.saslMechanisms());
+    }
+
+    /** Logs how many users cannot use each configured mechanism, once per state of the directory. */
+    private void warnAboutUnusableMechanisms() {
+        DirectoryCapabilities now = auth.capabilities();
+        if (configured.isEmpty() || now.equals(checked)) {
+            return;
+        }
+        checked = now;
+        for (String m : configured) {
+            int unable = now.usersUnable(m);
+            if (unable > 0) {
+                log.warn("sasl-mechanisms offers {}, which {} of {} users cannot use (their stored secret does not "
+                        + "allow it); clients that pick it will fail for them", m, unable, now.coverage().users());
+            }
+        }
     }
 
     /**
@@ -55,6 +84,7 @@ public final class AccountSaslBackend implements SaslBackend<Account> {
      */
     @Override
     public boolean supports(String mechanism) {
+        warnAboutUnusableMechanisms();
         String name = mechanism.toUpperCase(Locale.ROOT);
         return switch (name) {
             case "PLAIN", "LOGIN" -> true;

@@ -29,7 +29,8 @@ public final class ServerAuth {
         if (config.oauth().isPresent()) {
             ServerConfig.OAuth o = config.oauth().get();
             tokens = Optional.of(new BearerTokenValidator(
-                    new OAuthConfig(o.keyFile(), o.issuer(), o.audience(), o.userClaim(), null)));
+                    new OAuthConfig(o.keyFile(), o.issuer(), o.audience(), o.userClaim(), null,
+                            o.requireEmailVerified())));
         }
         return new LoginCache(new CredentialVerifier(users, hashing, tokens), cacheTtl);
     }

@@ -12,10 +12,11 @@ final class ApopHandler implements CommandHandler<Command.Apop> {
 
     public Reply handle(CommandContext ctx, Command.Apop command) {
         String timestamp = ctx.apopTimestamp();
-        if (timestamp == null) {
+        if (timestamp == null || !ctx.login().apopAllowed(ctx.secure())) {
             return Reply.err("APOP is not available on this server");
         }
         String user = ctx.login().canonicalName(command.name());
+        ctx.login().beforeCheck();
         return Logins.complete(ctx, user, "APOP", ctx.server().auth().checkApop(user, timestamp, command.digest()));
     }
 }

@@ -7,6 +7,7 @@ import dev.postoffice.protocol.Reply;
 import dev.postoffice.protocol.ResponseCode;
 import dev.postoffice.protocol.sasl.SaslExchange;
 import dev.postoffice.protocol.sasl.SaslMechanisms;
+import dev.postoffice.server.login.LoginPolicy;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
@@ -15,7 +16,8 @@ import java.util.Set;
 /**
  * AUTH (RFC 5034). Without a mechanism it lists the mechanisms usable now, one per line (Outlook asks this way).
  * With one, it starts the SASL exchange: an optional initial response ({@code =} for an empty one), then
- * {@code +} challenges; the session hands each response line back to {@link #respond}; {@code *} cancels.
+ * {@code +} challenges; the session hands each response line back to {@link #respond}; {@code *} cancels (a
+ * failed login, logged and throttled, once the backend has looked at the client's data: SCRAM, bearer tokens).
  */
 final class AuthHandler implements CommandHandler<Command.Auth> {
     public Set<Class<? extends SessionState>> validIn() {
@@ -30,7 +32,7 @@ final class AuthHandler implements CommandHandler<Command.Auth> {
         String mechanism = command.mechanism().get();
         if (!usable.contains(mechanism)) {
             if (SaslMechanisms.ALL.contains(mechanism) && !ctx.login().plaintextAllowed(ctx.secure())
-                    && SaslMechanisms.sendsCleartextSecret(mechanism)) {
+                    && LoginPolicy.needsProtection(mechanism)) {
                 return Reply.err(ResponseCode.AUTH, UserHandler.PLAINTEXT_REFUSED);
             }
             return Reply.err("unsupported authentication mechanism");
@@ -44,7 +46,12 @@ final class AuthHandler implements CommandHandler<Command.Auth> {
         }
         SaslExchange<Account> exchange = SaslMechanisms.start(mechanism, ctx.server().sasl(),
                 ctx.server().config().hostname());
-        return next(ctx, new SessionState.Sasl(mechanism, exchange), exchange.start(initial));
+        SessionState.Sasl sasl = new SessionState.Sasl(mechanism, exchange);
+        if (initial != null) {
+            ctx.login().beforeCheck();
+            sasl = sasl.afterClientData();
+        }
+        return next(ctx, sasl, exchange.start(initial));
     }
 
     /**
@@ -58,13 +65,18 @@ final class AuthHandler implements CommandHandler<Command.Auth> {
             return Reply.err("authentication response too long");
         }
         if (line.equals("*")) {
+            if (sasl.consulted()) { // the backend did its work: a guess abandoned at the proof is still a guess
+                return Logins.complete(ctx, "-", sasl.mechanism(), new AuthResult.Rejected(),
+                        "authentication cancelled");
+            }
             return Reply.err("authentication cancelled");
         }
         byte[] response = decode(line);
         if (response == null) {
             return Reply.err("invalid base64 in the authentication exchange");
         }
-        return next(ctx, sasl, sasl.exchange().respond(response));
+        ctx.login().beforeCheck();
+        return next(ctx, sasl.afterClientData(), sasl.exchange().respond(response));
     }
 
     private static Reply next(CommandContext ctx, SessionState.Sasl sasl, SaslExchange.Step<Account> step) {

@@ -38,7 +38,7 @@ final class Logins {
         LoginPolicy policy = ctx.login();
         switch (result) {
             case AuthResult.Success s -> {
-                policy.succeeded();
+                policy.succeeded(user);
                 ctx.enter(auth.after(false));
                 return open(ctx, s.account(), mechanism);
             }
@@ -46,7 +46,7 @@ final class Logins {
                 policy.logAttempt(user, mechanism, ctx.secure(), "fail");
                 SessionState.Authorization next = auth.after(true);
                 ctx.enter(next);
-                sleep(policy.failed());
+                sleep(policy.failed(user == null || user.equals("-") ? null : user));
                 if (policy.tooManyFailures(next.failures())) {
                     ctx.closeAfterReply("too many authentication failures");
                     return Reply.err(ResponseCode.AUTH, failureText + "; too many failures, closing the connection");
@@ -55,7 +55,7 @@ final class Logins {
             }
             case AuthResult.Unavailable u -> {
                 policy.logAttempt(user, mechanism, ctx.secure(), "unavailable");
-                log.warn("user directory unavailable: {}", u.reason());
+                log.warn("authentication unavailable: {}", u.reason());
                 ctx.enter(auth.after(false));
                 return Reply.err(ResponseCode.SYS_TEMP, "authentication is temporarily unavailable, try again later");
             }

@@ -24,6 +24,7 @@ final class PassHandler implements CommandHandler<Command.Pass> {
         }
         // The same preparation as SASL PLAIN and LOGIN apply (RFC 4013), so every mechanism agrees.
         Optional<String> password = SaslPrep.password(command.password());
+        ctx.login().beforeCheck();
         return Logins.complete(ctx, user, "USER", password.isEmpty() ? new AuthResult.Rejected()
                 : ctx.server().auth().checkPassword(user, password.get()));
     }

@@ -32,11 +32,27 @@ public sealed interface SessionState {
         }
     }
 
-    /** A SASL exchange waiting for the client's next response line. */
-    record Sasl(String mechanism, SaslExchange<Account> exchange) {
+    /**
+     * A SASL exchange waiting for the client's next response line.
+     *
+     * @param consulted whether the backend has been asked about the client's data already (SCRAM's credentials
+     *                  for its first message, a bearer token's validation): cancelling then counts as a failure
+     */
+    record Sasl(String mechanism, SaslExchange<Account> exchange, boolean consulted) {
         public Sasl {
             Objects.requireNonNull(mechanism, "mechanism");
             Objects.requireNonNull(exchange, "exchange");
+        }
+
+        public Sasl(String mechanism, SaslExchange<Account> exchange) {
+            this(mechanism, exchange, false);
+        }
+
+        /** After the client sent data: SCRAM and the bearer-token mechanisms consult the backend with any. */
+        Sasl afterClientData() {
+            boolean asks = mechanism.startsWith("SCRAM-") || mechanism.equals("OAUTHBEARER")
+                    || mechanism.equals("XOAUTH2");
+            return asks ? new Sasl(mechanism, exchange, true) : this;
         }
     }
 

@@ -8,6 +8,7 @@ import dev.postoffice.server.command.Commands;
 import dev.postoffice.server.auth.AccountSaslBackend;
 import dev.postoffice.server.limits.AuthThrottle;
 import dev.postoffice.server.limits.ConnectionLimits;
+import dev.postoffice.server.limits.RefusalLog;
 import dev.postoffice.server.session.Session;
 import dev.postoffice.server.tls.TlsManager;
 import dev.postoffice.server.tls.TlsSettings;
@@ -25,9 +26,11 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -44,9 +47,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class Pop3Server implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Pop3Server.class);
+    /** A burst of refused connections is logged once per this. */
+    private static final java.time.Duration REFUSAL_LOG_INTERVAL = java.time.Duration.ofMinutes(1);
 
     private final ServerContext ctx;
     private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
+    /** Sessions not logged in yet, oldest first: the one to close when the server is full. */
+    private final ConcurrentSkipListMap<Long, Session> unauthenticated = new ConcurrentSkipListMap<>();
+    private final RefusalLog refusals = new RefusalLog(REFUSAL_LOG_INTERVAL);
     private final AtomicLong connections = new AtomicLong();
     private final SecureRandom random = new SecureRandom();
     private final long pid = ProcessHandle.current().pid();
@@ -137,6 +145,8 @@ public final class Pop3Server implements AutoCloseable {
         }
         server.periodic.add(scheduler.scheduleWithFixedDelay(server::checkStalledSessions, 1, 1, TimeUnit.SECONDS));
         server.periodic.add(scheduler.scheduleWithFixedDelay(ctx.throttle()::expire, 1, 1, TimeUnit.MINUTES));
+        server.periodic.add(scheduler.scheduleWithFixedDelay(server.refusals::flush,
+                REFUSAL_LOG_INTERVAL.toSeconds(), REFUSAL_LOG_INTERVAL.toSeconds(), TimeUnit.SECONDS));
         for (Thread t : server.acceptors) {
             t.start();
         }
@@ -205,19 +215,34 @@ public final class Pop3Server implements AutoCloseable {
                 continue;
             }
             ConnectionLimits.Refusal refusal = ctx.limits().acquire(socket.getInetAddress());
+            if (refusal == ConnectionLimits.Refusal.TOTAL && evictOldestUnauthenticated()) {
+                refusal = ctx.limits().acquireReplacing(socket.getInetAddress());
+            }
             if (refusal != null) {
-                Thread.ofVirtual().start(() -> refuse(socket, refusal, implicitTls));
+                ConnectionLimits.Refusal why = refusal;
+                Thread.ofVirtual().start(() -> refuse(socket, why, implicitTls));
                 continue;
             }
             try {
                 Session[] holder = new Session[1];
+                boolean[] loggedIn = {false};
                 long id = connections.incrementAndGet();
                 Session session = new Session(socket, implicitTls, ctx, commands, id, () -> timestamp(id), () -> {
                     sessions.remove(holder[0]);
-                    ctx.limits().release(socket.getInetAddress());
+                    unauthenticated.remove(id, holder[0]);
+                    synchronized (loggedIn) {
+                        ctx.limits().release(socket.getInetAddress(), loggedIn[0]);
+                    }
+                }).onLogin(() -> {
+                    unauthenticated.remove(id);
+                    synchronized (loggedIn) {
+                        loggedIn[0] = true;
+                        ctx.limits().authenticated();
+                    }
                 });
                 holder[0] = session;
                 sessions.add(session);
+                unauthenticated.put(id, session);
                 if (closing) {
                     session.shutdown();
                 }
@@ -230,10 +255,24 @@ public final class Pop3Server implements AutoCloseable {
         }
     }
 
+    /**
+     * The server is full: closes the oldest connection not logged in, so that a new client gets its place rather
+     * than a refusal (a slow or idle client cannot hold the server against newcomers). False if there is none.
+     */
+    private boolean evictOldestUnauthenticated() {
+        Map.Entry<Long, Session> oldest;
+        while ((oldest = unauthenticated.pollFirstEntry()) != null) {
+            if (oldest.getValue().evict()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Over a connection limit: one line and close (in clear on the POP3 port; POP3S just closes). */
-    private static void refuse(Socket socket, ConnectionLimits.Refusal refusal, boolean implicitTls) {
+    private void refuse(Socket socket, ConnectionLimits.Refusal refusal, boolean implicitTls) {
         String address = socket.getInetAddress().getHostAddress();
-        log.warn("connection refused: ip={} reason={}", address,
+        refusals.refused(address,
                 refusal == ConnectionLimits.Refusal.TOTAL ? "too many connections" : "too many from this address");
         if (!implicitTls) {
             try {

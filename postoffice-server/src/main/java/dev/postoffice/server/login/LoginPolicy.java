@@ -1,5 +1,6 @@
 package dev.postoffice.server.login;
 
+import dev.postoffice.auth.DirectoryCapabilities;
 import dev.postoffice.protocol.sasl.SaslMechanisms;
 import dev.postoffice.server.ServerConfig;
 import dev.postoffice.server.ServerContext;
@@ -24,6 +25,8 @@ public final class LoginPolicy {
     private final String peer;
     private final boolean local;
     private String userSlot;
+    /** How long this connection waited before its current check ({@link #beforeCheck}). */
+    private Duration waited = Duration.ZERO;
 
     public LoginPolicy(ServerContext ctx, InetAddress address) {
         this.ctx = ctx;
@@ -46,17 +49,46 @@ public final class LoginPolicy {
         return secure || local || config.allowPlaintextAuth();
     }
 
+    /**
+     * Whether a mechanism needs a protected connection (TLS or local, see {@link #plaintextAllowed}): those that
+     * send the password in clear, and CRAM-MD5, whose digest of the challenge can be cracked offline as APOP's.
+     */
+    public static boolean needsProtection(String mechanism) {
+        return SaslMechanisms.sendsCleartextSecret(mechanism) || mechanism.equalsIgnoreCase("CRAM-MD5");
+    }
+
+    /**
+     * Whether APOP may be used on this connection: as CRAM-MD5, only under TLS or from a local address, since the
+     * MD5 digest it sends lets an eavesdropper guess the password offline (and JVN#19445002 for RFC 1939's APOP).
+     */
+    public boolean apopAllowed(boolean secure) {
+        return plaintextAllowed(secure) && ctx.auth().capabilities().apop();
+    }
+
     /** SASL mechanisms that may be used now, in order of preference (CAPA SASL, bare AUTH). */
     public List<String> mechanisms(boolean secure) {
         List<String> out = new ArrayList<>();
+        DirectoryCapabilities users = ctx.auth().capabilities();
         for (String m : SaslMechanisms.ALL) {
-            if ((config.saslMechanisms().isEmpty() || config.saslMechanisms().contains(m))
+            if ((config.saslMechanisms().isEmpty() ? offeredByDefault(m, users) : config.saslMechanisms().contains(m))
                     && ctx.sasl().supports(m)
-                    && (plaintextAllowed(secure) || !SaslMechanisms.sendsCleartextSecret(m))) {
+                    && (plaintextAllowed(secure) || !needsProtection(m))) {
                 out.add(m);
             }
         }
         return out;
+    }
+
+    /**
+     * Without {@code sasl-mechanisms}, what every user can use: PLAIN and LOGIN, CRAM-MD5 and SCRAM only when every
+     * user has a secret they work with (a client such as curl picks the strongest offered, and a user whose secret
+     * does not allow it would fail), and the bearer-token mechanisms when the operator configured OAuth.
+     */
+    private static boolean offeredByDefault(String mechanism, DirectoryCapabilities users) {
+        return switch (mechanism) {
+            case "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256" -> users.everyoneCan(mechanism);
+            default -> true;
+        };
     }
 
     /**
@@ -95,14 +127,38 @@ public final class LoginPolicy {
         }
     }
 
-    /** A failed login: how long to wait before answering (doubling per address). */
-    public Duration failed() {
-        return ctx.throttle().failed(address);
+    /**
+     * A failed login of a user name (null when the mechanism did not tell it): how long to wait before answering
+     * (doubling per address and per user).
+     */
+    public Duration failed(String user) {
+        Duration d = ctx.throttle().failed(address, user).minus(waited);
+        waited = Duration.ZERO;
+        return d.isNegative() ? Duration.ZERO : d;
     }
 
-    /** A successful login clears the address's failure record. */
-    public void succeeded() {
-        ctx.throttle().succeeded(address);
+    /** A successful login clears what this user failed from this address, not other users' failures. */
+    public void succeeded(String user) {
+        waited = Duration.ZERO;
+        ctx.throttle().succeeded(address, user);
+    }
+
+    /**
+     * Before an expensive check (a hash, a key derivation, a token validation): an address that is already failing
+     * waits its delay now, before the work, so that it cannot keep the hashing pool busy; what it waited here is
+     * taken off the delay of a failure that follows.
+     */
+    public void beforeCheck() {
+        Duration d = ctx.throttle().pending(address);
+        if (d.isZero()) {
+            return;
+        }
+        waited = waited.plus(d);
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Whether this many failures on one connection close it. */

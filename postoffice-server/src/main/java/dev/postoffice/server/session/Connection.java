@@ -71,7 +71,17 @@ final class Connection {
         return discarded;
     }
 
-    boolean secure() {
+    /** The client's address. */
+    java.net.InetAddress address() {
+        return raw.getInetAddress();
+    }
+
+    /** Whether the connection has been closed (by the server: shutdown, a timeout, the end of the session). */
+    boolean closed() {
+        return raw.isClosed() || readTimedOut;
+    }
+
+        boolean secure() {
         return secure;
     }
 
@@ -109,6 +119,21 @@ final class Connection {
         long since = readingSince;
         long limit = readTimeoutNanos;
         if (since != 0 && limit > 0 && nowNanos - since > limit && !readTimedOut) {
+            readTimedOut = true;
+            try {
+                raw.shutdownInput();
+            } catch (IOException e) {
+                close();
+            }
+        }
+    }
+
+    /**
+     * Ends the connection's reading now, whatever the client sends: the current or next read ends as a timeout once
+     * the octets already buffered are used up.
+     */
+    void expireReads() {
+        if (!readTimedOut) {
             readTimedOut = true;
             try {
                 raw.shutdownInput();

@@ -1,5 +1,6 @@
 package dev.postoffice.server.session;
 
+import dev.postoffice.auth.HashExecutor;
 import dev.postoffice.protocol.Command;
 import dev.postoffice.protocol.CommandParser;
 import dev.postoffice.protocol.CommandSyntaxException;
@@ -13,6 +14,7 @@ import dev.postoffice.server.command.CommandContext;
 import dev.postoffice.server.command.Commands;
 import dev.postoffice.server.command.Marks;
 import dev.postoffice.server.command.SessionState;
+import dev.postoffice.server.limits.AddressKey;
 import dev.postoffice.server.login.LoginPolicy;
 import java.io.EOFException;
 import java.io.IOException;
@@ -48,6 +50,14 @@ public final class Session implements Runnable, CommandContext {
     private final Supplier<String> timestamps;
     private final Runnable onEnd;
     private final long id;
+    /** When the connection was accepted (nanoTime): the pre-login lifetime counts from here. */
+    private final long startedNanos = System.nanoTime();
+    /** Set by the watchdog when the connection stayed unauthenticated longer than its lifetime. */
+    private volatile boolean lifetimeOver;
+    /** Set when the server closes this connection, not logged in, to make room for a new one. */
+    private volatile boolean evicted;
+    /** Run once when the session logs in. */
+    private Runnable onLogin = () -> { };
     /** The APOP timestamp the greeting carried, or null if it carried none. */
     private String timestamp;
     private volatile SessionState state = SessionState.Authorization.START;
@@ -78,18 +88,28 @@ public final class Session implements Runnable, CommandContext {
     @Override
     public void run() {
         MDC.put(LOG_KEY, Long.toString(id));
+        // Hashing for this session counts against its address's share, and is dropped once the session has ended.
+        HashExecutor.bindClient(AddressKey.of(conn.address()), () -> aborting || lifetimeOver || evicted || conn.closed());
         try {
             conn.open(implicitTls ? ctx.tls().orElseThrow() : null);
             conn.readTimeout(config.preAuthTimeout());
-            if (ctx.auth().capabilities().apop()) {
+            if (login.apopAllowed(implicitTls)) { // only where APOP may be used (docs/security.md)
                 timestamp = timestamps.get();
             }
             conn.out().ok("Postoffice POP3 server ready" + (timestamp != null ? " " + timestamp : ""));
             loop();
             conn.out().flush();
         } catch (SocketTimeoutException e) {
-            endReason = "idle timeout";
-            bestEffort(Reply.err("autologout: idle for too long, closing the connection"));
+            if (evicted) {
+                endReason = "server full, oldest connection not logged in";
+                bestEffort(Reply.err(ResponseCode.SYS_TEMP, "server busy, closing connections not logged in"));
+            } else if (lifetimeOver) {
+                endReason = "not logged in within the pre-authentication lifetime";
+                bestEffort(Reply.err("login took too long, closing the connection"));
+            } else {
+                endReason = "idle timeout";
+                bestEffort(Reply.err("autologout: idle for too long, closing the connection"));
+            }
         } catch (ResponseWriter.MessageReadException e) {
             // A multi-line response cannot be taken back: the connection closes at once, without UPDATE.
             aborting = true;
@@ -104,6 +124,7 @@ public final class Session implements Runnable, CommandContext {
             bestEffort(Reply.err(ResponseCode.SYS_TEMP, "internal server error, closing the connection"));
         } finally {
             finish();
+            HashExecutor.unbindClient();
             MDC.remove(LOG_KEY);
         }
     }
@@ -202,9 +223,10 @@ public final class Session implements Runnable, CommandContext {
     }
 
     @Override
-    public void enter(SessionState next) {
+    public synchronized void enter(SessionState next) {
         if (next instanceof SessionState.Transaction && !(state instanceof SessionState.Transaction)) {
             conn.readTimeout(config.idleTimeout());
+            onLogin.run();
         }
         state = next;
     }
@@ -216,7 +238,7 @@ public final class Session implements Runnable, CommandContext {
 
     @Override
     public String apopTimestamp() {
-        return timestamp != null && ctx.auth().capabilities().apop() ? timestamp : null;
+        return timestamp != null && login.apopAllowed(secure()) ? timestamp : null;
     }
 
     @Override
@@ -280,9 +302,45 @@ public final class Session implements Runnable, CommandContext {
         return true;
     }
 
-    /** Ends a wait for the client that has lasted longer than the timeout (run by the server's watchdog). */
+    /**
+     * Ends a wait for the client that has lasted longer than the timeout, and a connection still not logged in after
+     * its pre-authentication lifetime (run by the server's watchdog once a second).
+     */
     public void checkReadIdle(long nowNanos) {
+        if (!lifetimeOver && !authenticated() && nowNanos - startedNanos > config.preAuthLifetime().toNanos()) {
+            lifetimeOver = true;
+            conn.expireReads();
+        }
         conn.checkReadIdle(nowNanos);
+    }
+
+    /** Sets what runs once when the session logs in (before it starts). */
+    public Session onLogin(Runnable r) {
+        this.onLogin = r;
+        return this;
+    }
+
+    /**
+     * Closes a connection not logged in to make room for a new one: it gets {@code -ERR [SYS/TEMP]} once its
+     * session has the line (at once when it waits for the client). False if it logged in meanwhile.
+     */
+    public synchronized boolean evict() {
+        if (authenticated() || evicted) {
+            return false;
+        }
+        evicted = true;
+        conn.expireReads();
+        return true;
+    }
+
+    /** Whether the session has logged in (it is in TRANSACTION or UPDATE). */
+    public boolean authenticated() {
+        return !(state instanceof SessionState.Authorization);
+    }
+
+    /** When the connection was accepted (nanoTime). */
+    public long startedNanos() {
+        return startedNanos;
     }
 
     /** Closes a connection whose write has been blocked longer than the idle timeout. */

@@ -88,7 +88,7 @@ class AccountSaslBackendTest {
     }
 
     private static String token(String email) throws Exception {
-        JWTClaimsSet claims = new JWTClaimsSet.Builder().issuer(ISSUER).audience(AUDIENCE).claim("email", email)
+        JWTClaimsSet claims = new JWTClaimsSet.Builder().issuer(ISSUER).audience(AUDIENCE).claim("email", email).claim("email_verified", true)
                 .expirationTime(Date.from(Instant.now().plus(Duration.ofMinutes(5)))).build();
         SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID("k").build(), claims);
         jwt.sign(new RSASSASigner(signingKey));
