@@ -17,9 +17,9 @@ import java.util.function.Supplier;
  * ARGON2ID check holds 64 MiB and a core for a quarter of a second; {@link Argon2Memory} also keeps the ARGON2
  * checks within the heap), so a burst of logins queues instead of exhausting memory.
  *
- * <p>Fairness: a session binds its client's address to its thread ({@link #bindClient}); one address may have at
- * most {@link #perClientShare()} hashes queued or running, and the queue as a whole at most
- * {@link #maxQueued()}. Over either, {@link #run} throws {@link Refused} at once (the server answers
+ * <p>Fairness: a session binds its client's address to its thread ({@link #bindClient}); once the queue is more
+ * than half full, an address that already has {@link #perClientShare()} hashes queued or running gets no more,
+ * and the queue as a whole holds at most {@link #maxQueued()}. Over either, {@link #run} throws {@link Refused} at once (the server answers
  * {@code -ERR [SYS/TEMP]}). Work whose client is gone by the time a thread takes it up is dropped unrun. The server runs one virtual thread per connection, and a hash computed on it would occupy one
  * of the few carrier threads, so that cheap commands of other sessions would wait behind it; the caller instead
  * waits for the result here, without holding its carrier.
@@ -74,12 +74,17 @@ public final class HashExecutor implements AutoCloseable {
      * @throws IllegalArgumentException if {@code threads} is less than 1
      */
     public HashExecutor(int threads) {
+        this(threads, threads * 64);
+    }
+
+    /** A pool of {@code threads} threads whose queue holds at most {@code maxQueued} hashes (tests: a small one). */
+    HashExecutor(int threads, int maxQueued) {
         if (threads < 1) {
             throw new IllegalArgumentException("A hashing pool needs at least one thread: " + threads);
         }
         this.size = threads;
         this.perClient = Math.max(2, threads);
-        this.maxQueued = threads * 64;
+        this.maxQueued = maxQueued;
         this.executor = Executors.newFixedThreadPool(threads,
                 Thread.ofPlatform().name(THREAD_PREFIX, 0).daemon(true).factory());
     }
@@ -124,7 +129,9 @@ public final class HashExecutor implements AutoCloseable {
             queued.decrementAndGet();
             throw new Refused("the hashing queue is full");
         }
-        if (client != null && !take(client.key)) {
+        // The share applies under contention only: a burst from one address (a NAT, webmail, a proxy without the
+        // PROXY protocol) into an idle pool waits its turn, but cannot hold more than its share of a busy one.
+        if (client != null && !take(client.key, queued.get() > maxQueued / 2)) {
             queued.decrementAndGet();
             throw new Refused("this address has its share of the hashing queue");
         }
@@ -143,11 +150,11 @@ public final class HashExecutor implements AutoCloseable {
         }
     }
 
-    private boolean take(String key) {
+    private boolean take(String key, boolean contended) {
         boolean[] ok = {false};
         byClient.compute(key, (k, n) -> {
             AtomicInteger count = n == null ? new AtomicInteger() : n;
-            if (count.get() < perClient) {
+            if (!contended || count.get() < perClient) {
                 count.incrementAndGet();
                 ok[0] = true;
             }

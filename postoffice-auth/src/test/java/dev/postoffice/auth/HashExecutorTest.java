@@ -196,7 +196,36 @@ class HashExecutorTest {
     }
 
     @Test
-    void oneAddressGetsOnlyItsShareOfTheQueue() throws Exception {
+    void anIdlePoolTakesABurstFromOneAddress() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        List<Thread> holders = new ArrayList<>();
+        int burst = pool.perClientShare() * 3; // well under half the queue
+        for (int i = 0; i < burst; i++) {
+            holders.add(Thread.ofVirtual().start(() -> {
+                HashExecutor.bindClient("192.0.2.1", () -> false);
+                pool.run(() -> {
+                    try {
+                        return release.await(2, TimeUnit.MINUTES);
+                    } catch (InterruptedException e) {
+                        return false;
+                    }
+                });
+            }));
+        }
+        while (pool.inFlight("192.0.2.1") < burst) {
+            Thread.sleep(10);
+        }
+        release.countDown();
+        for (Thread h : holders) {
+            h.join();
+        }
+        assertThat(pool.inFlight("192.0.2.1")).isZero();
+    }
+
+    @Test
+    void oneAddressGetsOnlyItsShareOfABusyQueue() throws Exception {
+        // One thread, a share of 2, room for 3: the third hash in flight makes the queue busy.
+        HashExecutor pool = new HashExecutor(1, 3);
         CountDownLatch release = new CountDownLatch(1);
         List<Thread> holders = new ArrayList<>();
         for (int i = 0; i < pool.perClientShare(); i++) {
@@ -235,6 +264,7 @@ class HashExecutorTest {
             }
         }
         assertThat(pool.inFlight("192.0.2.1")).isZero();
+        pool.close();
     }
 
     @Test
