@@ -36,6 +36,30 @@ class Pop3SessionTest {
     }
 
     @Test
+    void quitAfterTheLockWasTakenOverDeletesNothing() throws Exception {
+        java.nio.file.Path lock = data.resolve("home/alice/Maildir/postoffice-pop3.lock");
+        try (RawClient c = new RawClient(server.port())) {
+            c.login("alice", "secret");
+            assertThat(c.cmd("DELE 1")).startsWith("+OK");
+            // Another host broke our lock as stale and holds the maildrop now (replaced by rename, never in place:
+            // a linked lock shares its inode with the process's template).
+            java.nio.file.Path theirs = lock.resolveSibling("theirs.tmp");
+            java.nio.file.Files.writeString(theirs, "postoffice-pop3-lock host=other.example pid=4242 start=- boot=-"
+                    + " ticks=-1 created=- token=feedfacefeedface\n");
+            java.nio.file.Files.move(theirs, lock, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            assertThat(c.cmd("QUIT")).isEqualTo("-ERR [SYS/TEMP] the maildrop lock was lost; nothing was deleted");
+        }
+        assertThat(java.nio.file.Files.readString(lock)).as("their lock is left alone").contains("other.example");
+        java.nio.file.Files.delete(lock);
+        try (RawClient c = new RawClient(server.port())) {
+            c.login("alice", "secret");
+            assertThat(c.cmd("STAT")).startsWith("+OK 3 ");
+            c.cmd("QUIT");
+        }
+    }
+
+    @Test
     void greetingCarriesAUniqueApopTimestamp() throws Exception {
         try (RawClient a = new RawClient(server.port()); RawClient b = new RawClient(server.port())) {
             assertThat(a.greeting()).matches("\\+OK .*<[^<>@]+@test\\.invalid>");
