@@ -198,23 +198,8 @@ class HashExecutorTest {
     @Test
     void anIdlePoolTakesABurstFromOneAddress() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
-        List<Thread> holders = new ArrayList<>();
         int burst = pool.perClientShare() * 3; // well under half the queue
-        for (int i = 0; i < burst; i++) {
-            holders.add(Thread.ofVirtual().start(() -> {
-                HashExecutor.bindClient("192.0.2.1", () -> false);
-                pool.run(() -> {
-                    try {
-                        return release.await(2, TimeUnit.MINUTES);
-                    } catch (InterruptedException e) {
-                        return false;
-                    }
-                });
-            }));
-        }
-        while (pool.inFlight("192.0.2.1") < burst) {
-            Thread.sleep(10);
-        }
+        List<Thread> holders = hold(pool, "192.0.2.1", burst, release);
         release.countDown();
         for (Thread h : holders) {
             h.join();
@@ -227,22 +212,7 @@ class HashExecutorTest {
         // One thread, a share of 2, room for 3: the third hash in flight makes the queue busy.
         HashExecutor pool = new HashExecutor(1, 3);
         CountDownLatch release = new CountDownLatch(1);
-        List<Thread> holders = new ArrayList<>();
-        for (int i = 0; i < pool.perClientShare(); i++) {
-            holders.add(Thread.ofVirtual().start(() -> {
-                HashExecutor.bindClient("192.0.2.1", () -> false);
-                pool.run(() -> {
-                    try {
-                        return release.await(2, TimeUnit.MINUTES);
-                    } catch (InterruptedException e) {
-                        return false;
-                    }
-                });
-            }));
-        }
-        while (pool.inFlight("192.0.2.1") < pool.perClientShare()) {
-            Thread.sleep(10);
-        }
+        List<Thread> holders = hold(pool, "192.0.2.1", pool.perClientShare(), release);
         try {
             onVirtualThread(() -> {
                 HashExecutor.bindClient("192.0.2.1", () -> false);
@@ -299,5 +269,27 @@ class HashExecutorTest {
         assertThat(small.freeMib()).isEqualTo(100);
         assertThat(Argon2Memory.HEAP.concurrentChecks(Argon2Hash.MEMORY_KIB))
                 .isEqualTo((int) (Runtime.getRuntime().maxMemory() / 2 / mib / 64));
+    }
+
+    /** Starts {@code n} hashes for {@code client} that wait for {@code release}; returns once all are in flight. */
+    private static List<Thread> hold(HashExecutor pool, String client, int n, CountDownLatch release)
+            throws InterruptedException {
+        List<Thread> holders = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            holders.add(Thread.ofVirtual().start(() -> {
+                HashExecutor.bindClient(client, () -> false);
+                pool.run(() -> {
+                    try {
+                        return release.await(2, TimeUnit.MINUTES);
+                    } catch (InterruptedException e) {
+                        return false;
+                    }
+                });
+            }));
+        }
+        while (pool.inFlight(client) < n) {
+            Thread.sleep(10);
+        }
+        return holders;
     }
 }
