@@ -7,6 +7,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -20,7 +22,8 @@ import java.util.function.Supplier;
  * <p>Fairness: a session binds its client's address to its thread ({@link #bindClient}); once the queue is more
  * than half full, an address that already has {@link #perClientShare()} hashes queued or running gets no more,
  * and the queue as a whole holds at most {@link #maxQueued()}. Over either, {@link #run} throws {@link Refused} at once (the server answers
- * {@code -ERR [SYS/TEMP]}). Work whose client is gone by the time a thread takes it up is dropped unrun. The server runs one virtual thread per connection, and a hash computed on it would occupy one
+ * {@code -ERR [SYS/TEMP]}). Work whose client is gone by the time a thread takes it up is dropped unrun, and a caller
+ * whose client hangs up while its work is still queued takes the work back out and gets {@link Refused}. The server runs one virtual thread per connection, and a hash computed on it would occupy one
  * of the few carrier threads, so that cheap commands of other sessions would wait behind it; the caller instead
  * waits for the result here, without holding its carrier.
  *
@@ -37,8 +40,14 @@ public final class HashExecutor implements AutoCloseable {
     private final AtomicInteger queued = new AtomicInteger();
     private final ConcurrentHashMap<String, AtomicInteger> byClient = new ConcurrentHashMap<>();
 
-    /** The client a session's thread works for: its address key, and whether it has gone. */
-    private record Client(String key, BooleanSupplier gone) {}
+    /** How often a caller waiting for queued work asks whether its client has hung up. */
+    private static final long PROBE_MILLIS = 50;
+
+    /**
+     * The client a session's thread works for: its address key, whether it has gone (asked from any thread), and
+     * whether it has hung up (asked only on the bound thread, which may read its connection to find out).
+     */
+    private record Client(String key, BooleanSupplier gone, BooleanSupplier hungUp) {}
 
     private static final ThreadLocal<Client> CLIENT = new ThreadLocal<>();
 
@@ -55,7 +64,18 @@ public final class HashExecutor implements AutoCloseable {
      * queued work is dropped. For the thread's lifetime, or until {@link #unbindClient}.
      */
     public static void bindClient(String key, BooleanSupplier gone) {
-        CLIENT.set(new Client(Objects.requireNonNull(key, "key"), Objects.requireNonNull(gone, "gone")));
+        bindClient(key, gone, () -> false);
+    }
+
+    /**
+     * As {@link #bindClient(String, BooleanSupplier)}, and {@code hungUp} tells whether the client has closed its
+     * connection: it is asked every {@value #PROBE_MILLIS} ms on the bound thread only, while that thread waits for
+     * its work, so it may read the connection (without waiting) to find out. Queued work of a client that hung up
+     * is taken back out of the queue unrun.
+     */
+    public static void bindClient(String key, BooleanSupplier gone, BooleanSupplier hungUp) {
+        CLIENT.set(new Client(Objects.requireNonNull(key, "key"), Objects.requireNonNull(gone, "gone"),
+                Objects.requireNonNull(hungUp, "hungUp")));
     }
 
     /** Undoes {@link #bindClient} for the calling thread. */
@@ -110,6 +130,11 @@ public final class HashExecutor implements AutoCloseable {
         return n == null ? 0 : n.get();
     }
 
+    /** How many hashes are queued or running now. */
+    public int inFlight() {
+        return queued.get();
+    }
+
     /** How many hashes may be queued or running at once in all. */
     public int maxQueued() {
         return maxQueued;
@@ -141,7 +166,7 @@ public final class HashExecutor implements AutoCloseable {
                     throw new Refused("the client has gone");
                 }
                 return work.get();
-            }));
+            }), client);
         } finally {
             if (client != null) {
                 byClient.computeIfPresent(client.key, (k, n) -> n.decrementAndGet() <= 0 ? null : n);
@@ -163,12 +188,17 @@ public final class HashExecutor implements AutoCloseable {
         return ok[0];
     }
 
-    private static <T> T await(Future<T> future) {
+    private static <T> T await(Future<T> future, Client client) {
         boolean interrupted = false;
         try {
             while (true) {
                 try {
-                    return future.get();
+                    return client == null ? future.get() : future.get(PROBE_MILLIS, TimeUnit.MILLISECONDS);
+                } catch (TimeoutException e) {
+                    // Still queued or running: a client that hung up takes queued work back (running work finishes).
+                    if ((client.gone.getAsBoolean() || client.hungUp.getAsBoolean()) && future.cancel(false)) {
+                        throw new Refused("the client has gone");
+                    }
                 } catch (InterruptedException e) {
                     interrupted = true;
                 } catch (ExecutionException e) {

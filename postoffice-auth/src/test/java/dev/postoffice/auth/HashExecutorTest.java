@@ -248,6 +248,36 @@ class HashExecutorTest {
     }
 
     @Test
+    void queuedWorkOfAClientThatHangsUpIsTakenBackUnrun() throws Exception {
+        HashExecutor pool = new HashExecutor(1);
+        CountDownLatch release = new CountDownLatch(1);
+        List<Thread> holders = hold(pool, "192.0.2.1", 1, release);
+        AtomicInteger ran = new AtomicInteger();
+        java.util.concurrent.atomic.AtomicBoolean hungUp = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        try {
+            Thread waiter = Thread.ofVirtual().start(() -> {
+                HashExecutor.bindClient("198.51.100.7", () -> false, hungUp::get);
+                thrown.set(catchThrowable(() -> pool.run(ran::incrementAndGet)));
+            });
+            while (pool.inFlight() < 2) {
+                Thread.sleep(10);
+            }
+            hungUp.set(true);
+            assertThat(waiter.join(Duration.ofSeconds(30))).as("the caller stops waiting while the pool is busy").isTrue();
+            assertThat(thrown.get()).isInstanceOf(HashExecutor.Refused.class).hasMessageContaining("gone");
+            assertThat(pool.inFlight()).isEqualTo(1);
+        } finally {
+            release.countDown();
+            for (Thread h : holders) {
+                h.join();
+            }
+            pool.close();
+        }
+        assertThat(ran).as("never run").hasValue(0);
+    }
+
+    @Test
     void aRefusedHashIsAnUnavailableLoginNotAFailure() throws Exception {
         AuthService auth = new CredentialVerifier(DIRECTORY, pool);
         onVirtualThread(() -> {

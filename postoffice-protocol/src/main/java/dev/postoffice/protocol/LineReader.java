@@ -2,6 +2,7 @@ package dev.postoffice.protocol;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.SocketTimeoutException;
 import java.util.Arrays;
 
 /**
@@ -41,6 +42,8 @@ public final class LineReader {
 
     private byte[] line = new byte[SMALL_LINE];
     private int lineLength;
+    /** The stream ended during {@link #pollPeer}; the next read reports it. */
+    private boolean ended;
 
     /**
      * @param in             the stream to read
@@ -138,7 +141,37 @@ public final class LineReader {
         return n;
     }
 
+    /**
+     * Whether the peer is still there, for a caller that waits on something else (a password hash) meanwhile: when
+     * nothing is buffered, reads what has arrived into the read-ahead buffer, where the next {@link #read} finds it.
+     * The stream must be set up so that this read waits only briefly (a socket timeout); a timeout means "still
+     * there". False once the stream has ended (the peer closed its side).
+     */
+    public boolean pollPeer() throws IOException {
+        if (pos < limit) {
+            return true;
+        }
+        if (ended) {
+            return false;
+        }
+        try {
+            int n = in.read(buf, 0, buf.length);
+            if (n < 0) {
+                ended = true;
+                return false;
+            }
+            pos = 0;
+            limit = n;
+            return true;
+        } catch (SocketTimeoutException e) {
+            return true;
+        }
+    }
+
     private boolean fill() throws IOException {
+        if (ended) {
+            return false;
+        }
         beforeBlocking.run();
         int n = in.read(buf, 0, buf.length);
         if (n <= 0) {

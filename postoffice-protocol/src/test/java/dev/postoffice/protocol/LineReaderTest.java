@@ -80,6 +80,41 @@ class LineReaderTest {
     }
 
     @Test
+    void pollingThePeerKeepsWhatArrivedAndNoticesTheEnd() throws IOException {
+        // A stream that times out once (nothing there yet), then has a command, then ends.
+        java.util.Deque<Object> script = new java.util.ArrayDeque<>(List.of(
+                new java.net.SocketTimeoutException(), "QUIT\r\n", -1));
+        java.io.InputStream in = new java.io.InputStream() {
+            @Override
+            public int read() {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                Object next = script.isEmpty() ? -1 : script.poll();
+                if (next instanceof IOException e) {
+                    throw e;
+                }
+                if (next instanceof String s) {
+                    byte[] octets = s.getBytes(StandardCharsets.US_ASCII);
+                    System.arraycopy(octets, 0, b, off, octets.length);
+                    return octets.length;
+                }
+                return -1;
+            }
+        };
+        LineReader reader = new LineReader(in, 64, 1024, () -> {});
+        assertThat(reader.pollPeer()).as("a timeout: still there").isTrue();
+        assertThat(reader.pollPeer()).as("a command arrived").isTrue();
+        assertThat(reader.pollPeer()).as("buffered input: not read further").isTrue();
+        assertThat(reader.read(MAX)).isEqualTo(LineReader.Result.LINE);
+        assertThat(new String(reader.line(), 0, reader.lineLength(), StandardCharsets.US_ASCII)).isEqualTo("QUIT");
+        assertThat(reader.pollPeer()).as("the peer closed its side").isFalse();
+        assertThat(reader.read(MAX)).isEqualTo(LineReader.Result.EOF);
+    }
+
+    @Test
     void discardsReadAhead() throws IOException {
         byte[] data = "STLS\r\nCAPA\r\n".getBytes(StandardCharsets.US_ASCII);
         LineReader reader = new LineReader(new ChunkedInputStream(data, 4096), 64, 1024, () -> {});

@@ -4,8 +4,12 @@ import dev.postoffice.testkit.TlsClient;
 import dev.postoffice.testkit.RawClient;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.postoffice.auth.HashExecutor;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -156,5 +160,70 @@ class HardeningSessionTest {
             assertThat(c.silentFor(3000)).isTrue();
             assertThat(c.cmd("STAT")).startsWith("+OK");
         }
+    }
+
+    @Test
+    void aPasswordCheckQueuedForAClientThatHungUpIsTakenBackUnrun() throws Exception {
+        HashExecutor pool = new HashExecutor(1);
+        CountDownLatch release = new CountDownLatch(1);
+        try {
+            server = new TestServer(data, UnaryOperator.identity(), pool).user("alice", "secret");
+            Thread holder = Thread.ofVirtual().start(() -> pool.run(() -> await(release)));
+            awaitValue(pool::inFlight, 1);
+            try (RawClient c = new RawClient(server.port())) {
+                assertThat(c.cmd("USER alice")).startsWith("+OK");
+                c.send("PASS secret\r\n");
+                awaitValue(pool::inFlight, 2); // queued behind the holder
+            } // the client hangs up while its check waits
+            awaitValue(pool::inFlight, 1);
+            assertThat(holder.isAlive()).as("taken back while the pool was still busy").isTrue();
+            release.countDown();
+            holder.join();
+        } finally {
+            release.countDown();
+            pool.close();
+        }
+    }
+
+    @Test
+    void aClientThatWaitsForItsPasswordCheckOverTlsIsServedAsUsual() throws Exception {
+        HashExecutor pool = new HashExecutor(1);
+        CountDownLatch release = new CountDownLatch(1);
+        try {
+            server = new TestServer(data, UnaryOperator.identity(), pool).user("alice", "secret");
+            Thread holder = Thread.ofVirtual().start(() -> pool.run(() -> await(release)));
+            awaitValue(pool::inFlight, 1);
+            try (RawClient c = new RawClient(TlsClient.trusting(data.resolve("tls/cert.pem"))
+                    .getSocketFactory().createSocket("127.0.0.1", server.tlsPort()))) {
+                assertThat(c.cmd("USER alice")).startsWith("+OK");
+                c.send("PASS secret\r\n");
+                awaitValue(pool::inFlight, 2);
+                assertThat(c.silentFor(500)).as("the server polls the TLS connection meanwhile").isTrue();
+                c.send("STAT\r\n"); // pipelined while the check waits: kept for after it
+                release.countDown();
+                holder.join();
+                assertThat(c.line()).startsWith("+OK");
+                assertThat(c.line()).isEqualTo("+OK 0 0");
+                assertThat(c.cmd("QUIT")).startsWith("+OK");
+            }
+        } finally {
+            release.countDown();
+            pool.close();
+        }
+    }
+
+    private static boolean await(CountDownLatch latch) {
+        try {
+            return latch.await(2, TimeUnit.MINUTES);
+        } catch (InterruptedException e) {
+            return false;
+        }
+    }
+
+    private static void awaitValue(IntSupplier value, int expected) throws InterruptedException {
+        for (int i = 0; i < 1000 && value.getAsInt() != expected; i++) {
+            Thread.sleep(10);
+        }
+        assertThat(value.getAsInt()).isEqualTo(expected);
     }
 }

@@ -29,6 +29,7 @@ final class TestServer implements AutoCloseable {
     final PasswdFile users;
     final MaildirStore store;
     private final UnaryOperator<ServerConfig.Builder> customize;
+    private final HashExecutor hashing;
     Pop3Server server;
 
     TestServer(Path data) throws IOException {
@@ -36,6 +37,12 @@ final class TestServer implements AutoCloseable {
     }
 
     TestServer(Path data, UnaryOperator<ServerConfig.Builder> customize) throws IOException {
+        this(data, customize, HASHING);
+    }
+
+    /** A server whose password checks run on {@code hashing} (a test's own small pool). */
+    TestServer(Path data, UnaryOperator<ServerConfig.Builder> customize, HashExecutor hashing) throws IOException {
+        this.hashing = hashing;
         this.data = data;
         this.users = new PasswdFile(data.resolve("users"));
         this.store = new MaildirStore(data);
@@ -51,7 +58,7 @@ final class TestServer implements AutoCloseable {
                 .authFailureDelay(Duration.ZERO)
                 .authFailureDelayMax(Duration.ZERO)
                 .shutdownGrace(Duration.ofSeconds(5))).build();
-        server = Pop3Server.start(config, ServerAuth.create(users, config, HASHING, LoginCache.DEFAULT_TTL), store, data);
+        server = Pop3Server.start(config, ServerAuth.create(users, config, hashing, LoginCache.DEFAULT_TTL), store, data);
     }
 
     void restart() throws IOException {

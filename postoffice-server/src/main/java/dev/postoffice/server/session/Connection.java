@@ -81,7 +81,27 @@ final class Connection {
         return raw.isClosed() || readTimedOut;
     }
 
-        boolean secure() {
+    /**
+     * Whether the client has hung up, asked while the session waits for something else (its password hash): a read
+     * that waits a millisecond at most, whose octets stay buffered for the next command. Session thread only.
+     */
+    boolean peerHungUp() {
+        if (closed()) {
+            return true;
+        }
+        try {
+            socket.setSoTimeout(1);
+            try {
+                return !in.pollPeer();
+            } finally {
+                socket.setSoTimeout(0);
+            }
+        } catch (IOException e) {
+            return true; // reset, or TLS broken off: gone either way
+        }
+    }
+
+    boolean secure() {
         return secure;
     }
 

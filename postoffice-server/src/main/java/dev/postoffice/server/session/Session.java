@@ -89,7 +89,8 @@ public final class Session implements Runnable, CommandContext {
     public void run() {
         MDC.put(LOG_KEY, Long.toString(id));
         // Hashing for this session counts against its address's share, and is dropped once the session has ended.
-        HashExecutor.bindClient(AddressKey.of(conn.address()), () -> aborting || lifetimeOver || evicted || conn.closed());
+        HashExecutor.bindClient(AddressKey.of(conn.address()),
+                () -> aborting || lifetimeOver || evicted || conn.closed(), conn::peerHungUp);
         try {
             conn.open(implicitTls ? ctx.tls().orElseThrow() : null);
             conn.readTimeout(config.preAuthTimeout());
