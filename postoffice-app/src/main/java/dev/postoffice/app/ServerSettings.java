@@ -183,7 +183,7 @@ final class ServerSettings {
         };
     }
 
-    private static List<String> list(String v) {
+    static List<String> list(String v) {
         return Arrays.stream(v.split("[,\\s]+")).filter(s -> !s.isEmpty()).collect(Collectors.toList());
     }
 

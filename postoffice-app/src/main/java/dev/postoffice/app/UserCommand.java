@@ -11,7 +11,9 @@ import java.io.Console;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -42,13 +44,18 @@ final class UserCommand implements Runnable {
         DataOption data;
 
         @Option(names = "--scheme", paramLabel = "SCHEME",
-                description = "Password scheme: ARGON2ID (default; SCRAM-SHA-256 when every user can use SCRAM-SHA-256 already, so that the server keeps offering it), BLF-CRYPT, SHA512-CRYPT, SHA256-CRYPT, SCRAM-SHA-256, SCRAM-SHA-1, or PLAIN (needed for APOP and CRAM-MD5).")
+                description = "Password scheme: ARGON2ID (default; SCRAM-SHA-256 when the server offers SCRAM-SHA-256: every user can use it already, or the configuration's sasl-mechanisms names it), BLF-CRYPT, SHA512-CRYPT, SHA256-CRYPT, SCRAM-SHA-256, SCRAM-SHA-1, or PLAIN (needed for APOP and CRAM-MD5).")
         String scheme;
+
+        @Option(names = "--config", paramLabel = "FILE",
+                description = "The server's configuration file, whose sasl-mechanisms decide the default scheme.")
+        Path config;
 
         @Override
         public Integer call() {
             validate(name);
-            String secret = encode(scheme != null ? scheme : defaultScheme(data.dataDir()), readPassword());
+            String secret = encode(scheme != null ? scheme : defaultScheme(data.dataDir(), offered(config)),
+                    readPassword());
             try {
                 data.dataDir().create().users().add(name, secret);
             } catch (IOException e) {
@@ -142,13 +149,31 @@ final class UserCommand implements Runnable {
         }
     }
 
-    /** Hashes the password after SASLprep (RFC 4013), the form every login path compares. */
+    /** The mechanisms the configuration file offers explicitly ({@code sasl-mechanisms}); empty when it does not. */
+    static List<String> offered(Path config) {
+        String value = ServerSettings.load(config).get("sasl-mechanisms");
+        return value == null ? List.of()
+                : ServerSettings.list(value).stream().map(m -> m.toUpperCase(Locale.ROOT)).toList();
+    }
+
     /**
-     * The scheme for a new user when none is given: SCRAM-SHA-256 (Dovecot's {@code {SCRAM-SHA-256}} form, which
-     * USER/PASS and PLAIN verify too) when every user of the directory can use SCRAM-SHA-256, since an ARGON2ID
-     * user would make the server stop offering it to everyone; ARGON2ID otherwise.
+     * The scheme for a new user when none is given, so that the new user can use what the server offers:
+     * SCRAM-SHA-256 (Dovecot's {@code {SCRAM-SHA-256}} form, which USER/PASS and PLAIN verify too) when the
+     * configuration offers SCRAM-SHA-256 explicitly or every user of the directory can use it (an ARGON2ID user
+     * would make the server stop offering it to everyone); SCRAM-SHA-1 likewise; ARGON2ID otherwise.
      */
-    static String defaultScheme(DataDir dir) {
+    static String defaultScheme(DataDir dir, List<String> offered) {
+        for (String scram : List.of("SCRAM-SHA-256", "SCRAM-SHA-1")) {
+            if (offered.contains(scram)) {
+                System.out.println("the configuration offers " + scram + ", so the new password is stored as " + scram
+                        + " (--scheme ARGON2ID to choose otherwise)");
+                return scram;
+            }
+        }
+        if (offered.contains("CRAM-MD5") || offered.contains("APOP")) {
+            System.out.println("note: CRAM-MD5 and APOP need a PLAIN (cleartext) secret; this user cannot use them "
+                    + "unless added with --scheme PLAIN");
+        }
         try {
             if (java.nio.file.Files.exists(dir.usersFile())
                     && dir.users().capabilities().everyoneCan("SCRAM-SHA-256")) {
@@ -162,6 +187,7 @@ final class UserCommand implements Runnable {
         return PasswordSchemes.DEFAULT_SCHEME;
     }
 
+    /** Hashes the password after SASLprep (RFC 4013), the form every login path compares. */
     static String encode(String scheme, String password) {
         String prepared = SaslPrep.password(password).orElseThrow(() -> new UserError(
                 "the password contains characters that cannot be used (control or unassigned characters)", 65));
