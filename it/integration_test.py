@@ -594,6 +594,90 @@ def a_large_message_streams_in_bounded_memory():
     assert "OutOfMemoryError" not in srv.output()
 
 
+def ensure_package(package, binary):
+    """Installs a Debian package the test needs when its binary is missing (root only); False if unavailable."""
+    if shutil.which(binary):
+        return True
+    if os.geteuid() != 0:
+        return False
+    subprocess.run(["bash", "-c", f"DEBIAN_FRONTEND=noninteractive apt-get install -y -qq {package} >/dev/null 2>&1 || "
+                    f"(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq {package} >/dev/null 2>&1)"],
+                   timeout=900)
+    return shutil.which(binary) is not None
+
+
+class SourcePOP3(poplib.POP3):
+    """poplib from a chosen source address (another loopback address), as another host would connect."""
+    def __init__(self, host, port, source):
+        self._source = source
+        super().__init__(host, port, timeout=30)
+
+    def _create_socket(self, timeout):
+        return socket.create_connection((self.host, self.port), timeout, source_address=(self._source, 0))
+
+
+@test
+def haproxy_send_proxy_v2_passes_the_real_client_address():
+    if not ensure_package("haproxy", "haproxy"):
+        print("SKIP haproxy: not installed and cannot be installed here")
+        return
+    srv = Server(extra=("--set", "proxy-protocol-from=127.0.0.2/32"))  # HAProxy connects from there
+    front, front_tls = free_port(), free_port()
+    cfg = os.path.join(WORK, "haproxy.cfg")
+    with open(cfg, "w") as f:
+        f.write(f"""global
+    maxconn 1000
+defaults
+    mode tcp
+    timeout connect 5s
+    timeout client 60s
+    timeout server 60s
+frontend pop3
+    bind 127.0.0.1:{front}
+    default_backend postoffice
+frontend pop3s
+    bind 127.0.0.1:{front_tls}
+    default_backend postoffice_tls
+backend postoffice
+    balance leastconn
+    server a 127.0.0.1:{srv.port} source 127.0.0.2 send-proxy-v2 check check-send-proxy inter 500ms
+backend postoffice_tls
+    server a 127.0.0.1:{srv.tls_port} source 127.0.0.2 send-proxy-v2 check check-send-proxy inter 500ms
+""")
+    haproxy = subprocess.Popen(["haproxy", "-db", "-f", cfg], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.time() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", front), timeout=1).close()
+                break
+            except OSError:
+                assert time.time() < deadline and haproxy.poll() is None, haproxy.stdout.read()
+                time.sleep(0.1)
+        password = PASSWORDS["alice"]
+        direct = srv.pop("alice", password)
+        want = direct.uidl()[1]
+        direct.quit()
+        p = SourcePOP3("127.0.0.1", front, "127.0.0.7")
+        p.user("alice")
+        p.pass_(password)
+        assert p.uidl()[1] == want, "the same maildrop through the proxy"
+        p.quit()
+        got = subprocess.run(["curl", "-sS", "--max-time", "30", "--interface", "127.0.0.8", "--cacert", cert_of(),
+                              "-u", f"alice:{password}", f"pop3s://127.0.0.1:{front_tls}/"],
+                             capture_output=True, timeout=60)
+        assert got.returncode == 0, got
+        time.sleep(1.5)  # a few health checks (PROXY v2 LOCAL) go by
+        out = srv.output()
+        assert "ip=127.0.0.7 user=alice" in out, out[-3000:]
+        assert "ip=127.0.0.8 user=alice" in out, out[-3000:]
+        assert "PROXY" not in out, "no connection from HAProxy was refused: " + out[-3000:]
+    finally:
+        haproxy.terminate()
+        haproxy.wait(timeout=30)
+        srv.stop()
+
+
 IDLE_SESSIONS = 10_000
 LONG_LINE = 16_000  # octets: an AUTH continuation, the only line that may be this long
 

@@ -47,6 +47,7 @@ final class ServerSettings {
         KEYS.put("max-connections-per-user", (b, v) -> b.maxConnectionsPerUser(integer(v)));
         KEYS.put("allow-plaintext-auth", (b, v) -> b.allowPlaintextAuth(bool(v)));
         KEYS.put("local-networks", (b, v) -> b.localNetworks(list(v).stream().map(Cidr::parse).toList()));
+        KEYS.put("proxy-protocol-from", (b, v) -> b.proxyProtocolFrom(list(v).stream().map(Cidr::parse).toList()));
         KEYS.put("sasl-mechanisms", (b, v) -> b.saslMechanisms(
                 list(v).stream().map(s -> s.toUpperCase(Locale.ROOT)).toList()));
         KEYS.put("master-users", (b, v) -> b.masterUsers(java.util.Set.copyOf(list(v))));

@@ -3,10 +3,10 @@ package dev.postoffice.protocol;
 import java.io.ByteArrayInputStream;
 
 /** An input stream that never returns more than {@code chunk} octets per read, like a slow network. */
-final class ChunkedInputStream extends ByteArrayInputStream {
+public final class ChunkedInputStream extends ByteArrayInputStream {
     private final int chunk;
 
-    ChunkedInputStream(byte[] data, int chunk) {
+    public ChunkedInputStream(byte[] data, int chunk) {
         super(data);
         this.chunk = chunk;
     }

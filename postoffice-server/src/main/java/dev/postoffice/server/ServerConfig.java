@@ -42,6 +42,8 @@ import java.util.Set;
  *                               for NEVER (a user's {@code expire=} extra field overrides it)
  * @param shutdownGrace          how long shutdown waits for sessions in the UPDATE state
  * @param oauth                  JWT validation for OAUTHBEARER and XOAUTH2; empty: not offered
+ * @param proxyProtocolFrom      proxies (HAProxy) whose connections start with a PROXY protocol header naming
+ *                               the real client; empty: none
  */
 public record ServerConfig(
         Optional<InetSocketAddress> pop3Listen,
@@ -69,7 +71,8 @@ public record ServerConfig(
         Duration loginDelay,
         Optional<Integer> expireDays,
         Duration shutdownGrace,
-        Optional<OAuth> oauth) {
+        Optional<OAuth> oauth,
+        List<Cidr> proxyProtocolFrom) {
 
     /** RFC 1939 section 3: an autologout timer must be at least 10 minutes. */
     public static final Duration RFC_MIN_IDLE_TIMEOUT = Duration.ofMinutes(10);
@@ -119,6 +122,7 @@ public record ServerConfig(
         localNetworks = List.copyOf(localNetworks);
         saslMechanisms = List.copyOf(saslMechanisms);
         masterUsers = Set.copyOf(masterUsers);
+        proxyProtocolFrom = List.copyOf(proxyProtocolFrom);
     }
 
     private static void positive(Duration d, String what) {
@@ -174,6 +178,7 @@ public record ServerConfig(
         private Optional<Integer> expireDays = Optional.empty();
         private Duration shutdownGrace = Duration.ofSeconds(30);
         private Optional<OAuth> oauth = Optional.empty();
+        private List<Cidr> proxyProtocolFrom = List.of();
 
         private Builder() {}
 
@@ -204,6 +209,7 @@ public record ServerConfig(
             expireDays = c.expireDays;
             shutdownGrace = c.shutdownGrace;
             oauth = c.oauth;
+            proxyProtocolFrom = c.proxyProtocolFrom;
         }
 
         public Builder pop3Listen(InetSocketAddress a) { pop3Listen = Optional.ofNullable(a); return this; }
@@ -235,13 +241,14 @@ public record ServerConfig(
         public Builder expireDays(Integer days) { expireDays = Optional.ofNullable(days); return this; }
         public Builder shutdownGrace(Duration d) { shutdownGrace = d; return this; }
         public Builder oauth(OAuth o) { oauth = Optional.ofNullable(o); return this; }
+        public Builder proxyProtocolFrom(List<Cidr> n) { proxyProtocolFrom = n; return this; }
 
         public ServerConfig build() {
             return new ServerConfig(pop3Listen, pop3sListen, tlsCertificate, tlsPrivateKey, tlsDirectory, hostname,
                     idleTimeout, preAuthTimeout, preAuthLifetime, handshakeTimeout, authFailureDelay, authFailureDelayMax,
                     maxAuthFailures, maxBadCommands, maxConnections, maxConnectionsPerAddress, maxConnectionsPerUser,
                     allowPlaintextAuth, localNetworks, saslMechanisms, masterUsers, loginAliases, loginDelay,
-                    expireDays, shutdownGrace, oauth);
+                    expireDays, shutdownGrace, oauth, proxyProtocolFrom);
         }
     }
 

@@ -1,6 +1,10 @@
 package dev.postoffice.server.listen;
 
 import dev.postoffice.auth.AuthService;
+import dev.postoffice.protocol.proxy.ProxyHeader;
+import dev.postoffice.protocol.proxy.ProxyHeaderException;
+import dev.postoffice.protocol.proxy.ProxyHeaderReader;
+import dev.postoffice.server.Cidr;
 import dev.postoffice.server.ServerConfig;
 import dev.postoffice.server.ServerContext;
 import dev.postoffice.server.Scheduler;
@@ -14,7 +18,9 @@ import dev.postoffice.server.tls.TlsManager;
 import dev.postoffice.server.tls.TlsSettings;
 import dev.postoffice.storage.MaildropStore;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -214,44 +220,105 @@ public final class Pop3Server implements AutoCloseable {
                 }
                 continue;
             }
-            ConnectionLimits.Refusal refusal = ctx.limits().acquire(socket.getInetAddress());
-            if (refusal == ConnectionLimits.Refusal.TOTAL && evictOldestUnauthenticated()) {
-                refusal = ctx.limits().acquireReplacing(socket.getInetAddress());
+            if (behindProxy(socket.getInetAddress())) {
+                Thread.ofVirtual().name("pop3-proxy-header").start(() -> admitProxied(socket, implicitTls));
+            } else {
+                admit(socket, socket.getInetAddress(), implicitTls);
             }
-            if (refusal != null) {
-                ConnectionLimits.Refusal why = refusal;
-                Thread.ofVirtual().start(() -> refuse(socket, why, implicitTls));
-                continue;
+        }
+    }
+
+    private boolean behindProxy(InetAddress peer) {
+        for (Cidr network : ctx.config().proxyProtocolFrom()) {
+            if (network.contains(peer)) {
+                return true;
             }
-            try {
-                Session[] holder = new Session[1];
-                boolean[] loggedIn = {false};
-                long id = connections.incrementAndGet();
-                Session session = new Session(socket, implicitTls, ctx, commands, id, () -> timestamp(id), () -> {
-                    sessions.remove(holder[0]);
-                    unauthenticated.remove(id, holder[0]);
-                    synchronized (loggedIn) {
-                        ctx.limits().release(socket.getInetAddress(), loggedIn[0]);
-                    }
-                }).onLogin(() -> {
-                    unauthenticated.remove(id);
-                    synchronized (loggedIn) {
-                        loggedIn[0] = true;
-                        ctx.limits().authenticated();
-                    }
-                });
-                holder[0] = session;
-                sessions.add(session);
-                unauthenticated.put(id, session);
-                if (closing) {
-                    session.shutdown();
+        }
+        return false;
+    }
+
+    /**
+     * A connection from a proxy named in {@code proxy-protocol-from}: reads its PROXY header (v1 or v2, within the
+     * handshake timeout, before any TLS) and admits it as the client the header names; a LOCAL header (a health
+     * check) keeps the proxy's own address. Without a valid header the connection is closed unanswered.
+     */
+    private void admitProxied(Socket socket, boolean implicitTls) {
+        InetAddress client;
+        try {
+            socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, ctx.config().handshakeTimeout().toMillis()));
+            ProxyHeader header = ProxyHeaderReader.read(socket.getInputStream());
+            socket.setSoTimeout(0);
+            client = header.local() ? socket.getInetAddress() : header.source().getAddress();
+        } catch (IOException e) {
+            String why = e instanceof ProxyHeaderException ? e.getMessage()
+                    : e instanceof java.net.SocketTimeoutException ? "no PROXY header within the handshake timeout"
+                    : "connection failed before its PROXY header";
+            refusals.refused(socket.getInetAddress().getHostAddress(), why);
+            closeDraining(socket);
+            return;
+        }
+        admit(socket, client, implicitTls);
+    }
+
+    /**
+     * Closes with a FIN rather than a reset: octets the peer sent that were never read would make {@code close}
+     * send an RST, so they are read (for 200 ms at most, up to 64 KB) after our side is shut.
+     */
+    private static void closeDraining(Socket socket) {
+        try {
+            socket.shutdownOutput();
+            socket.setSoTimeout(200);
+            InputStream in = socket.getInputStream();
+            byte[] scratch = new byte[4096];
+            int total = 0;
+            for (int n; total < 64 * 1024 && (n = in.read(scratch)) > 0; ) {
+                total += n;
+            }
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+        closeQuietly(socket);
+    }
+
+    /** Applies the connection limits to {@code client} and starts its session, or refuses it. */
+    private void admit(Socket socket, InetAddress client, boolean implicitTls) {
+        ConnectionLimits.Refusal refusal = ctx.limits().acquire(client);
+        if (refusal == ConnectionLimits.Refusal.TOTAL && evictOldestUnauthenticated()) {
+            refusal = ctx.limits().acquireReplacing(client);
+        }
+        if (refusal != null) {
+            ConnectionLimits.Refusal why = refusal;
+            Thread.ofVirtual().start(() -> refuse(socket, client, why, implicitTls));
+            return;
+        }
+        try {
+            Session[] holder = new Session[1];
+            boolean[] loggedIn = {false};
+            long id = connections.incrementAndGet();
+            Session session = new Session(socket, client, implicitTls, ctx, commands, id, () -> timestamp(id), () -> {
+                sessions.remove(holder[0]);
+                unauthenticated.remove(id, holder[0]);
+                synchronized (loggedIn) {
+                    ctx.limits().release(client, loggedIn[0]);
                 }
-                Thread.ofVirtual().name("pop3-" + session.peer()).start(session);
-            } catch (RuntimeException e) {
-                log.warn("could not start a session: {}", e.getMessage());
-                ctx.limits().release(socket.getInetAddress());
-                closeQuietly(socket);
+            }).onLogin(() -> {
+                unauthenticated.remove(id);
+                synchronized (loggedIn) {
+                    loggedIn[0] = true;
+                    ctx.limits().authenticated();
+                }
+            });
+            holder[0] = session;
+            sessions.add(session);
+            unauthenticated.put(id, session);
+            if (closing) {
+                session.shutdown();
             }
+            Thread.ofVirtual().name("pop3-" + session.peer()).start(session);
+        } catch (RuntimeException e) {
+            log.warn("could not start a session: {}", e.getMessage());
+            ctx.limits().release(client);
+            closeQuietly(socket);
         }
     }
 
@@ -270,8 +337,8 @@ public final class Pop3Server implements AutoCloseable {
     }
 
     /** Over a connection limit: one line and close (in clear on the POP3 port; POP3S just closes). */
-    private void refuse(Socket socket, ConnectionLimits.Refusal refusal, boolean implicitTls) {
-        String address = socket.getInetAddress().getHostAddress();
+    private void refuse(Socket socket, InetAddress client, ConnectionLimits.Refusal refusal, boolean implicitTls) {
+        String address = client.getHostAddress();
         refusals.refused(address,
                 refusal == ConnectionLimits.Refusal.TOTAL ? "too many connections" : "too many from this address");
         if (!implicitTls) {

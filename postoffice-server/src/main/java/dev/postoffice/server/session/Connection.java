@@ -71,11 +71,6 @@ final class Connection {
         return discarded;
     }
 
-    /** The client's address. */
-    java.net.InetAddress address() {
-        return raw.getInetAddress();
-    }
-
     /** Whether the connection has been closed (by the server: shutdown, a timeout, the end of the session). */
     boolean closed() {
         return raw.isClosed() || readTimedOut;

@@ -18,6 +18,7 @@ import dev.postoffice.server.limits.AddressKey;
 import dev.postoffice.server.login.LoginPolicy;
 import java.io.EOFException;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
@@ -45,6 +46,8 @@ public final class Session implements Runnable, CommandContext {
     private final ServerConfig config;
     private final Commands commands;
     private final Connection conn;
+    /** The client's address: the socket's peer, or the one a trusted proxy's PROXY header named. */
+    private final InetAddress client;
     private final LoginPolicy login;
     private final boolean implicitTls;
     private final Supplier<String> timestamps;
@@ -68,17 +71,19 @@ public final class Session implements Runnable, CommandContext {
     private int badCommands;
 
     /**
+     * @param client     the client's address (from a PROXY header when the peer is a trusted proxy)
      * @param id         this connection's number, logged with each of its lines (MDC key {@value #LOG_KEY})
      * @param timestamps makes the APOP timestamp of the greeting, called only when APOP is offered
      * @param onEnd      run once when the session has ended
      */
-    public Session(Socket socket, boolean implicitTls, ServerContext ctx, Commands commands, long id,
-            Supplier<String> timestamps, Runnable onEnd) {
+    public Session(Socket socket, InetAddress client, boolean implicitTls, ServerContext ctx, Commands commands,
+            long id, Supplier<String> timestamps, Runnable onEnd) {
         this.ctx = ctx;
         this.config = ctx.config();
         this.commands = commands;
         this.conn = new Connection(socket);
-        this.login = new LoginPolicy(ctx, socket.getInetAddress());
+        this.login = new LoginPolicy(ctx, client);
+        this.client = client;
         this.implicitTls = implicitTls;
         this.timestamps = timestamps;
         this.onEnd = onEnd;
@@ -89,7 +94,7 @@ public final class Session implements Runnable, CommandContext {
     public void run() {
         MDC.put(LOG_KEY, Long.toString(id));
         // Hashing for this session counts against its address's share, and is dropped once the session has ended.
-        HashExecutor.bindClient(AddressKey.of(conn.address()),
+        HashExecutor.bindClient(AddressKey.of(client),
                 () -> aborting || lifetimeOver || evicted || conn.closed(), conn::peerHungUp);
         try {
             conn.open(implicitTls ? ctx.tls().orElseThrow() : null);
