@@ -70,6 +70,8 @@ class Server:
                         return
             except OSError:
                 time.sleep(0.1)
+        self.proc.kill()  # never leave a half-started server behind
+        self.proc.wait(timeout=30)
         raise RuntimeError("server did not start: " + self.output())
 
     def output(self):
