@@ -141,7 +141,14 @@ final class MaildirDirs implements Closeable {
         }
         if (!same) {
             close(dir);
-            throw new IOException("the maildir directory " + path + " was replaced after it was checked");
+            throw new ReplacedException("the maildir directory " + path + " was replaced after it was checked");
+        }
+    }
+
+    /** A directory is not the one {@link MaildirGuard#check} approved: someone replaced it meanwhile. */
+    static final class ReplacedException extends IOException {
+        ReplacedException(String message) {
+            super(message);
         }
     }
 

@@ -22,7 +22,6 @@ import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.SecureRandom;
 import java.time.Instant;
@@ -155,10 +154,10 @@ public final class MaildirStore implements MaildropStore, MailDelivery, AutoClos
     private static MaildirDirs openDirs(Path maildir, Object[] dirKeys) throws StorageException {
         try {
             return MaildirDirs.open(maildir, dirKeys);
-        } catch (NoSuchFileException e) {
-            throw new StorageException("cannot open the maildir " + maildir + ": " + e.getMessage(), true, e);
-        } catch (IOException e) {
+        } catch (MaildirDirs.ReplacedException e) {
             throw new StorageException("refusing the maildir: " + e.getMessage(), false, e);
+        } catch (IOException e) {
+            throw new StorageException("cannot open the maildir " + maildir + ": " + e.getMessage(), true, e);
         }
     }
 

@@ -29,8 +29,9 @@ final class SnapshotCache {
     /** The identity and mtime of {@code new/} and {@code cur/}: what any delivery, removal or rename changes. */
     record DirState(Object newKey, long newMtime, Object curKey, long curMtime) {
         static DirState of(MaildirDirs dirs) throws IOException {
-            BasicFileAttributes n = dirs.attributes(MaildirDirs.NEW);
-            BasicFileAttributes c = dirs.attributes(MaildirDirs.CUR);
+            // As entries of the Maildir (fstatat): a login to an unchanged maildrop opens neither directory.
+            BasicFileAttributes n = dirs.attributes(MaildirDirs.ROOT, MaildirMaildrop.NEW);
+            BasicFileAttributes c = dirs.attributes(MaildirDirs.ROOT, MaildirMaildrop.CUR);
             return new DirState(n.fileKey(), n.lastModifiedTime().to(TimeUnit.NANOSECONDS),
                     c.fileKey(), c.lastModifiedTime().to(TimeUnit.NANOSECONDS));
         }

@@ -217,7 +217,8 @@ class MaildirSymlinkTest {
         }
         Files.move(maildir, maildir.resolveSibling("Maildir.old"));
         Files.createDirectories(maildir);
-        assertThatThrownBy(() -> MaildirDirs.open(maildir, keys)).hasMessageContaining("replaced");
+        assertThatThrownBy(() -> MaildirDirs.open(maildir, keys)).isInstanceOf(MaildirDirs.ReplacedException.class)
+                .hasMessageContaining("replaced");
     }
 
     /**
