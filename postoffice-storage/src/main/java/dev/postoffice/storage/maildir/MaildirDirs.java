@@ -23,18 +23,12 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * The directories of a Maildir that {@link MaildirGuard#check} approved, used through handles: the Maildir is opened
- * and its identity (device and inode) compared with the one approved, and {@code new/}, {@code cur/} and
- * {@code tmp/} are opened relative to it without following a link and compared likewise, as
- * {@link SecureDirectoryStream}s (Linux and other systems with {@code openat}). Every listing, open, rename and
- * unlink of a file in the Maildir then goes through these handles, relative to the directories approved, never
- * following a link, so a directory swapped for a link at any time is not followed: a handle opened before the swap
- * still names the approved directory, and one opened after it fails.
- *
- * <p>Handles are opened when first needed and held until {@link #release()}, which the maildrop calls at the end
- * of each operation (login, RETR, UPDATE, a history read), so an idle session holds no descriptor. Where the JDK
- * gives no secure stream, the directories are used by path and {@link MaildirGuard#verify} runs before each use (a
- * narrow race remains, see docs/security.md). Used by one session at a time, like its maildrop.
+ * The directories of a Maildir that {@link MaildirGuard#check} approved, used only through handles: the Maildir
+ * opened and found to be the approved directory (device and inode), and {@code new/}, {@code cur/}, {@code tmp/}
+ * opened relative to it without following a link and compared likewise ({@link SecureDirectoryStream}s). Every
+ * listing, open, rename and unlink goes through them, so a directory swapped for a link is never followed. Handles
+ * live until {@link #release()}, at the end of each operation, so an idle session holds none. Without secure streams
+ * (not Linux), paths are used and {@link MaildirGuard#verify} runs before each use. See docs/security.md.
  */
 final class MaildirDirs implements Closeable {
     static final int NEW = 0;

@@ -41,7 +41,7 @@ final class MaildirMaildrop implements Maildrop {
     private static final Logger log = LoggerFactory.getLogger(MaildirMaildrop.class);
 
     private final Path maildir;
-    /** The Maildir's directories, opened once; every file is used through them. */
+    /** The Maildir's directories, held open during each operation; every file is used through them. */
     private final MaildirDirs dirs;
     private final List<StoredMessage> messages;
     private final Map<String, Location> locations;

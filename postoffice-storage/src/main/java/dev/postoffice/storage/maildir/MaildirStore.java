@@ -44,7 +44,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>A home given by the user directory must exist (a missing one is a temporary failure, since creating
  * it could hide a file system that is not mounted yet); below it, and below {@code dataDir}, missing
  * directories are created with mode 0700. A Maildir that is or holds a symbolic link, or belongs to another user,
- * is refused for sessions and deliveries alike (see {@link MaildirGuard}). Thread-safe; the session lock is held in the store and across
+ * is refused for sessions and deliveries alike (see {@link MaildirGuard}), and files are only used through handles of
+ * the directories approved ({@link MaildirDirs}). Thread-safe; the session lock is held in the store and across
  * stores, processes (and hosts sharing the storage) with a dot-lock file, which is not kept open (see
  * {@link Locks}). {@link #close()} stops refreshing the lock files and deletes the store's lock templates.
  */
