@@ -133,6 +133,7 @@ public final class Fetcher {
                 }
             }
             journal.append(recovered, now);
+            target.recorded();
             try {
                 retrieve(toFetch, toDelete);
             } finally {
@@ -271,6 +272,7 @@ public final class Fetcher {
             target.sync();
             journal.append(unjournaled, clock.instant().getEpochSecond());
             unjournaled.clear();
+            target.recorded();
             CrashPoints.reach("journal");
         }
 

@@ -24,6 +24,9 @@ public interface Target extends AutoCloseable {
     /** Makes every committed delivery durable. */
     void sync() throws IOException;
 
+    /** Everything synced so far is in the state journal: bookkeeping kept for {@link #holds} may go. */
+    default void recorded() throws IOException {}
+
     @Override
     void close() throws IOException;
 
