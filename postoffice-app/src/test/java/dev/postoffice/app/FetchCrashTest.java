@@ -29,7 +29,7 @@ class FetchCrashTest {
     @ParameterizedTest(name = "{0} at {1}")
     @CsvSource({
         "delete, retr:1", "delete, retr:4", "delete, file-written:1", "delete, file-written:5",
-        "delete, delivered:1", "delete, delivered:4", "delete, delivered:10", "delete, journal:1", "delete, journal:2",
+        "delete, committed:2", "delete, delivered:1", "delete, delivered:4", "delete, delivered:10", "delete, journal:1", "delete, journal:2",
         "delete, dele:1", "delete, quit:1",
         "keep, retr:3", "keep, file-written:2", "keep, delivered:4", "keep, journal:1", "keep, quit:1",
     })

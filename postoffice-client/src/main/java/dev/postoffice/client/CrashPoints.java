@@ -6,9 +6,10 @@ import java.io.IOException;
  * A test hook for the crash matrix: when the environment variable {@code POSTOFFICE_FETCH_HALT} is
  * {@code STEP} or {@code STEP:N}, the process kills itself with SIGKILL the (N-th, default first) time it reaches
  * that step, exactly as an operator's {@code kill -9} or the OOM killer would. Unset, it costs one comparison.
- * Steps: {@code retr} (half a message written), {@code file-written} (fsynced in tmp/, not renamed),
- * {@code delivered} (renamed, directory not yet fsynced, not in the journal), {@code journal} (journal
- * fsynced, no DELE sent), {@code dele} (some DELEs sent), {@code quit} (before QUIT).
+ * Steps: {@code retr} (half a message written), {@code committed} (a message complete, handed to the target),
+ * {@code file-written} (Maildir: fsynced in tmp/, not renamed), {@code delivered} (Maildir: renamed, directory
+ * not yet fsynced, not in the journal), {@code journal} (journal fsynced, no DELE sent), {@code dele} (some
+ * DELEs sent), {@code quit} (before QUIT).
  */
 final class CrashPoints {
     private static final String SPEC = System.getenv("POSTOFFICE_FETCH_HALT");

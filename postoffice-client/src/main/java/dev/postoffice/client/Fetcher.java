@@ -249,7 +249,7 @@ public final class Fetcher {
                     d.abort();
                     throw e;
                 }
-                CrashPoints.reach("delivered");
+                CrashPoints.reach("committed");
                 fetched++;
                 unjournaled.add(m.uid());
                 if (!options.keep()) {

@@ -10,7 +10,8 @@ import java.util.Optional;
  * @param ok           whether the line starts with {@code +OK}
  * @param continuation whether the line is a SASL continuation ({@code +} and a space, or a lone {@code +})
  * @param code         the bracketed response code of an {@code -ERR} (upper case), or empty
- * @param text         the rest of the line
+ * @param text         the rest of the line; for +OK and -ERR with control characters escaped and the length
+ *                     bounded, so it is safe to show on a terminal or in a log
  */
 public record StatusLine(boolean ok, boolean continuation, Optional<String> code, String text) {
     /**
@@ -20,18 +21,18 @@ public record StatusLine(boolean ok, boolean continuation, Optional<String> code
      */
     public static StatusLine parse(String line) throws ProtocolException {
         if (line.equals("+OK") || startsWithIgnoreCase(line, "+OK ")) {
-            return new StatusLine(true, false, Optional.empty(), line.length() > 3 ? line.substring(4) : "");
+            return new StatusLine(true, false, Optional.empty(), Printable.of(line.length() > 3 ? line.substring(4) : ""));
         }
         if (line.equals("-ERR") || startsWithIgnoreCase(line, "-ERR ")) {
             String rest = line.length() > 4 ? line.substring(5) : "";
             if (rest.startsWith("[")) {
                 int close = rest.indexOf(']');
                 if (close > 1) {
-                    return new StatusLine(false, false,
-                            Optional.of(rest.substring(1, close).toUpperCase(Locale.ROOT)), rest.substring(close + 1).strip());
+                    return new StatusLine(false, false, Optional.of(Printable.of(rest.substring(1, close)).toUpperCase(Locale.ROOT)),
+                            Printable.of(rest.substring(close + 1).strip()));
                 }
             }
-            return new StatusLine(false, false, Optional.empty(), rest);
+            return new StatusLine(false, false, Optional.empty(), Printable.of(rest));
         }
         if (line.equals("+") || line.startsWith("+ ")) {
             return new StatusLine(false, true, Optional.empty(), line.length() > 2 ? line.substring(2) : "");
