@@ -178,7 +178,7 @@ public final class Fetcher {
                 if (f.length < 2) {
                     throw new FetchException(true, "the server's LIST line is malformed");
                 }
-                out.add(new Listed(parseNumber(f[0]), Long.parseLong(f[1]), null));
+                out.add(new Listed(parseNumber(f[0]), parseSize(f[1]), null));
             }
             List<Listed> missing = new ArrayList<>();
             List<Listed> result = new ArrayList<>(out.size());
@@ -317,6 +317,14 @@ public final class Fetcher {
             return Integer.parseInt(s);
         } catch (NumberFormatException e) {
             throw new FetchException(true, "the server sent a malformed message number");
+        }
+    }
+
+    private static long parseSize(String s) throws FetchException {
+        try {
+            return Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            throw new FetchException(true, "the server sent a malformed message size in LIST");
         }
     }
 
