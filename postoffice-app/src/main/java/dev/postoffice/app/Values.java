@@ -39,7 +39,7 @@ final class Values {
         return host.isEmpty() ? new InetSocketAddress(p) : new InetSocketAddress(host, p);
     }
 
-    /** A duration: {@code 500ms}, {@code 30s}, {@code 10m}, {@code 1h}, or plain seconds. */
+    /** A duration: {@code 500ms}, {@code 30s}, {@code 10m}, {@code 1h}, {@code 7d}, or plain seconds. */
     static Duration duration(String s) {
         String t = s.trim().toLowerCase(Locale.ROOT);
         if (t.isEmpty()) {
@@ -59,6 +59,7 @@ final class Values {
                 case 's' -> Duration.ofSeconds(n);
                 case 'm' -> Duration.ofMinutes(n);
                 case 'h' -> Duration.ofHours(n);
+                case 'd' -> Duration.ofDays(n);
                 default -> {
                     if (!Character.isDigit(unit)) {
                         throw new NumberFormatException();
@@ -67,7 +68,7 @@ final class Values {
                 }
             };
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("invalid duration '" + s + "' (use e.g. 500ms, 30s, 10m, 1h)");
+            throw new IllegalArgumentException("invalid duration '" + s + "' (use e.g. 500ms, 30s, 10m, 1h, 7d)");
         }
     }
 
