@@ -26,8 +26,8 @@ final class TraceHeaders {
         recipient.ifPresent(r -> b.append("Delivered-To: ").append(r).append("\r\n"));
         b.append("Received: from ").append(token(helo)).append(" (").append(peer).append(")\r\n");
         b.append("\tby ").append(host).append(" with LMTP id ").append(id).append("\r\n");
-        b.append("\t(envelope-from <").append(sender).append(">)\r\n");
-        recipient.ifPresent(r -> b.append("\tfor <").append(r).append(">"));
+        b.append("\t(envelope-from <").append(sender).append(">)");
+        recipient.ifPresent(r -> b.append("\r\n\tfor <").append(r).append(">"));
         b.append("; ").append(DATE.format(now)).append("\r\n");
         return b.toString().getBytes(StandardCharsets.UTF_8);
     }
