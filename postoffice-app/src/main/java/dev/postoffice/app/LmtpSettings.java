@@ -71,7 +71,7 @@ final class LmtpSettings {
 
     /** Starts the listener if {@code lmtp} is set; null otherwise. */
     LmtpServer start(String hostname, Path dataDir, UserDirectory users, MailDelivery store,
-            ScheduledExecutorService scheduler) throws IOException {
+            LmtpServer.TlsUpgrade tls, ScheduledExecutorService scheduler) throws IOException {
         Object where = s.get("lmtp") == null ? null : wrap(() -> listen(s.get("lmtp")));
         if (where == null) {
             return null;
@@ -88,7 +88,7 @@ final class LmtpSettings {
                     Values.hostPort(address));
         }
         Predicate<InetAddress> trusted = a -> networks.stream().anyMatch(n -> n.contains(a));
-        return LmtpServer.listen(address, cfg, users, store, trusted, scheduler);
+        return LmtpServer.listen(address, cfg, users, store, trusted, tls, scheduler);
     }
 
     private static <T> T wrap(java.util.function.Supplier<T> f) {

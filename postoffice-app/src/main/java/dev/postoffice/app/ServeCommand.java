@@ -122,7 +122,9 @@ final class ServeCommand implements Callable<Integer> {
             LmtpServer lmtpServer;
             try {
                 lmtpServer = delivery == null ? null
-                        : delivery.start(cfg.hostname(), dataDir.path(), dataDir.users(), store, scheduler);
+                        : delivery.start(cfg.hostname(), dataDir.path(), dataDir.users(), store,
+                                server.context().tls().<LmtpServer.TlsUpgrade>map(t -> t::wrapForStls).orElse(null),
+                                scheduler);
             } catch (IOException | RuntimeException e) {
                 server.close();
                 throw e;

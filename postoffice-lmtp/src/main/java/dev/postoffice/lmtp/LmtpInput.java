@@ -14,12 +14,15 @@ final class LmtpInput {
     enum LineStatus { OK, TOO_LONG }
 
     private final InputStream in;
+    private final Runnable progress;
     private final byte[] buf = new byte[1 << 16];
     private int pos;
     private int limit;
 
-    LmtpInput(InputStream in) {
+    /** @param progress called after every read that got octets (the session extends its deadline) */
+    LmtpInput(InputStream in, Runnable progress) {
         this.in = in;
+        this.progress = progress;
     }
 
     /** Whether the client has sent more than has been read (pipelining: do not flush replies yet). */
@@ -37,6 +40,7 @@ final class LmtpInput {
         }
         pos = 0;
         limit = n;
+        progress.run();
         return true;
     }
 

@@ -42,6 +42,7 @@ public final class LmtpServer implements AutoCloseable {
     private final Recipients recipients;
     private final MailDelivery store;
     private final Predicate<InetAddress> trusted;
+    private final TlsUpgrade tls;
     private final ServerSocket tcp;
     private final ServerSocketChannel unix;
     private final Path socketPath;
@@ -51,8 +52,16 @@ public final class LmtpServer implements AutoCloseable {
     private final Thread acceptor;
     private volatile boolean closed;
 
+    /** The server side of a TLS handshake on an accepted socket (STARTTLS), e.g. the POP3 server's TLS setup. */
+    @FunctionalInterface
+    public interface TlsUpgrade {
+        Socket upgrade(Socket plain) throws IOException;
+    }
+
     private LmtpServer(LmtpConfig config, UserDirectory users, MailDelivery store, Predicate<InetAddress> trusted,
-            ServerSocket tcp, ServerSocketChannel unix, Path socketPath, ScheduledExecutorService scheduler) {
+            TlsUpgrade tls, ServerSocket tcp, ServerSocketChannel unix, Path socketPath,
+            ScheduledExecutorService scheduler) {
+        this.tls = tls;
         this.config = config;
         this.recipients = new Recipients(users, config.recipientDelimiter(), config.defaultQuota());
         this.store = store;
@@ -71,6 +80,13 @@ public final class LmtpServer implements AutoCloseable {
      */
     public static LmtpServer listen(InetSocketAddress address, LmtpConfig config, UserDirectory users,
             MailDelivery store, Predicate<InetAddress> trusted, ScheduledExecutorService scheduler) throws IOException {
+        return listen(address, config, users, store, trusted, null, scheduler);
+    }
+
+    /** As above, offering STARTTLS through {@code tls} (null for none). */
+    public static LmtpServer listen(InetSocketAddress address, LmtpConfig config, UserDirectory users,
+            MailDelivery store, Predicate<InetAddress> trusted, TlsUpgrade tls, ScheduledExecutorService scheduler)
+            throws IOException {
         ServerSocket socket = new ServerSocket();
         try {
             socket.setReuseAddress(true);
@@ -79,7 +95,7 @@ public final class LmtpServer implements AutoCloseable {
             socket.close();
             throw e;
         }
-        LmtpServer server = new LmtpServer(config, users, store, trusted, socket, null, null, scheduler);
+        LmtpServer server = new LmtpServer(config, users, store, trusted, tls, socket, null, null, scheduler);
         server.acceptor.start();
         log.info("lmtp: listening on {}:{}", socket.getInetAddress().getHostAddress(), socket.getLocalPort());
         return server;
@@ -105,7 +121,7 @@ public final class LmtpServer implements AutoCloseable {
             channel.close();
             throw e;
         }
-        LmtpServer server = new LmtpServer(config, users, store, a -> true, null, channel, socketPath, scheduler);
+        LmtpServer server = new LmtpServer(config, users, store, a -> true, null, null, channel, socketPath, scheduler);
         server.acceptor.start();
         log.info("lmtp: listening on unix:{}", socketPath);
         return server;
@@ -171,28 +187,29 @@ public final class LmtpServer implements AutoCloseable {
         });
     }
 
-    private LmtpSession.Link tcpLink(Socket s) throws IOException {
-        s.setTcpNoDelay(true);
-        InetAddress address = s.getInetAddress();
+    private LmtpSession.Link tcpLink(Socket plain) throws IOException {
+        plain.setTcpNoDelay(true);
+        InetAddress address = plain.getInetAddress();
+        Socket[] current = {plain};
         boolean ok = address.isLoopbackAddress() || trusted.test(address);
         String peer = (ok ? "" : "untrusted ") + "[" + address.getHostAddress() + "]";
         return new LmtpSession.Link() {
             @Override
             public InputStream in() throws IOException {
-                return s.getInputStream();
+                return current[0].getInputStream();
             }
 
             @Override
             public OutputStream out() throws IOException {
-                return s.getOutputStream();
+                return current[0].getOutputStream();
             }
 
             @Override
             public void shutdownInput() {
                 try {
-                    s.shutdownInput();
-                } catch (IOException e) {
-                    close();
+                    current[0].shutdownInput();
+                } catch (IOException | UnsupportedOperationException e) {
+                    close(); // a TLS socket cannot half-close
                 }
             }
 
@@ -202,9 +219,19 @@ public final class LmtpServer implements AutoCloseable {
             }
 
             @Override
+            public boolean tlsAvailable() {
+                return tls != null && current[0] == plain;
+            }
+
+            @Override
+            public void startTls() throws IOException {
+                current[0] = tls.upgrade(plain);
+            }
+
+            @Override
             public void close() {
                 try {
-                    s.close();
+                    current[0].close();
                 } catch (IOException e) {
                     // closing anyway
                 }

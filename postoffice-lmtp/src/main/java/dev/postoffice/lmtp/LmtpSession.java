@@ -35,6 +35,16 @@ final class LmtpSession implements Runnable {
         /** The peer for logs and {@code Received:}, e.g. {@code [127.0.0.1]}. */
         String peer();
 
+        /** Whether STARTTLS can be offered (a TCP link on a server with TLS, not yet upgraded). */
+        default boolean tlsAvailable() {
+            return false;
+        }
+
+        /** The server side of the TLS handshake; afterwards {@link #in()} and {@link #out()} are the TLS streams. */
+        default void startTls() throws IOException {
+            throw new IOException("TLS is not available");
+        }
+
         @Override
         void close();
     }
@@ -52,6 +62,8 @@ final class LmtpSession implements Runnable {
     private int badCommands;
     private int transactions;
     private volatile long deadline = Long.MAX_VALUE;
+    /** The timeout of what is being read now: a command, or a block of data. */
+    private volatile java.time.Duration phase = java.time.Duration.ofMinutes(5);
     private volatile boolean timedOut;
     private volatile boolean stopping;
 
@@ -79,13 +91,19 @@ final class LmtpSession implements Runnable {
     }
 
     private void expectWithin(java.time.Duration d) {
+        phase = d;
         deadline = System.nanoTime() + d.toNanos();
+    }
+
+    /** More octets arrived: the current phase's timeout starts again (RFC 5321's is per block of data). */
+    private void progress() {
+        deadline = System.nanoTime() + phase.toNanos();
     }
 
     @Override
     public void run() {
         try (link) {
-            input = new LmtpInput(link.in());
+            input = new LmtpInput(link.in(), this::progress);
             out = new BufferedOutputStream(link.out(), 8192);
             reply("220 " + config.hostname() + " LMTP Postoffice ready");
             StringBuilderBytes line = new StringBuilderBytes();
@@ -136,7 +154,9 @@ final class LmtpSession implements Runnable {
         String verb = (sp < 0 ? line : line.substring(0, sp)).toUpperCase(Locale.ROOT);
         String arg = sp < 0 ? "" : line.substring(sp + 1);
         switch (verb) {
-            case "LHLO" -> lhlo(arg.trim());
+            case "LHLO" -> {
+                return lhlo(arg.trim());
+            }
             case "HELO", "EHLO" -> {
                 return bad("500 5.5.1 This is LMTP: use LHLO");
             }
@@ -159,6 +179,9 @@ final class LmtpSession implements Runnable {
             case "NOOP" -> reply("250 2.0.0 Ok");
             case "VRFY" -> reply("252 2.5.0 Cannot VRFY user, but will accept message and attempt delivery");
             case "HELP" -> reply("214 2.0.0 Commands: LHLO MAIL RCPT DATA BDAT RSET NOOP VRFY QUIT (RFC 2033)");
+            case "STARTTLS" -> {
+                return startTls(arg);
+            }
             case "QUIT" -> {
                 reply("221 2.0.0 " + config.hostname() + " closing connection");
                 return false;
@@ -171,11 +194,11 @@ final class LmtpSession implements Runnable {
         return true;
     }
 
-    private void lhlo(String name) throws IOException {
+    private boolean lhlo(String name) throws IOException {
         if (name.isEmpty() || name.indexOf(' ') >= 0) {
-            bad("501 5.5.4 Syntax: LHLO hostname");
-            return;
+            return bad("501 5.5.4 Syntax: LHLO hostname");
         }
+        badCommands = 0;
         closeTransaction();
         helo = name;
         reply("250-" + config.hostname());
@@ -184,7 +207,33 @@ final class LmtpSession implements Runnable {
         reply("250-8BITMIME");
         reply("250-SIZE " + config.maxMessageSize());
         reply("250-CHUNKING");
+        if (link.tlsAvailable()) {
+            reply("250-STARTTLS");
+        }
         reply("250 SMTPUTF8");
+        return true;
+    }
+
+    /**
+     * RFC 3207: {@code 220}, the handshake, then a fresh session (LHLO again). Whatever the client sent after
+     * STARTTLS in cleartext is dropped with the old buffer, never read as commands over TLS.
+     */
+    private boolean startTls(String arg) throws IOException {
+        if (!link.tlsAvailable()) {
+            return bad("502 5.5.1 STARTTLS not available");
+        }
+        if (!arg.isBlank()) {
+            return bad("501 5.5.4 Syntax: STARTTLS");
+        }
+        reply("220 2.0.0 Ready to start TLS");
+        out.flush();
+        link.startTls();
+        input = new LmtpInput(link.in(), this::progress);
+        out = new BufferedOutputStream(link.out(), 8192);
+        closeTransaction();
+        helo = null;
+        badCommands = 0;
+        return true;
     }
 
     private boolean mail(String arg) throws IOException {

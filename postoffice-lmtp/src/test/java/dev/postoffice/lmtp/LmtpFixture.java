@@ -32,8 +32,12 @@ final class LmtpFixture implements AutoCloseable {
     }
 
     LmtpFixture start(LmtpConfig config) throws IOException {
+        return start(config, null);
+    }
+
+    LmtpFixture start(LmtpConfig config, LmtpServer.TlsUpgrade tls) throws IOException {
         server = LmtpServer.listen(new InetSocketAddress("127.0.0.1", 0), config, new PasswdFile(dir.resolve("users")),
-                store, a -> false, scheduler);
+                store, a -> false, tls, scheduler);
         return this;
     }
 

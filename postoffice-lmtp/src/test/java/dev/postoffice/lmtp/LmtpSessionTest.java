@@ -2,12 +2,16 @@ package dev.postoffice.lmtp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.postoffice.server.tls.TlsManager;
+import dev.postoffice.server.tls.TlsSettings;
 import dev.postoffice.testkit.RawClient;
+import dev.postoffice.testkit.TlsClient;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -250,6 +254,42 @@ class LmtpSessionTest {
         try (RawClient c = lhlo()) {
             assertThat(c.line()).startsWith("421 4.4.2");
             assertThat(c.closedByServer()).isTrue();
+        }
+    }
+
+    @Test
+    void startTlsStartsANewSessionOverTls() throws Exception {
+        assertThat(lhloLines()).doesNotContain("250-STARTTLS");
+        f.close();
+        TlsManager tls = TlsManager.create(new TlsSettings(Optional.empty(), Optional.empty(), dir.resolve("tls"),
+                "lmtp.test", Duration.ofSeconds(30)));
+        f = new LmtpFixture(dir, "alice:{PLAIN}a").start(f.config(), tls::wrapForStls);
+        try (RawClient c = new RawClient(f.port())) {
+            assertThat(c.cmd("STARTTLS x")).startsWith("501 5.5.4");
+            c.send("LHLO mta.test\r\n");
+            assertThat(readMulti(c)).contains("250-STARTTLS");
+            c.cmd("MAIL FROM:<a@b.test>");
+            // Sent in cleartext after STARTTLS: dropped, never read as a command over TLS.
+            c.send("STARTTLS\r\nRCPT TO:<alice>\r\n");
+            assertThat(c.line()).startsWith("220 2.0.0");
+            c.startTls(TlsClient.trusting(tls.certificatePath()));
+            assertThat(c.cmd("MAIL FROM:<a@b.test>")).as("a new session: LHLO first").startsWith("503 5.5.1");
+            c.send("LHLO mta.test\r\n");
+            assertThat(readMulti(c)).doesNotContain("250-STARTTLS");
+            assertThat(c.cmd("STARTTLS")).startsWith("502 5.5.1");
+            c.cmd("MAIL FROM:<a@b.test>");
+            assertThat(c.cmd("RCPT TO:<alice>")).isEqualTo("250 2.1.5 Ok");
+            c.cmd("DATA");
+            c.send("Subject: tls\r\n\r\nsecret\r\n.\r\n");
+            assertThat(c.line()).startsWith("250 2.0.0 <alice>");
+        }
+        assertThat(LmtpFixture.withoutTrace(f.messages("alice").get(0))).isEqualTo("Subject: tls\r\n\r\nsecret\r\n");
+    }
+
+    private List<String> lhloLines() throws IOException {
+        try (RawClient c = new RawClient(f.port())) {
+            c.send("LHLO mta.test\r\n");
+            return readMulti(c);
         }
     }
 
