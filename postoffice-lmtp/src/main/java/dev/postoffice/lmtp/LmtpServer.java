@@ -135,7 +135,7 @@ public final class LmtpServer implements AutoCloseable {
     private void acceptLoop() {
         while (!closed) {
             try {
-                LmtpSession.Link link = tcp != null ? tcpLink(tcp.accept()) : unixLink(unix.accept());
+                Link link = tcp != null ? tcpLink(tcp.accept()) : unixLink(unix.accept());
                 start(link);
             } catch (IOException e) {
                 if (!closed) {
@@ -145,7 +145,7 @@ public final class LmtpServer implements AutoCloseable {
         }
     }
 
-    private void start(LmtpSession.Link link) {
+    private void start(Link link) {
         if (link.peer().startsWith("untrusted ")) {
             refuse(link, "554 5.7.1 Not a trusted network", "untrusted peer");
             return;
@@ -174,7 +174,7 @@ public final class LmtpServer implements AutoCloseable {
         return b;
     }
 
-    private static void refuse(LmtpSession.Link link, String reply, String why) {
+    private static void refuse(Link link, String reply, String why) {
         log.warn("lmtp: refused {}: {}", link.peer(), why);
         Thread.ofVirtual().start(() -> {
             try (link) {
@@ -187,13 +187,13 @@ public final class LmtpServer implements AutoCloseable {
         });
     }
 
-    private LmtpSession.Link tcpLink(Socket plain) throws IOException {
+    private Link tcpLink(Socket plain) throws IOException {
         plain.setTcpNoDelay(true);
         InetAddress address = plain.getInetAddress();
         Socket[] current = {plain};
         boolean ok = address.isLoopbackAddress() || trusted.test(address);
         String peer = (ok ? "" : "untrusted ") + "[" + address.getHostAddress() + "]";
-        return new LmtpSession.Link() {
+        return new Link() {
             @Override
             public InputStream in() throws IOException {
                 return current[0].getInputStream();
@@ -239,8 +239,8 @@ public final class LmtpServer implements AutoCloseable {
         };
     }
 
-    private static LmtpSession.Link unixLink(SocketChannel ch) {
-        return new LmtpSession.Link() {
+    private static Link unixLink(SocketChannel ch) {
+        return new Link() {
             @Override
             public InputStream in() {
                 return Channels.newInputStream(ch);

@@ -4,7 +4,6 @@ import dev.postoffice.storage.MailDelivery;
 import dev.postoffice.storage.Usage;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
@@ -22,32 +21,6 @@ final class LmtpSession implements Runnable {
     /** RFC 5321 section 4.5.3.1.4 allows 512 octets; parameters of extensions make it longer in practice. */
     static final int MAX_LINE = 2048;
     static final int MAX_BAD_COMMANDS = 10;
-
-    /** The connection's transport, whatever it is (TCP, a Unix socket). */
-    interface Link extends AutoCloseable {
-        InputStream in() throws IOException;
-
-        OutputStream out() throws IOException;
-
-        /** Makes a blocked read return end of input (used by the watchdog at a timeout). */
-        void shutdownInput();
-
-        /** The peer for logs and {@code Received:}, e.g. {@code [127.0.0.1]}. */
-        String peer();
-
-        /** Whether STARTTLS can be offered (a TCP link on a server with TLS, not yet upgraded). */
-        default boolean tlsAvailable() {
-            return false;
-        }
-
-        /** The server side of the TLS handshake; afterwards {@link #in()} and {@link #out()} are the TLS streams. */
-        default void startTls() throws IOException {
-            throw new IOException("TLS is not available");
-        }
-
-        @Override
-        void close();
-    }
 
     private final Link link;
     private final LmtpConfig config;
@@ -252,37 +225,11 @@ final class LmtpSession implements Runnable {
         } catch (IllegalArgumentException e) {
             return bad("501 5.1.7 Bad sender address syntax: " + e.getMessage());
         }
-        long size = -1;
-        for (String p : from.params().isEmpty() ? new String[0] : from.params().split(" +")) {
-            int eq = p.indexOf('=');
-            String key = (eq < 0 ? p : p.substring(0, eq)).toUpperCase(Locale.ROOT);
-            String value = eq < 0 ? "" : p.substring(eq + 1);
-            switch (key) {
-                case "SIZE" -> {
-                    try {
-                        size = Long.parseLong(value);
-                    } catch (NumberFormatException e) {
-                        return bad("501 5.5.4 Bad SIZE parameter");
-                    }
-                    if (size < 0) {
-                        return bad("501 5.5.4 Bad SIZE parameter");
-                    }
-                }
-                case "BODY" -> {
-                    String v = value.toUpperCase(Locale.ROOT);
-                    if (!v.equals("7BIT") && !v.equals("8BITMIME")) {
-                        return bad("555 5.5.4 Unsupported BODY type");
-                    }
-                }
-                case "SMTPUTF8" -> {
-                    if (eq >= 0) {
-                        return bad("555 5.5.4 SMTPUTF8 takes no value");
-                    }
-                }
-                default -> {
-                    return bad("555 5.5.4 Unsupported parameter " + key);
-                }
-            }
+        long size;
+        try {
+            size = MailParams.size(from.params());
+        } catch (IllegalArgumentException e) {
+            return bad(e.getMessage());
         }
         if (size > config.maxMessageSize()) {
             reply("552 5.3.4 Message size exceeds fixed maximum message size");
