@@ -3,6 +3,7 @@
 # on loopback, with the same mailboxes, users and password scheme; then the Postoffice-only targets.
 #
 #   bench/compare.sh [--quick] [--rounds N] [--duration S] [--scheme S] [--profile] [--keep]
+#   bench/compare.sh --lmtp [OPTIONS]   LMTP deliveries/s against Dovecot's LMTP instead (bench/lmtp-compare.sh)
 #
 #   --quick      a small corpus (40 users x 10 messages, a 10 MB message) and short runs: a few minutes
 #   --rounds N   rounds of every scenario against every server, alternating (default 3; 1 with --quick)
@@ -21,6 +22,7 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
+[[ ${1:-} == --lmtp ]] && exec "$root/bench/lmtp-compare.sh" "${@:2}"
 dovecot_sh="${POSTOFFICE_SHARED:-$root/../shared}/bench/dovecot.sh"
 
 quick=0 rounds="" duration="" profile=0 keep=0 SCHEME=SHA512-CRYPT
@@ -32,7 +34,7 @@ while [[ $# -gt 0 ]]; do
     --scheme) SCHEME=$2; shift ;;
     --profile) profile=1 ;;
     --keep) keep=1 ;;
-    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "compare.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift

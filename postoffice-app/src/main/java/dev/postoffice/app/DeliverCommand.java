@@ -1,16 +1,21 @@
 package dev.postoffice.app;
 
+import dev.postoffice.auth.QuotaLimits;
 import dev.postoffice.auth.UserRecord;
 import dev.postoffice.message.MessageFormat;
 import dev.postoffice.storage.Envelope;
 import dev.postoffice.storage.MailDelivery;
+import dev.postoffice.storage.Quota;
+import dev.postoffice.storage.QuotaExceededException;
 import dev.postoffice.storage.StorageException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -19,19 +24,22 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code postoffice deliver}: stores messages in a user's Maildir, each atomically. Exit codes follow
- * sysexits.h as MTAs expect: 0 delivered, 65 unusable input, 66 unreadable file, 67 unknown user,
- * 75 temporary failure (the MTA retries later).
+ * {@code postoffice deliver}: stores messages in a user's Maildir, each atomically, within the user's quota (the
+ * same rules as LMTP). Exit codes follow sysexits.h as MTAs expect: 0 delivered, 65 unusable input, 66 unreadable
+ * file, 67 unknown user, 75 temporary failure (the MTA retries later), 77 over quota (75 with
+ * {@code quota-full-tempfail = yes}).
  */
 @Command(name = "deliver", mixinStandardHelpOptions = true,
         description = {"Deliver messages to a user's Maildir: each FILE, or one message from standard input.",
-                "Exit codes (sysexits.h): 0 ok, 65 unusable input, 66 cannot open FILE, 67 unknown user, 75 temporary failure."})
+                "Exit codes (sysexits.h): 0 ok, 65 unusable input, 66 cannot open FILE, 67 unknown user, 75 temporary failure,"
+                        + " 77 over quota (75 with quota-full-tempfail = yes)."})
 final class DeliverCommand implements Callable<Integer> {
     static final int EX_OK = 0;
     static final int EX_DATAERR = 65;
     static final int EX_NOINPUT = 66;
     static final int EX_NOUSER = 67;
     static final int EX_TEMPFAIL = 75;
+    static final int EX_NOPERM = 77;
 
     @Option(names = "--user", required = true, paramLabel = "NAME", description = "The recipient.")
     String user;
@@ -45,6 +53,13 @@ final class DeliverCommand implements Callable<Integer> {
 
     @Mixin
     DataOption data;
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "The server's configuration file, for the quota-* settings.")
+    Path config;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "A setting, e.g. --set quota-bytes=1G.")
+    Map<String, String> settings = new LinkedHashMap<>();
 
     @Parameters(paramLabel = "FILE", arity = "0..*", description = "Message files (default: one message from stdin).")
     List<Path> files = List.of();
@@ -64,16 +79,25 @@ final class DeliverCommand implements Callable<Integer> {
             return EX_NOUSER;
         }
         UserRecord u = record.get();
+        LmtpSettings rules = rules();
+        Quota quota;
+        try {
+            quota = QuotaLimits.of(u, rules.quota());
+        } catch (IllegalArgumentException e) {
+            System.err.println("postoffice deliver: " + dir.usersFile() + ": user " + user + ": " + e.getMessage());
+            return EX_TEMPFAIL;
+        }
+        int overQuota = rules.tempfail() ? EX_TEMPFAIL : EX_NOPERM;
         MailDelivery store = dir.store(lineEnd);
         if (files.isEmpty()) {
-            return deliverOne(store, u, System.in, "standard input");
+            return deliverOne(store, u, quota, overQuota, System.in, "standard input");
         }
         int worst = EX_OK;
         int delivered = 0;
         for (Path f : files) {
             int code;
             try (InputStream in = Files.newInputStream(f)) {
-                code = deliverOne(store, u, in, f.toString());
+                code = deliverOne(store, u, quota, overQuota, in, f.toString());
             } catch (NoSuchFileException e) {
                 System.err.println("postoffice deliver: " + f + ": no such file");
                 code = EX_NOINPUT;
@@ -83,7 +107,7 @@ final class DeliverCommand implements Callable<Integer> {
             }
             if (code == EX_OK) {
                 delivered++;
-            } else if (worst == EX_OK || code == EX_TEMPFAIL) {
+            } else if (worst == EX_OK || code == EX_TEMPFAIL && worst != EX_TEMPFAIL) {
                 worst = code;
             }
         }
@@ -93,10 +117,24 @@ final class DeliverCommand implements Callable<Integer> {
         return worst;
     }
 
-    private static int deliverOne(MailDelivery store, UserRecord u, InputStream in, String source) {
+    private LmtpSettings rules() {
+        ServerSettings s = ServerSettings.load(config);
         try {
-            store.deliver(u.account().mailbox(), Envelope.none(), in);
+            settings.forEach(s::set);
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage() + "; known settings: " + ServerSettings.keys(), 2);
+        }
+        return new LmtpSettings(s);
+    }
+
+    private static int deliverOne(MailDelivery store, UserRecord u, Quota quota, int overQuota, InputStream in,
+            String source) {
+        try {
+            store.deliver(u.account().mailbox(), Envelope.none(), in, quota);
             return EX_OK;
+        } catch (QuotaExceededException e) {
+            System.err.println("postoffice deliver: " + source + ": " + e.getMessage());
+            return overQuota;
         } catch (StorageException e) {
             System.err.println("postoffice deliver: " + source + ": " + e.getMessage());
             return e.temporary() ? EX_TEMPFAIL : EX_DATAERR;

@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 /** The {@code postoffice} command line. */
 @Command(name = "postoffice", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Postoffice: a POP3 mail system for the JVM.",
-        subcommands = {ServeCommand.class, DemoCommand.class, UserCommand.class, DeliverCommand.class, FetchCommand.class,
+        subcommands = {ServeCommand.class, DemoCommand.class, UserCommand.class, DeliverCommand.class, QuotaCommand.class,
+                FetchCommand.class,
                 BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

@@ -3,6 +3,7 @@ package dev.postoffice.app;
 import dev.postoffice.auth.AuthService;
 import dev.postoffice.auth.Decoys;
 import dev.postoffice.auth.HashExecutor;
+import dev.postoffice.lmtp.LmtpServer;
 import dev.postoffice.server.listen.Pop3Server;
 import dev.postoffice.server.Scheduler;
 import dev.postoffice.server.ServerConfig;
@@ -37,6 +38,10 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--pop3s", paramLabel = "HOST:PORT", description = "Implicit-TLS listener (default: 0.0.0.0:995; 'off' for none).")
     String pop3s;
 
+    @Option(names = "--lmtp", paramLabel = "HOST:PORT|unix:PATH",
+            description = "LMTP listener for the MTA's deliveries (default: off), e.g. 127.0.0.1:24 or unix:/run/postoffice/lmtp.")
+    String lmtp;
+
     @Option(names = "--tls-cert", paramLabel = "FILE", description = "PEM certificate chain, e.g. certbot's fullchain.pem (default: a generated self-signed one).")
     String tlsCert;
 
@@ -67,22 +72,24 @@ final class ServeCommand implements Callable<Integer> {
             settings.forEach(s::set);
             s.set("pop3", pop3).set("pop3s", pop3s).set("tls-cert", tlsCert).set("tls-key", tlsKey)
                     .set("idle-timeout", idleTimeout).set("auth-failure-delay", authFailureDelay)
-                    .set("hostname", hostname);
+                    .set("hostname", hostname).set("lmtp", lmtp);
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage() + "; known settings: " + ServerSettings.keys(), 2);
         }
         Path dir = data != null ? data : s.get("data") != null ? Path.of(s.get("data")) : Path.of("data");
         ServerConfig cfg = s.build(ServerConfig.builder());
         DataDir dataDir = new DataDir(dir, s.authCacheTtl()).dovecotUidlFormat(s.dovecotUidlFormat()).create();
-        return runUntilSignal(cfg, dataDir);
+        LmtpSettings delivery = new LmtpSettings(s);
+        delivery.config(cfg.hostname(), dataDir.path()); // bad values fail before anything listens
+        return runUntilSignal(cfg, dataDir, delivery);
     }
 
-    static int runUntilSignal(ServerConfig cfg, DataDir dataDir) {
+    static int runUntilSignal(ServerConfig cfg, DataDir dataDir, LmtpSettings delivery) {
         if (cfg.idleTimeout().compareTo(ServerConfig.RFC_MIN_IDLE_TIMEOUT) < 0) {
             log.warn("idle timeout {} is below the 10 minutes RFC 1939 asks for", cfg.idleTimeout());
         }
         warnIfRoot();
-        Service server = start(cfg, dataDir);
+        Service server = start(cfg, dataDir, delivery);
         CountDownLatch stop = new CountDownLatch(1);
         Signals.onTermination(stop::countDown);
         log.info("serving {} (users file {})", dataDir.path(), dataDir.usersFile());
@@ -97,6 +104,11 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     static Service start(ServerConfig cfg, DataDir dataDir) {
+        return start(cfg, dataDir, null);
+    }
+
+    /** Starts the POP3 listeners and, when {@code delivery} sets {@code lmtp}, the LMTP listener. */
+    static Service start(ServerConfig cfg, DataDir dataDir, LmtpSettings delivery) {
         // The process's one scheduler (watchdog, TLS deadlines, lock refresh) and one hashing pool (threads start
         // with the first login).
         ScheduledExecutorService scheduler = Scheduler.create();
@@ -107,7 +119,17 @@ final class ServeCommand implements Callable<Integer> {
             Decoys.useKeyFile(dataDir.path().resolve(Decoys.KEY_FILE));
             AuthService auth = ServerAuth.create(dataDir.users(), cfg, hashing, dataDir.authCacheTtl());
             Pop3Server server = Pop3Server.start(cfg, auth, store, dataDir.path(), scheduler);
-            return new Service(server, store, scheduler, hashing);
+            LmtpServer lmtpServer;
+            try {
+                lmtpServer = delivery == null ? null
+                        : delivery.start(cfg.hostname(), dataDir.path(), dataDir.users(), store,
+                                server.context().tls().<LmtpServer.TlsUpgrade>map(t -> t::wrapForStls).orElse(null),
+                                scheduler);
+            } catch (IOException | RuntimeException e) {
+                server.close();
+                throw e;
+            }
+            return new Service(server, lmtpServer, store, scheduler, hashing);
         } catch (BindException e) {
             stop(store, scheduler, hashing);
             throw new UserError("cannot listen on " + e.getMessage() + hint(cfg), 69);

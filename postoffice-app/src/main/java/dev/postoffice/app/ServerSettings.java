@@ -62,6 +62,16 @@ final class ServerSettings {
         KEYS.put("oauth-audience", (b, v) -> { });
         KEYS.put("oauth-user-claim", (b, v) -> { });
         KEYS.put("oauth-require-email-verified", (b, v) -> bool(v));
+        // Delivery (LmtpSettings reads them): checked here so that a bad value fails at startup.
+        KEYS.put("lmtp", (b, v) -> LmtpSettings.listen(v));
+        KEYS.put("lmtp-trusted-networks", (b, v) -> list(v).forEach(Cidr::parse));
+        KEYS.put("lmtp-max-message-size", (b, v) -> Values.octets(v));
+        KEYS.put("lmtp-max-recipients", (b, v) -> integer(v));
+        KEYS.put("recipient-delimiter", (b, v) -> { });
+        KEYS.put("quota-bytes", (b, v) -> Values.octets(v));
+        KEYS.put("quota-messages", (b, v) -> integer(v));
+        KEYS.put("quota-full-tempfail", (b, v) -> bool(v));
+        KEYS.put("quota-grace", (b, v) -> bool(v));
     }
 
     private final Map<String, String> values = new LinkedHashMap<>();
@@ -168,7 +178,7 @@ final class ServerSettings {
         return v.equalsIgnoreCase("off") || v.equalsIgnoreCase("none");
     }
 
-    private static int integer(String v) {
+    static int integer(String v) {
         try {
             return Integer.parseInt(v.trim());
         } catch (NumberFormatException e) {
@@ -176,7 +186,7 @@ final class ServerSettings {
         }
     }
 
-    private static boolean bool(String v) {
+    static boolean bool(String v) {
         return switch (v.trim().toLowerCase(Locale.ROOT)) {
             case "yes", "true", "on" -> true;
             case "no", "false", "off" -> false;

@@ -1,15 +1,17 @@
 package dev.postoffice.app;
 
 import dev.postoffice.auth.HashExecutor;
+import dev.postoffice.lmtp.LmtpServer;
 import dev.postoffice.server.listen.Pop3Server;
 import dev.postoffice.storage.maildir.MaildirStore;
 import java.util.concurrent.ScheduledExecutorService;
 
 /**
- * A running server and what it owns: the listeners, the store, the one scheduler they share and the hashing pool.
- * Closing it stops them in that order.
+ * A running server and what it owns: the POP3 listeners, the LMTP listener (null when off), the store, the one
+ * scheduler they share and the hashing pool. Closing it stops them in that order.
  */
-record Service(Pop3Server server, MaildirStore store, ScheduledExecutorService scheduler, HashExecutor hashing)
+record Service(Pop3Server server, LmtpServer lmtp, MaildirStore store, ScheduledExecutorService scheduler,
+        HashExecutor hashing)
         implements AutoCloseable {
     int port() {
         return server.port();
@@ -21,6 +23,9 @@ record Service(Pop3Server server, MaildirStore store, ScheduledExecutorService s
 
     @Override
     public void close() {
+        if (lmtp != null) {
+            lmtp.close();
+        }
         server.close();
         store.close();
         scheduler.shutdownNow();

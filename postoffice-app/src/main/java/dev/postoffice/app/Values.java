@@ -72,6 +72,30 @@ final class Values {
         }
     }
 
+    /** A number of octets: plain, or with a binary suffix {@code k}, {@code M}, {@code G} ({@code 20M}). */
+    static long octets(String s) {
+        String t = s.trim();
+        long unit = 1;
+        if (!t.isEmpty()) {
+            switch (Character.toUpperCase(t.charAt(t.length() - 1))) {
+                case 'K' -> unit = 1L << 10;
+                case 'M' -> unit = 1L << 20;
+                case 'G' -> unit = 1L << 30;
+                default -> unit = 1;
+            }
+        }
+        String num = unit == 1 ? t : t.substring(0, t.length() - 1);
+        try {
+            long n = Long.parseLong(num);
+            if (n < 0 || n > Long.MAX_VALUE / unit) {
+                throw new NumberFormatException();
+            }
+            return n * unit;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("invalid size '" + s + "' (use e.g. 1048576, 512k, 20M, 1G)");
+        }
+    }
+
     static String hostPort(InetSocketAddress a) {
         String h = a.getAddress() == null ? a.getHostString() : a.getAddress().getHostAddress();
         return (h.contains(":") ? "[" + h + "]" : h) + ":" + a.getPort();

@@ -81,6 +81,9 @@ class ArchitectureTest {
         assertThat(referencesFrom("dev.postoffice.storage")).noneMatch(p -> p.startsWith("dev.postoffice.protocol")
                 || p.startsWith("dev.postoffice.auth") || p.startsWith("dev.postoffice.server"));
         assertThat(referencesFrom("dev.postoffice.message")).isEmpty();
+        assertThat(referencesFrom("dev.postoffice.lmtp")).as("LMTP delivers through the storage API and the user directory")
+                .allMatch(p -> p.equals("dev.postoffice.storage") || p.equals("dev.postoffice.auth")
+                        || p.equals("dev.postoffice.message"));
     }
 
     @Test

@@ -31,7 +31,8 @@ import picocli.CommandLine.Option;
                 + "from FILE (one session per maildrop at a time).",
                 "Scenarios: login (USER/PASS, STAT, QUIT), download (LIST, UIDL, RETR all, QUIT, no DELE), "
                         + "mixed (a blend of polls, fetches, TOP scans and downloads), idle (hold N sessions, "
-                        + "NOOP every --interval), stat (hold N sessions, STAT every --interval).",
+                        + "NOOP every --interval), stat (hold N sessions, STAT every --interval); lmtp: deliveries "
+                        + "over LMTP to the users of FILE (--port is the LMTP port; passwords unused).",
                 "Only point it at servers you run: it opens as many connections as you ask for."})
 public final class BenchCommand implements Callable<Integer> {
     static final int EX_NOINPUT = 66;
@@ -50,8 +51,12 @@ public final class BenchCommand implements Callable<Integer> {
     Path users;
 
     @Option(names = "--scenario", paramLabel = "X", defaultValue = "login",
-            description = "login, download, mixed, idle or stat (default: ${DEFAULT-VALUE}).")
+            description = "login, download, mixed, idle, stat or lmtp (default: ${DEFAULT-VALUE}).")
     String scenario;
+
+    @Option(names = "--message-size", paramLabel = "OCTETS", defaultValue = "4096",
+            description = "lmtp: the size of each message delivered (default: ${DEFAULT-VALUE}).")
+    int messageSize;
 
     @Option(names = "--concurrency", paramLabel = "N", defaultValue = "16",
             description = "Clients running sessions back to back, or sessions held by idle and stat (default: ${DEFAULT-VALUE}).")
@@ -112,6 +117,9 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (scenario.equalsIgnoreCase("lmtp")) {
+            return lmtp();
+        }
         PrintStream err = System.err;
         LoadRunner.Config config;
         List<UsersFile.Credentials> accounts;
@@ -189,6 +197,57 @@ public final class BenchCommand implements Callable<Integer> {
         }
         boolean anySuccess = result.hold() != null ? result.hold().established() > 0 : result.totals().sessions() > 0;
         return anySuccess ? 0 : 1;
+    }
+
+    /** The lmtp scenario: deliveries per second (see {@link LmtpLoad}). */
+    private int lmtp() {
+        PrintStream err = System.err;
+        Map<String, Object> doc;
+        try {
+            if (messageSize < 64 || messageSize > 100 << 20) {
+                throw new IllegalArgumentException("--message-size must be between 64 and 104857600");
+            }
+            if (concurrency < 1 || concurrency > 10_000) {
+                throw new IllegalArgumentException("--concurrency must be between 1 and 10000 for lmtp");
+            }
+            List<String> names = UsersFile.read(users).stream().map(UsersFile.Credentials::name).toList();
+            if (names.isEmpty()) {
+                throw new IllegalArgumentException(users + " has no users");
+            }
+            LmtpLoad.Config c = new LmtpLoad.Config(new InetSocketAddress(InetAddress.getByName(host), port),
+                    concurrency, Durations.parse(duration, "--duration"), Durations.parse(warmup, "--warmup"),
+                    millis(Durations.parse(timeout, "--timeout")), messageSize);
+            doc = new LmtpLoad(c).run(names, null);
+        } catch (NoSuchFileException e) {
+            err.println("postoffice bench: " + users + ": no such file");
+            return EX_NOINPUT;
+        } catch (IOException e) {
+            err.println("postoffice bench: " + e.getMessage());
+            return EX_NOINPUT;
+        } catch (IllegalArgumentException e) {
+            err.println("postoffice bench: " + e.getMessage());
+            return 2;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 1;
+        }
+        if (label != null) {
+            doc.put("label", label);
+        }
+        spec.commandLine().getOut().printf("lmtp %s: %s deliveries/s (%s in %s s, %d clients, %s-octet messages), "
+                + "latency p50 %s ms, p99 %s ms, %s failures%n", label == null ? doc.get("server") : label,
+                doc.get("deliveries_per_second"), doc.get("deliveries"), doc.get("seconds"), concurrency,
+                doc.get("message_octets"), doc.get("latency_ms_p50"), doc.get("latency_ms_p99"), doc.get("failures"));
+        spec.commandLine().getOut().flush();
+        try {
+            if (json != null) {
+                Files.writeString(json, Json.write(doc), StandardCharsets.UTF_8);
+            }
+        } catch (IOException e) {
+            err.println("postoffice bench: cannot write the report: " + e.getMessage());
+            return EX_IOERR;
+        }
+        return ((Number) doc.get("deliveries")).longValue() > 0 ? 0 : 1;
     }
 
     private static Scenario parseScenario(String s) {

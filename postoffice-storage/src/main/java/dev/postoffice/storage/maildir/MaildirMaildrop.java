@@ -8,6 +8,7 @@ import dev.postoffice.storage.MailboxRef;
 import dev.postoffice.storage.Maildrop;
 import dev.postoffice.storage.RetrievalHistory;
 import dev.postoffice.storage.StorageException;
+import dev.postoffice.storage.Usage;
 import dev.postoffice.storage.StoredMessage;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -53,11 +54,13 @@ final class MaildirMaildrop implements Maildrop {
     private final Lease lease;
     private final MaildirRemover remover;
     private final MaildirHistory history;
+    private final MaildirUsage usage;
     private boolean closed;
 
     private MaildirMaildrop(Path maildir, MaildirDirs dirs, List<StoredMessage> messages, Map<String, Location> locations,
             Map<String, List<Location>> copies, Map<String, SizeCache.Measure> cachedSizes,
-            Map<String, Boolean> canonical, MailboxRef ref, Lease lease) {
+            Map<String, Boolean> canonical, MailboxRef ref, Lease lease, MaildirUsage usage) {
+        this.usage = usage;
         this.maildir = maildir;
         this.dirs = dirs;
         this.messages = messages;
@@ -81,23 +84,23 @@ final class MaildirMaildrop implements Maildrop {
      *                      read no uidlist (see {@link DovecotUidls})
      */
     static MaildirMaildrop open(MailboxRef ref, Path maildir, MaildirDirs dirs, Lease lease, SnapshotCache snapshots,
-            UidlFormat dovecotFormat) throws IOException {
+            UidlFormat dovecotFormat, MaildirUsage usage) throws IOException {
         try {
-            return snapshot(ref, maildir, dirs, lease, snapshots, dovecotFormat);
+            return snapshot(ref, maildir, dirs, lease, snapshots, dovecotFormat, usage);
         } finally {
             dirs.release(); // an idle session holds no descriptor
         }
     }
 
     private static MaildirMaildrop snapshot(MailboxRef ref, Path maildir, MaildirDirs dirs, Lease lease,
-            SnapshotCache snapshots, UidlFormat dovecotFormat) throws IOException {
+            SnapshotCache snapshots, UidlFormat dovecotFormat, MaildirUsage usage) throws IOException {
         long listedAt = System.currentTimeMillis();
         SnapshotCache.DirState state = SnapshotCache.DirState.of(dirs);
         SnapshotCache.Snapshot known = snapshots.lookUp(maildir, state);
         if (known != null) {
             // Nothing was added, removed or renamed since: the listing and the measures still hold.
             return new MaildirMaildrop(maildir, dirs, known.messages(), new HashMap<>(known.locations()),
-                    known.copies(), new LinkedHashMap<>(known.sizes()), known.canonical(), ref, lease);
+                    known.copies(), new LinkedHashMap<>(known.sizes()), known.canonical(), ref, lease, usage);
         }
         Map<String, List<Location>> copies = new HashMap<>();
         Map<String, Location> listed = MaildirListing.list(dirs, null, copies);
@@ -141,7 +144,7 @@ final class MaildirMaildrop implements Maildrop {
         List<StoredMessage> list = Collections.unmodifiableList(messages);
         snapshots.remember(maildir, listedAt, new SnapshotCache.Snapshot(state, list, Map.copyOf(locations),
                 Map.copyOf(copies), Collections.unmodifiableMap(new LinkedHashMap<>(sizes)), Map.copyOf(canonical)));
-        return new MaildirMaildrop(maildir, dirs, list, locations, copies, sizes, canonical, ref, lease);
+        return new MaildirMaildrop(maildir, dirs, list, locations, copies, sizes, canonical, ref, lease, usage);
     }
 
     private static void storeCache(MaildirDirs dirs, Map<String, SizeCache.Measure> sizes) {
@@ -226,12 +229,52 @@ final class MaildirMaildrop implements Maildrop {
         if (targets.isEmpty()) {
             return;
         }
+        MaildirUsage.Held held = holdUsage();
+        Usage before = null;
+        try {
+            before = held == null ? null : held.usage();
+        } catch (IOException e) {
+            log.warn("cannot read the usage of {}: {}", maildir, e.toString());
+        }
+        Set<String> removedBefore = Set.copyOf(removed);
         try {
             remover.remove(targets);
         } finally {
             if (cachedSizes.keySet().removeAll(removed)) {
                 storeCache(dirs, cachedSizes);
             }
+            releaseUsage(held, before, removedBefore);
+        }
+    }
+
+    private MaildirUsage.Held holdUsage() {
+        try {
+            return usage.hold(maildir);
+        } catch (IOException e) {
+            log.warn("cannot lock the usage of {}: {}", maildir, e.toString());
+            return null;
+        }
+    }
+
+    /** Subtracts what this UPDATE removed from the usage and releases it. */
+    private void releaseUsage(MaildirUsage.Held held, Usage before, Set<String> removedBefore) {
+        if (held == null) {
+            return;
+        }
+        long bytes = 0;
+        long count = 0;
+        for (StoredMessage m : messages) {
+            if (removed.contains(m.id()) && !removedBefore.contains(m.id())) {
+                bytes += m.size();
+                count++;
+            }
+        }
+        try (held) {
+            if (before != null) {
+                held.write(before.plus(-bytes, -count));
+            }
+        } catch (IOException e) {
+            log.warn("cannot update the usage of {}: {}", maildir, e.toString());
         }
     }
 

@@ -11,6 +11,9 @@ import dev.postoffice.storage.Maildrop;
 import dev.postoffice.storage.MaildropBusyException;
 import dev.postoffice.storage.MaildropStore;
 import dev.postoffice.storage.StorageException;
+import dev.postoffice.storage.Quota;
+import dev.postoffice.storage.QuotaExceededException;
+import dev.postoffice.storage.Usage;
 import dev.postoffice.storage.maildir.lock.Locks;
 import java.io.IOException;
 import java.io.InputStream;
@@ -60,6 +63,7 @@ public final class MaildirStore implements MaildropStore, MailDelivery, AutoClos
     private final Path dataDir;
     private final MessageFormat.LineEnd lineEnd;
     private final SnapshotCache snapshots = new SnapshotCache();
+    private final MaildirUsage usage = new MaildirUsage();
     private final Locks locks;
     private volatile UidlFormat dovecotUidlFormat = UidlFormat.parse(UidlFormat.DEFAULT);
 
@@ -136,7 +140,7 @@ public final class MaildirStore implements MaildropStore, MailDelivery, AutoClos
         try {
             key = realPath(maildir, dirs);
             lease = locks.lease(key.resolve(LOCK_FILE), home.isEmpty() ? dataDir.resolve("home") : null);
-            Maildrop maildrop = MaildirMaildrop.open(ref, key, dirs, lease, snapshots, dovecotUidlFormat);
+            Maildrop maildrop = MaildirMaildrop.open(ref, key, dirs, lease, snapshots, dovecotUidlFormat, usage);
             opened = true;
             return maildrop;
         } catch (IOException e) {
@@ -182,22 +186,26 @@ public final class MaildirStore implements MaildropStore, MailDelivery, AutoClos
      * its stored and canonical sizes are counted, fsynced, renamed to
      * {@code new/<unique>,S=<stored size>,W=<canonical size>}, and {@code new/} is fsynced. The returned id is
      * that file name. A message that does not end in a line break gets a final one, so the stored file always
-     * does, like any mail delivered over SMTP or LMTP (whose DATA ends in CRLF.CRLF).
+     * does, like any mail delivered over SMTP or LMTP (whose DATA ends in CRLF.CRLF). The quota is checked and
+     * the usage updated under the Maildir's usage lock (see {@link MaildirUsage}), around the rename.
      *
      * @throws StorageException permanent for an empty message or an invalid user name; temporary for
      *                          I/O trouble (disk full, unreadable input), after removing the partial file
      */
     @Override
-    public DeliveryResult deliver(MailboxRef ref, Envelope envelope, InputStream message) throws StorageException {
+    public DeliveryResult deliver(MailboxRef ref, Envelope envelope, InputStream message, Quota quota)
+            throws StorageException {
         Objects.requireNonNull(message, "message");
+        Objects.requireNonNull(quota, "quota");
         Optional<Path> home = home(ref);
         Path maildir = prepare(ref.user(), home);
         try (MaildirDirs dirs = openDirs(maildir, MaildirGuard.check(maildir, home))) {
-            return deliver(dirs, message);
+            return deliver(maildir, dirs, message, quota);
         }
     }
 
-    private DeliveryResult deliver(MaildirDirs dirs, InputStream message) throws StorageException {
+    private DeliveryResult deliver(Path maildir, MaildirDirs dirs, InputStream message, Quota quota)
+            throws StorageException {
         String unique = nextUniqueName();
         FileChannel out;
         try {
@@ -231,14 +239,21 @@ public final class MaildirStore implements MaildropStore, MailDelivery, AutoClos
                 out.force(true);
             }
             String name = unique + ",S=" + stored + ",W=" + counter.size();
-            dirs.move(MaildirDirs.TMP, unique, MaildirDirs.NEW, name);
-            renamed = true;
-            try {
-                dirs.fsync(MaildirDirs.NEW);
-            } catch (IOException e) {
-                // Not durable: withdraw it so that the sender's retry cannot produce a duplicate.
-                dirs.deleteQuietly(MaildirDirs.NEW, name, e);
-                throw e;
+            try (MaildirUsage.Held held = usage.hold(maildir)) {
+                Usage before = held.usage();
+                if (!quota.admits(before, counter.size())) {
+                    throw new QuotaExceededException(before, quota, counter.size());
+                }
+                dirs.move(MaildirDirs.TMP, unique, MaildirDirs.NEW, name);
+                renamed = true;
+                try {
+                    dirs.fsync(MaildirDirs.NEW);
+                } catch (IOException e) {
+                    // Not durable: withdraw it so that the sender's retry cannot produce a duplicate.
+                    dirs.deleteQuietly(MaildirDirs.NEW, name, e);
+                    throw e;
+                }
+                held.write(before.plus(counter.size(), 1));
             }
             MessageForm form = lineEnd != MessageFormat.LineEnd.CRLF ? MessageForm.RAW
                     : counter.hasDotLines() ? MessageForm.DOTTED : MessageForm.WIRE;
@@ -249,6 +264,22 @@ public final class MaildirStore implements MaildropStore, MailDelivery, AutoClos
             if (!renamed) {
                 dirs.deleteQuietly(MaildirDirs.TMP, unique, null);
             }
+        }
+    }
+
+    /** {@inheritDoc} Read from the usage file, which is rebuilt by listing the Maildir only when missing. */
+    @Override
+    public Usage usage(MailboxRef ref) throws StorageException {
+        Optional<Path> home = home(ref);
+        Path maildir = maildir(ref.user(), home);
+        if (!Files.isDirectory(maildir.resolve(MaildirMaildrop.NEW))) {
+            return Usage.EMPTY;
+        }
+        MaildirGuard.check(maildir, home);
+        try (MaildirUsage.Held held = usage.hold(maildir)) {
+            return held.usage();
+        } catch (IOException e) {
+            throw new StorageException("cannot read the usage of " + maildir + ": " + e.getMessage(), true, e);
         }
     }
 

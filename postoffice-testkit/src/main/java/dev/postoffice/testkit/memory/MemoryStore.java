@@ -10,6 +10,9 @@ import dev.postoffice.storage.Maildrop;
 import dev.postoffice.storage.MaildropBusyException;
 import dev.postoffice.storage.MaildropStore;
 import dev.postoffice.storage.StorageException;
+import dev.postoffice.storage.Quota;
+import dev.postoffice.storage.QuotaExceededException;
+import dev.postoffice.storage.Usage;
 import dev.postoffice.storage.StoredMessage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -86,8 +89,10 @@ public final class MemoryStore implements MaildropStore, MailDelivery {
      * id is also the message's UIDL.
      */
     @Override
-    public DeliveryResult deliver(MailboxRef ref, Envelope envelope, InputStream message) throws StorageException {
+    public DeliveryResult deliver(MailboxRef ref, Envelope envelope, InputStream message, Quota quota)
+            throws StorageException {
         checkUser(ref);
+        Objects.requireNonNull(quota, "quota");
         Objects.requireNonNull(message, "message");
         MessageFormat.SizeCounter counter = new MessageFormat.SizeCounter();
         MessageFormat.LineEndConverter converter = new MessageFormat.LineEndConverter(MessageFormat.LineEnd.CRLF);
@@ -111,9 +116,28 @@ public final class MemoryStore implements MaildropStore, MailDelivery {
         String id = "m" + ids.incrementAndGet();
         Stored stored = new Stored(new StoredMessage(id, id, octets.length), octets, form);
         synchronized (this) {
+            Usage before = usage(box(ref));
+            if (!quota.admits(before, octets.length)) {
+                throw new QuotaExceededException(before, quota, octets.length);
+            }
             box(ref).messages.add(stored);
         }
         return new DeliveryResult(id, octets.length, form);
+    }
+
+    @Override
+    public synchronized Usage usage(MailboxRef ref) throws StorageException {
+        checkUser(ref);
+        Box box = boxes.get(ref);
+        return box == null ? Usage.EMPTY : usage(box);
+    }
+
+    private static Usage usage(Box box) {
+        long bytes = 0;
+        for (Stored s : box.messages) {
+            bytes += s.octets().length;
+        }
+        return new Usage(bytes, box.messages.size());
     }
 
     // ---- conveniences for tests ----
