@@ -13,7 +13,6 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -150,9 +149,9 @@ final class UserCommand implements Runnable {
     }
 
     /** The mechanisms the configuration file offers explicitly ({@code sasl-mechanisms}); empty when it does not. */
-    static List<String> offered(Path config) {
+    static java.util.List<String> offered(Path config) {
         String value = ServerSettings.load(config).get("sasl-mechanisms");
-        return value == null ? List.of()
+        return value == null ? java.util.List.of()
                 : ServerSettings.list(value).stream().map(m -> m.toUpperCase(Locale.ROOT)).toList();
     }
 
@@ -162,8 +161,8 @@ final class UserCommand implements Runnable {
      * configuration offers SCRAM-SHA-256 explicitly or every user of the directory can use it (an ARGON2ID user
      * would make the server stop offering it to everyone); SCRAM-SHA-1 likewise; ARGON2ID otherwise.
      */
-    static String defaultScheme(DataDir dir, List<String> offered) {
-        for (String scram : List.of("SCRAM-SHA-256", "SCRAM-SHA-1")) {
+    static String defaultScheme(DataDir dir, java.util.List<String> offered) {
+        for (String scram : java.util.List.of("SCRAM-SHA-256", "SCRAM-SHA-1")) {
             if (offered.contains(scram)) {
                 System.out.println("the configuration offers " + scram + ", so the new password is stored as " + scram
                         + " (--scheme ARGON2ID to choose otherwise)");
