@@ -27,6 +27,7 @@ final class Operations implements AutoCloseable {
         if (service.metrics() instanceof Metrics m) {
             m.authQueue(service.hashing(), HashExecutor::inFlight);
             m.certificateExpiry(() -> service.server().context().tls().map(TlsManager::notAfter).orElse(null));
+            m.deliveriesElsewhere(result -> DeliveryCounts.read(dataDir.path()).getOrDefault(result, 0L));
         }
         Signals.onHangup(reloader::reload);
         String address = settings.get("admin");

@@ -130,7 +130,16 @@ class AdminEndpointTest {
                 s -> { }, Duration.ofSeconds(10))) {
             assertThat(t.send("QUIT")).startsWith("+OK");
         }
+        Path msg = dir.resolve("msg.eml");
+        Files.writeString(msg, "Subject: via the LDA\n\nhi\n");
+        assertThat(Main.run("deliver", "--user", "alice", "--data", dir.resolve("data").toString(), msg.toString()))
+                .isZero();
+        assertThat(Main.run("deliver", "--user", "nobody", "--data", dir.resolve("data").toString(), msg.toString()))
+                .isEqualTo(DeliverCommand.EX_NOUSER);
         Map<String, Double> after = awaitSessionsEnded();
+        assertThat(delta(before, after, "postoffice_deliveries_total{result=\"ok\"}")).isEqualTo(1);
+        assertThat(delta(before, after, "postoffice_deliveries_total{result=\"permanent\"}")).isEqualTo(1);
+        assertThat(delta(before, after, "postoffice_deliveries_total{result=\"temporary\"}")).isZero();
         assertThat(delta(before, after, "postoffice_connections_total{listener=\"pop3\"}")).isEqualTo(1);
         assertThat(delta(before, after, "postoffice_connections_total{listener=\"pop3s\"}")).isEqualTo(1);
         assertThat(delta(before, after, "postoffice_logins_total{mechanism=\"USER\",result=\"fail\"}")).isEqualTo(1);
@@ -148,7 +157,6 @@ class AdminEndpointTest {
                 .isEqualTo(1);
         assertThat(after.get("postoffice_sessions_active{listener=\"pop3\"}")).isZero();
         assertThat(after.get("postoffice_auth_queue_depth")).isZero();
-        assertThat(after).containsKey("postoffice_deliveries_total{result=\"ok\"}");
     }
 
     /** A session's end is counted when its thread has finished, just after the client saw the connection close. */

@@ -54,7 +54,9 @@ public final class Metrics implements ServerMetrics {
     private final Map<String, Timer> commandTimes = new ConcurrentHashMap<>();
     private final Map<String, Counter> handshakes = new ConcurrentHashMap<>();
     private final Counter failedHandshakes;
-    private final Map<String, Counter> deliveries = new ConcurrentHashMap<>();
+    private final Map<String, java.util.concurrent.atomic.AtomicLong> deliveries = new ConcurrentHashMap<>();
+    /** Deliveries other processes counted (the LDA), by result. */
+    private volatile java.util.function.ToLongFunction<String> outsideDeliveries = r -> 0;
     private final Counter retrievedBytes;
     private final Counter deletedMessages;
 
@@ -106,9 +108,14 @@ public final class Metrics implements ServerMetrics {
         }).baseUnit("seconds").description("When the TLS certificate in use expires (Unix time)").register(registry);
     }
 
-    /** Counts a delivery (the LDA, LMTP): {@code result} one of {@link #DELIVERY_RESULTS}. */
+    /** Counts a delivery made in this process (LMTP): {@code result} one of {@link #DELIVERY_RESULTS}. */
     public void delivered(String result) {
-        delivery(result).increment();
+        delivery(result).incrementAndGet();
+    }
+
+    /** Adds the deliveries other processes counted ({@code postoffice deliver}) to {@code postoffice_deliveries_total}. */
+    public void deliveriesElsewhere(java.util.function.ToLongFunction<String> byResult) {
+        outsideDeliveries = byResult;
     }
 
     @Override
@@ -204,8 +211,13 @@ public final class Metrics implements ServerMetrics {
                 .tag("result", "ok").tag("protocol", p).description("TLS handshakes by outcome").register(registry));
     }
 
-    private Counter delivery(String result) {
-        return deliveries.computeIfAbsent(result, r -> Counter.builder("postoffice.deliveries").tag("result", r)
-                .description("Messages delivered into Maildirs by this process").register(registry));
+    private java.util.concurrent.atomic.AtomicLong delivery(String result) {
+        return deliveries.computeIfAbsent(result, r -> {
+            var n = new java.util.concurrent.atomic.AtomicLong();
+            io.micrometer.core.instrument.FunctionCounter.builder("postoffice.deliveries", n,
+                    c -> c.get() + outsideDeliveries.applyAsLong(r)).tag("result", r)
+                    .description("Messages delivered into Maildirs (postoffice deliver and LMTP)").register(registry);
+            return n;
+        });
     }
 }
