@@ -88,6 +88,9 @@ final class ServeCommand implements Callable<Integer> {
         if (s.get("log-level") != null) {
             Reloader.applyLogLevel(s.get("log-level"));
         }
+        if ("json".equals(s.get("log-format") == null ? null : ServerSettings.logFormat(s.get("log-format")))) {
+            dev.postoffice.app.logging.JsonLayout.enable();
+        }
         DataDir dataDir = new DataDir(dir, s.authCacheTtl()).dovecotUidlFormat(s.dovecotUidlFormat()).create();
         return runUntilSignal(cfg, dataDir, service -> Operations.start(service, s, dataDir,
                 new Reloader(config, overrides, s, service, dataDir)));
