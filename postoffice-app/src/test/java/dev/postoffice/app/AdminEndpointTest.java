@@ -157,6 +157,8 @@ class AdminEndpointTest {
                 .isEqualTo(1);
         assertThat(after.get("postoffice_sessions_active{listener=\"pop3\"}")).isZero();
         assertThat(after.get("postoffice_auth_queue_depth")).isZero();
+        System.gc(); // gauges must hold what they read: a weakly held supplier would now read NaN
+        assertThat(scrape().get("postoffice_tls_certificate_expiry_seconds")).isEqualTo((double) expiry);
     }
 
     /** A session's end is counted when its thread has finished, just after the client saw the connection close. */

@@ -94,7 +94,7 @@ public final class Metrics implements ServerMetrics {
     /** Reports the hashing queue's depth ({@code postoffice_auth_queue_depth}). */
     public <T> void authQueue(T executor, ToDoubleFunction<T> depth) {
         Gauge.builder("postoffice.auth.queue.depth", executor, depth)
-                .description("Password checks queued or running").register(registry);
+                .description("Password checks queued or running").strongReference(true).register(registry);
     }
 
     /**
@@ -105,7 +105,7 @@ public final class Metrics implements ServerMetrics {
         Gauge.builder("postoffice.tls.certificate.expiry", notAfter, s -> {
             Instant t = s.get();
             return t == null ? Double.NaN : t.getEpochSecond();
-        }).baseUnit("seconds").description("When the TLS certificate in use expires (Unix time)").register(registry);
+        }).strongReference(true).baseUnit("seconds").description("When the TLS certificate in use expires (Unix time)").register(registry);
     }
 
     /** Counts a delivery made in this process (LMTP): {@code result} one of {@link #DELIVERY_RESULTS}. */
