@@ -871,6 +871,63 @@ def operations_metrics_who_kick_reload_and_json_logs():
     assert any(e["level"] == "WARN" and "reload rejected" in e["msg"] for e in events)
 
 
+
+@test
+def doctor_finds_each_seeded_fault():
+    data = os.path.join(WORK, "doctor-data")
+    r = run(["user", "add", "dora", "--data", data, "--scheme", "PLAIN"], stdin=b"dora-pw\n")
+    assert r.returncode == 0, r
+    certs = os.path.join(WORK, "doctor-certs")
+    os.makedirs(certs, exist_ok=True)
+    key, cert = os.path.join(certs, "key.pem"), os.path.join(certs, "cert.pem")
+    subprocess.run(["openssl", "req", "-new", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                    "-nodes", "-keyout", key, "-out", cert, "-days", "10", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost"], check=True, capture_output=True)
+    os.chmod(data, 0o700)
+    os.chmod(os.path.join(data, "users"), 0o600)
+    conf = os.path.join(WORK, "doctor.conf")
+    with open(conf, "w") as f:
+        f.write(f"pop3 = 127.0.0.1:{free_port()}\npop3s = 127.0.0.1:{free_port()}\nhostname = localhost\n")
+    r = run(["doctor", "--config", conf, "--data", data])
+    assert r.returncode == 0 and r.stdout == b"doctor: no problems found\n", r
+
+    # now break it, one fault of each kind
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen()
+    busy_port = busy.getsockname()[1]
+    with open(conf, "w") as f:
+        f.write(f"pop3 = 127.0.0.1:{busy.getsockname()[1]}\npop3s = off\nhostname = localhost\n"
+                f"tls-cert = {cert}\ntls-key = {key}\nsasl-mechanism = PLAIN\n")
+    with open(os.path.join(data, "users"), "a") as f:
+        f.write("dora:{PLAIN}again\nbroken line without a password\n")
+    os.chmod(os.path.join(data, "users"), 0o644)
+    os.chmod(data, 0o777)
+    os.makedirs(os.path.join(data, "home"), exist_ok=True)
+    os.makedirs(os.path.join(WORK, "doctor-elsewhere"), exist_ok=True)
+    os.symlink(os.path.join(WORK, "doctor-elsewhere"), os.path.join(data, "home", "dora"))
+    try:
+        r = run(["doctor", "--config", conf, "--data", data])
+    finally:
+        busy.close()
+    out = r.stdout.decode()
+    users = os.path.join(data, "users")
+    expected = [
+        f"{conf}:6: unknown setting 'sasl-mechanism' (did you mean sasl-mechanisms?); fix: ",
+        f"{data}: writable by group or others",
+        f"{users}: readable or writable by others: it holds password hashes; fix: chmod 600 {users}",
+        f"{users}:2: user dora is defined again (first on line 1); only the first counts; fix: remove the later line",
+        f"{users}:3: no password field; fix: ",
+        f"{os.path.join(data, 'home', 'dora')}: is a symbolic link",
+        f"pop3 127.0.0.1:{busy_port}: cannot be bound (Address already in use): the port is in use; fix: ",
+        f"{cert}: expires on ",
+    ]
+    for e in expected:
+        assert e in out, (e, out)
+    assert r.returncode == 1 and out.endswith("doctor: 8 problem(s) found\n"), r
+    assert b"Exception" not in r.stderr, r
+
+
 try:
     passed = sum(1 for _, ok in results if ok)
     failed = len(results) - passed
