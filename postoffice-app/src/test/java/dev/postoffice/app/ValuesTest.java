@@ -57,6 +57,13 @@ class ValuesTest {
     }
 
     @Test
+    void theSampleConfigurationParses() {
+        ServerSettings s = ServerSettings.load(Path.of("../packaging/postoffice.conf"));
+        assertThat(s.get("admin")).isEqualTo("127.0.0.1:9110");
+        assertThat(s.build(ServerConfig.builder()).pop3sListen().orElseThrow().getPort()).isEqualTo(995);
+    }
+
+    @Test
     void unknownConfigurationKeysAreAnError(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("postoffice.conf");
         Files.writeString(file, "# a comment\n\nidle-timout = 15m\npop3 = 127.0.0.1:2110\nno equals sign\n"
