@@ -54,7 +54,9 @@ class AdminEndpointTest {
                 .pop3sListen(new InetSocketAddress("127.0.0.1", 0)).hostname("localhost")
                 .authFailureDelay(Duration.ZERO).authFailureDelayMax(Duration.ZERO).build();
         service = ServeCommand.start(cfg, data, new Metrics());
-        settings.set("admin", "127.0.0.1:0");
+        if (settings.get("admin") == null) {
+            settings.set("admin", "127.0.0.1:0");
+        }
         ops = Operations.start(service, settings, data, new Reloader(null, Map.of(), settings, service, data));
     }
 
@@ -187,6 +189,41 @@ class AdminEndpointTest {
         ready = get("/ready", null);
         assertThat(ready.statusCode()).isEqualTo(503);
         assertThat(ready.body()).contains("listeners not accepting");
+    }
+
+    /** This machine's first non-loopback IPv4 address: connecting to it comes from it, not from loopback. */
+    private static java.net.InetAddress outsideAddress() throws Exception {
+        for (var nif : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+            if (nif.isUp() && !nif.isLoopback()) {
+                for (var a : java.util.Collections.list(nif.getInetAddresses())) {
+                    if (a instanceof java.net.Inet4Address) {
+                        return a;
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
+    private int statusFrom(java.net.InetAddress address, String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://" + address.getHostAddress() + ":" + ops.adminPort()
+                + path)).build(), HttpResponse.BodyHandlers.ofString()).statusCode();
+    }
+
+    @Test
+    void onlyLoopbackAndTheAllowedNetworksAreServed() throws Exception {
+        java.net.InetAddress outside = outsideAddress();
+        org.junit.jupiter.api.Assumptions.assumeTrue(outside != null, "no non-loopback IPv4 address on this machine");
+        start(new ServerSettings().set("admin", "0.0.0.0:0"));
+        assertThat(statusFrom(outside, "/health")).isEqualTo(403);
+        assertThat(statusFrom(outside, "/metrics")).isEqualTo(403);
+        assertThat(get("/health", null).statusCode()).isEqualTo(200);
+        ops.close();
+        ServerSettings allowing = new ServerSettings().set("admin", "0.0.0.0:0")
+                .set("admin-allow", outside.getHostAddress() + "/32");
+        DataDir data = new DataDir(dir.resolve("data"));
+        ops = Operations.start(service, allowing, data, new Reloader(null, Map.of(), allowing, service, data));
+        assertThat(statusFrom(outside, "/metrics")).isEqualTo(200);
     }
 
     @Test
