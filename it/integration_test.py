@@ -798,6 +798,222 @@ def demo_starts_and_serves_sample_mail():
         assert proc.wait(timeout=30) == 0
 
 
+
+# ---- operations (issue 14): admin endpoint, who/kick, reload, JSON logs, doctor ----
+def http(port, path, method="GET"):
+    import urllib.error
+    import urllib.request
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def scrape(port):
+    status, body = http(port, "/metrics")
+    assert status == 200, (status, body)
+    samples = {}
+    for line in body.splitlines():
+        if line and not line.startswith("#"):
+            name, value = line.rsplit(" ", 1)
+            samples[name] = float(value)
+    return samples
+
+
+def wait_for(predicate, what, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting for " + what)
+
+
+def self_signed(directory, name):
+    key, cert = os.path.join(directory, name + "-key.pem"), os.path.join(directory, name + "-cert.pem")
+    subprocess.run(["openssl", "req", "-new", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                    "-nodes", "-keyout", key, "-out", cert, "-days", "30", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"], check=True, capture_output=True)
+    return cert, key
+
+
+@test
+def operations_metrics_who_kick_reload_and_json_logs():
+    data = os.path.join(WORK, "ops-data")
+    r = run(["user", "add", "olga", "--data", data, "--scheme", "PLAIN"], stdin=b"olga-pw\n")
+    assert r.returncode == 0, r
+    for i in range(3):
+        r = run(["deliver", "--user", "olga", "--data", data], stdin=b"Subject: m%d\n\nbody %d\n" % (i, i))
+        assert r.returncode == 0, r
+    certs = os.path.join(WORK, "ops-certs")
+    os.makedirs(certs, exist_ok=True)
+    cert1, key1 = self_signed(certs, "one")
+    cert2, key2 = self_signed(certs, "two")
+    admin = free_port()
+    conf = os.path.join(WORK, "ops.conf")
+    base = f"log-format = json\nadmin = 127.0.0.1:{admin}\ntls-cert = {cert1}\ntls-key = {key1}\n"
+    with open(conf, "w") as f:
+        f.write(base + "max-bad-commands = 10\n")
+    srv = Server(data=data, extra=("--config", conf))
+    try:
+        assert http(admin, "/health") == (200, "ok\n")
+        assert http(admin, "/ready") == (200, "ready\n")
+        # metrics move by exactly what a scripted session did
+        before = scrape(admin)
+        p = srv.pop("olga", "olga-pw")
+        size = int(p.list(1).split()[2])
+        p.retr(1)
+        p.dele(2)
+        p.quit()
+        wait_for(lambda: scrape(admin)['postoffice_sessions_active{listener="pop3"}'] == 0, "the session's end")
+        after = scrape(admin)
+
+        def moved(sample):
+            return after[sample] - before.get(sample, 0.0)
+        assert moved('postoffice_connections_total{listener="pop3"}') == 1
+        assert moved('postoffice_logins_total{mechanism="USER",result="ok"}') == 1
+        assert moved('postoffice_commands_total{command="RETR"}') == 1
+        assert moved('postoffice_commands_total{command="DELE"}') == 1
+        assert moved('postoffice_command_seconds_count{command="RETR"}') == 1
+        assert moved("postoffice_retrieved_bytes_total") == size
+        assert moved("postoffice_deleted_messages_total") == 1
+        r = run(["deliver", "--user", "olga", "--data", data], stdin=b"Subject: late\n\nlate\n")
+        assert r.returncode == 0, r
+        assert scrape(admin)['postoffice_deliveries_total{result="ok"}'] == after['postoffice_deliveries_total{result="ok"}'] + 1
+        assert "jvm_memory_used_bytes" in "".join(after) and "postoffice_auth_queue_depth" in after
+        assert after["postoffice_tls_certificate_expiry_seconds"] > time.time() + 29 * 86400, after["postoffice_tls_certificate_expiry_seconds"]
+
+        # who and kick: the session ends, its DELE is not applied
+        p = srv.pop("olga", "olga-pw")
+        assert p.stat()[0] == 3, p.stat()
+        p.dele(1)
+        r = run(["who", "--admin", f"127.0.0.1:{admin}"])
+        assert r.returncode == 0 and re.search(rb"\tolga\t127\.0\.0\.1\tpop3\ttransaction\t", r.stdout), r
+        r = run(["kick", "olga", "--config", conf])  # --admin from the configuration file
+        assert r.returncode == 0 and r.stdout == b"ended 1 session(s) of olga\n", r
+        try:
+            p.noop()
+            raise AssertionError("the kicked session still answers")
+        except (poplib.error_proto, OSError, EOFError):
+            pass
+        q = srv.pop("olga", "olga-pw")
+        assert q.stat()[0] == 3  # nothing deleted
+        q.quit()
+
+        # reload under open sessions: a changed limit and certificate reach the next session only
+        old_tls = poplib.POP3_SSL("127.0.0.1", srv.tls_port, context=ssl.create_default_context(cafile=cert1),
+                                  timeout=30)
+        old_plain = socket.create_connection(("127.0.0.1", srv.port), timeout=30)
+        old_plain_file = old_plain.makefile("rb")
+        assert old_plain_file.readline().startswith(b"+OK")
+        with open(conf, "w") as f:
+            f.write(base.replace(cert1, cert2).replace(key1, key2) + "max-bad-commands = 2\n")
+        srv.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: "max-bad-commands: 10 -> 2" in srv.output(), "the reload's log line")
+        fresh = poplib.POP3_SSL("127.0.0.1", srv.tls_port, context=ssl.create_default_context(cafile=cert2),
+                                timeout=30)
+        fresh.user("olga")
+        fresh.pass_("olga-pw")
+        fresh.quit()
+        with socket.create_connection(("127.0.0.1", srv.port), timeout=30) as s:
+            f = s.makefile("rb")
+            assert f.readline().startswith(b"+OK")
+            s.sendall(b"BOGUS\r\nBOGUS\r\n")
+            assert f.readline().startswith(b"-ERR") and b"closing" in f.readline()
+            assert f.readline() == b""
+        for _ in range(5):  # the open session keeps its 10
+            old_plain.sendall(b"BOGUS\r\n")
+            assert old_plain_file.readline() == b"-ERR unknown command\r\n"
+        old_plain.close()
+        old_tls.user("olga")
+        old_tls.pass_("olga-pw")
+        assert old_tls.stat()[0] == 3  # the open TLS session kept its certificate and goes on
+        old_tls.quit()
+
+        # an invalid file is rejected with line numbers; the server goes on with what it had
+        with open(conf, "w") as f:
+            f.write(base + "max-bad-commands = zero\nmax-bad-comands = 3\n")
+        r = run(["reload", "--admin", f"127.0.0.1:{admin}"])
+        assert r.returncode == 1, r
+        assert f"{conf}:5: max-bad-commands: not a whole number".encode() in r.stderr, r
+        assert f"{conf}:6: unknown setting 'max-bad-comands'".encode() in r.stderr, r
+        with socket.create_connection(("127.0.0.1", srv.port), timeout=30) as s:
+            f = s.makefile("rb")
+            assert f.readline().startswith(b"+OK")
+            s.sendall(b"BOGUS\r\nBOGUS\r\n")
+            assert f.readline().startswith(b"-ERR") and b"closing" in f.readline()  # still 2
+        srv.pop("olga", "olga-pw").quit()
+    finally:
+        assert srv.stop() == 0
+    # every line of the JSON log parses, the auth lines carry their fields
+    import json
+    events = [json.loads(line) for line in srv.output().splitlines() if line.strip()]
+    auth = [e for e in events if e.get("event") == "auth"]
+    assert auth and all(e["user"] == "olga" and e["mechanism"] == "USER" for e in auth), auth
+    assert any(e["result"] == "ok" and e.get("session") for e in auth), auth
+    assert any("ended 1 session(s) of olga" in e["msg"] for e in events)
+    assert any(e["level"] == "WARN" and "reload rejected" in e["msg"] for e in events)
+
+
+
+@test
+def doctor_finds_each_seeded_fault():
+    data = os.path.join(WORK, "doctor-data")
+    r = run(["user", "add", "dora", "--data", data, "--scheme", "PLAIN"], stdin=b"dora-pw\n")
+    assert r.returncode == 0, r
+    certs = os.path.join(WORK, "doctor-certs")
+    os.makedirs(certs, exist_ok=True)
+    key, cert = os.path.join(certs, "key.pem"), os.path.join(certs, "cert.pem")
+    subprocess.run(["openssl", "req", "-new", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                    "-nodes", "-keyout", key, "-out", cert, "-days", "10", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost"], check=True, capture_output=True)
+    os.chmod(data, 0o700)
+    os.chmod(os.path.join(data, "users"), 0o600)
+    conf = os.path.join(WORK, "doctor.conf")
+    with open(conf, "w") as f:
+        f.write(f"pop3 = 127.0.0.1:{free_port()}\npop3s = 127.0.0.1:{free_port()}\nhostname = localhost\n")
+    r = run(["doctor", "--config", conf, "--data", data])
+    assert r.returncode == 0 and r.stdout == b"doctor: no problems found\n", r
+
+    # now break it, one fault of each kind
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen()
+    busy_port = busy.getsockname()[1]
+    with open(conf, "w") as f:
+        f.write(f"pop3 = 127.0.0.1:{busy.getsockname()[1]}\npop3s = off\nhostname = localhost\n"
+                f"tls-cert = {cert}\ntls-key = {key}\nsasl-mechanism = PLAIN\n")
+    with open(os.path.join(data, "users"), "a") as f:
+        f.write("dora:{PLAIN}again\nbroken line without a password\n")
+    os.chmod(os.path.join(data, "users"), 0o644)
+    os.chmod(data, 0o777)
+    os.makedirs(os.path.join(data, "home"), exist_ok=True)
+    os.makedirs(os.path.join(WORK, "doctor-elsewhere"), exist_ok=True)
+    os.symlink(os.path.join(WORK, "doctor-elsewhere"), os.path.join(data, "home", "dora"))
+    try:
+        r = run(["doctor", "--config", conf, "--data", data])
+    finally:
+        busy.close()
+    out = r.stdout.decode()
+    users = os.path.join(data, "users")
+    expected = [
+        f"{conf}:6: unknown setting 'sasl-mechanism' (did you mean sasl-mechanisms?); fix: ",
+        f"{data}: writable by group or others",
+        f"{users}: readable or writable by others: it holds password hashes; fix: chmod 600 {users}",
+        f"{users}:2: user dora is defined again (first on line 1); only the first counts; fix: remove the later line",
+        f"{users}:3: no password field; fix: ",
+        f"{os.path.join(data, 'home', 'dora')}: is a symbolic link",
+        f"pop3 127.0.0.1:{busy_port}: cannot be bound (Address already in use): the port is in use; fix: ",
+        f"{cert}: expires on ",
+    ]
+    for e in expected:
+        assert e in out, (e, out)
+    assert r.returncode == 1 and out.endswith("doctor: 8 problem(s) found\n"), r
+    assert b"Exception" not in r.stderr, r
+
+
 try:
     passed = sum(1 for _, ok in results if ok)
     failed = len(results) - passed

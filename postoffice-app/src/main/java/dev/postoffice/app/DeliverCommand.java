@@ -67,6 +67,19 @@ final class DeliverCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         DataDir dir = data.dataDir();
+        int code = deliver(dir);
+        if (files.size() <= 1) { // several files count one by one, below
+            DeliveryCounts.add(dir.path(), result(code));
+        }
+        return code;
+    }
+
+    /** The delivery result a sysexits code stands for, as {@code postoffice_deliveries_total} counts it. */
+    static String result(int code) {
+        return code == EX_OK ? "ok" : code == EX_TEMPFAIL ? "temporary" : "permanent";
+    }
+
+    private int deliver(DataDir dir) {
         Optional<UserRecord> record;
         try {
             record = dir.users().find(user);
@@ -104,6 +117,9 @@ final class DeliverCommand implements Callable<Integer> {
             } catch (IOException e) {
                 System.err.println("postoffice deliver: " + f + ": " + e.getMessage());
                 code = EX_NOINPUT;
+            }
+            if (files.size() > 1) {
+                DeliveryCounts.add(dir.path(), result(code));
             }
             if (code == EX_OK) {
                 delivered++;

@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
 @Command(name = "postoffice", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Postoffice: a POP3 mail system for the JVM.",
         subcommands = {ServeCommand.class, DemoCommand.class, UserCommand.class, DeliverCommand.class, QuotaCommand.class,
-                FetchCommand.class,
+                FetchCommand.class, AdminCommands.Who.class, AdminCommands.Kick.class, AdminCommands.Reload.class,
+                DoctorCommand.class,
                 BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

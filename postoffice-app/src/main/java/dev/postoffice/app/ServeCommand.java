@@ -7,6 +7,8 @@ import dev.postoffice.lmtp.LmtpServer;
 import dev.postoffice.server.listen.Pop3Server;
 import dev.postoffice.server.Scheduler;
 import dev.postoffice.server.ServerConfig;
+import dev.postoffice.server.ServerMetrics;
+import dev.postoffice.app.admin.Metrics;
 import dev.postoffice.storage.maildir.MaildirStore;
 import java.util.concurrent.ScheduledExecutorService;
 import dev.postoffice.server.auth.ServerAuth;
@@ -62,34 +64,60 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--hostname", description = "Host name for the greeting and the generated certificate (default: this machine's name).")
     String hostname;
 
+    @Option(names = "--admin", paramLabel = "HOST:PORT",
+            description = "Admin endpoint: /metrics, /health, /ready, who, kick, reload (default: off; see docs/operations.md).")
+    String admin;
+
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Any configuration-file setting, e.g. --set allow-plaintext-auth=yes.")
     Map<String, String> settings = new LinkedHashMap<>();
 
     @Override
     public Integer call() {
         ServerSettings s = ServerSettings.load(config);
+        Map<String, String> overrides = new LinkedHashMap<>(settings);
+        String[][] options = {{"pop3", pop3}, {"pop3s", pop3s}, {"tls-cert", tlsCert}, {"tls-key", tlsKey},
+            {"idle-timeout", idleTimeout}, {"auth-failure-delay", authFailureDelay}, {"hostname", hostname},
+            {"admin", admin}, {"lmtp", lmtp}};
+        for (String[] o : options) {
+            if (o[1] != null) {
+                overrides.put(o[0], o[1]);
+            }
+        }
         try {
-            settings.forEach(s::set);
-            s.set("pop3", pop3).set("pop3s", pop3s).set("tls-cert", tlsCert).set("tls-key", tlsKey)
-                    .set("idle-timeout", idleTimeout).set("auth-failure-delay", authFailureDelay)
-                    .set("hostname", hostname).set("lmtp", lmtp);
+            overrides.forEach(s::set);
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage() + "; known settings: " + ServerSettings.keys(), 2);
         }
         Path dir = data != null ? data : s.get("data") != null ? Path.of(s.get("data")) : Path.of("data");
         ServerConfig cfg = s.build(ServerConfig.builder());
+        if (s.get("log-level") != null) {
+            Reloader.applyLogLevel(s.get("log-level"));
+        }
+        if ("json".equals(s.get("log-format") == null ? null : ServerSettings.logFormat(s.get("log-format")))) {
+            dev.postoffice.app.logging.JsonLayout.enable();
+        }
         DataDir dataDir = new DataDir(dir, s.authCacheTtl()).dovecotUidlFormat(s.dovecotUidlFormat()).create();
         LmtpSettings delivery = new LmtpSettings(s);
         delivery.config(cfg.hostname(), dataDir.path()); // bad values fail before anything listens
-        return runUntilSignal(cfg, dataDir, delivery);
+        return runUntilSignal(cfg, dataDir, delivery, service -> Operations.start(service, s, dataDir,
+                new Reloader(config, overrides, s, service, dataDir)));
     }
 
-    static int runUntilSignal(ServerConfig cfg, DataDir dataDir, LmtpSettings delivery) {
+    static int runUntilSignal(ServerConfig cfg, DataDir dataDir, LmtpSettings delivery,
+            java.util.function.Function<Service, AutoCloseable> operations) {
         if (cfg.idleTimeout().compareTo(ServerConfig.RFC_MIN_IDLE_TIMEOUT) < 0) {
             log.warn("idle timeout {} is below the 10 minutes RFC 1939 asks for", cfg.idleTimeout());
         }
         warnIfRoot();
-        Service server = start(cfg, dataDir, delivery);
+        Metrics metrics = new Metrics();
+        Service server = start(cfg, dataDir, delivery, metrics);
+        AutoCloseable ops;
+        try {
+            ops = operations.apply(server);
+        } catch (RuntimeException e) {
+            server.close();
+            throw e;
+        }
         CountDownLatch stop = new CountDownLatch(1);
         Signals.onTermination(stop::countDown);
         log.info("serving {} (users file {})", dataDir.path(), dataDir.usersFile());
@@ -99,16 +127,25 @@ final class ServeCommand implements Callable<Integer> {
             Thread.currentThread().interrupt();
         }
         log.info("shutting down");
+        try {
+            ops.close();
+        } catch (Exception e) {
+            log.warn("admin endpoint: {}", e.getMessage());
+        }
         server.close();
         return 0;
     }
 
     static Service start(ServerConfig cfg, DataDir dataDir) {
-        return start(cfg, dataDir, null);
+        return start(cfg, dataDir, null, ServerMetrics.NONE);
+    }
+
+    static Service start(ServerConfig cfg, DataDir dataDir, ServerMetrics metrics) {
+        return start(cfg, dataDir, null, metrics);
     }
 
     /** Starts the POP3 listeners and, when {@code delivery} sets {@code lmtp}, the LMTP listener. */
-    static Service start(ServerConfig cfg, DataDir dataDir, LmtpSettings delivery) {
+    static Service start(ServerConfig cfg, DataDir dataDir, LmtpSettings delivery, ServerMetrics metrics) {
         // The process's one scheduler (watchdog, TLS deadlines, lock refresh) and one hashing pool (threads start
         // with the first login).
         ScheduledExecutorService scheduler = Scheduler.create();
@@ -118,7 +155,7 @@ final class ServeCommand implements Callable<Integer> {
             // Decoy SCRAM salts for unknown users from a key kept in the data directory: stable across restarts.
             Decoys.useKeyFile(dataDir.path().resolve(Decoys.KEY_FILE));
             AuthService auth = ServerAuth.create(dataDir.users(), cfg, hashing, dataDir.authCacheTtl());
-            Pop3Server server = Pop3Server.start(cfg, auth, store, dataDir.path(), scheduler);
+            Pop3Server server = Pop3Server.start(cfg, auth, store, dataDir.path(), scheduler, metrics);
             LmtpServer lmtpServer;
             try {
                 lmtpServer = delivery == null ? null
@@ -129,7 +166,7 @@ final class ServeCommand implements Callable<Integer> {
                 server.close();
                 throw e;
             }
-            return new Service(server, lmtpServer, store, scheduler, hashing);
+            return new Service(server, lmtpServer, store, scheduler, hashing, metrics);
         } catch (BindException e) {
             stop(store, scheduler, hashing);
             throw new UserError("cannot listen on " + e.getMessage() + hint(cfg), 69);

@@ -72,7 +72,18 @@ final class ServerSettings {
         KEYS.put("quota-messages", (b, v) -> integer(v));
         KEYS.put("quota-full-tempfail", (b, v) -> bool(v));
         KEYS.put("quota-grace", (b, v) -> bool(v));
+        KEYS.put("admin", (b, v) -> { if (!off(v)) Values.hostPort(v); });
+        KEYS.put("admin-allow", (b, v) -> list(v).forEach(Cidr::parse));
+        KEYS.put("admin-token-file", (b, v) -> { });
+        KEYS.put("log-format", (b, v) -> logFormat(v));
+        KEYS.put("log-level", (b, v) -> logLevel(v));
     }
+
+    /** Keys a reload cannot apply to a running server: changing them needs a restart. */
+    static final java.util.Set<String> RESTART_KEYS = java.util.Set.of("data", "pop3", "pop3s", "admin", "admin-allow",
+            "admin-token-file", "dovecot-uidl-format", "log-format", "lmtp", "lmtp-trusted-networks",
+            "lmtp-max-message-size", "lmtp-max-recipients", "recipient-delimiter", "quota-bytes", "quota-messages",
+            "quota-full-tempfail", "quota-grace");
 
     private final Map<String, String> values = new LinkedHashMap<>();
 
@@ -81,21 +92,80 @@ final class ServerSettings {
         if (file == null) {
             return s;
         }
-        Properties props = new Properties();
-        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            props.load(r);
-        } catch (IOException e) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (IOException | java.io.UncheckedIOException e) {
             throw new UserError("cannot read configuration file " + file + ": " + e.getMessage(), 78);
         }
-        TreeSet<String> unknown = new TreeSet<>(props.stringPropertyNames());
-        unknown.removeAll(KEYS.keySet());
-        if (!unknown.isEmpty()) {
-            throw new UserError(file + ": unknown setting(s) " + unknown + "; known: " + KEYS.keySet(), 78);
-        }
-        for (String k : props.stringPropertyNames()) {
-            s.values.put(k, props.getProperty(k).trim());
+        List<String> errors = problems(file, lines, s.values);
+        if (!errors.isEmpty()) {
+            throw new UserError(String.join("\n", errors), 78);
         }
         return s;
+    }
+
+    /**
+     * Reads {@code key = value} lines into {@code into} and returns one {@code FILE:LINE: problem} per bad line:
+     * no {@code =}, an unknown key, a key given twice, a value the key does not accept.
+     */
+    static List<String> problems(Path file, List<String> lines, Map<String, String> into) {
+        List<String> errors = new java.util.ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i).strip();
+            if (line.isEmpty() || line.startsWith("#")) {
+                continue;
+            }
+            String where = file + ":" + (i + 1) + ": ";
+            int eq = line.indexOf('=');
+            if (eq <= 0) {
+                errors.add(where + "expected 'key = value', got '" + line + "'");
+                continue;
+            }
+            String key = line.substring(0, eq).strip();
+            String value = line.substring(eq + 1).strip();
+            if (!KEYS.containsKey(key)) {
+                errors.add(where + "unknown setting '" + key + "'" + suggestion(key));
+            } else if (into.containsKey(key)) {
+                errors.add(where + key + " is set twice");
+            } else {
+                try {
+                    KEYS.get(key).accept(ServerConfig.builder(), value);
+                    into.put(key, value);
+                } catch (IllegalArgumentException e) {
+                    errors.add(where + key + ": " + e.getMessage());
+                }
+            }
+        }
+        return errors;
+    }
+
+    private static String suggestion(String key) {
+        for (String k : KEYS.keySet()) {
+            if (distance(k, key.toLowerCase(Locale.ROOT).replace('_', '-')) <= 2) {
+                return " (did you mean " + k + "?)";
+            }
+        }
+        return "; known: " + String.join(" ", KEYS.keySet());
+    }
+
+    /** Edit distance, for suggesting the key a typo meant. */
+    private static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                cur[j] = Math.min(Math.min(cur[j - 1], prev[j]) + 1, prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
     }
 
     /** A command-line option, which wins over the file. */
@@ -111,6 +181,27 @@ final class ServerSettings {
 
     String get(String key) {
         return values.get(key);
+    }
+
+    /** Every setting given, file and command line. */
+    Map<String, String> values() {
+        return java.util.Collections.unmodifiableMap(values);
+    }
+
+    static String logFormat(String v) {
+        String f = v.trim().toLowerCase(Locale.ROOT);
+        if (!f.equals("text") && !f.equals("json")) {
+            throw new IllegalArgumentException("expected text or json, got '" + v + "'");
+        }
+        return f;
+    }
+
+    static String logLevel(String v) {
+        String l = v.trim().toUpperCase(Locale.ROOT);
+        if (!List.of("ERROR", "WARN", "INFO", "DEBUG", "TRACE").contains(l)) {
+            throw new IllegalArgumentException("expected error, warn, info, debug or trace, got '" + v + "'");
+        }
+        return l;
     }
 
     /** The configuration: defaults, then every setting. */

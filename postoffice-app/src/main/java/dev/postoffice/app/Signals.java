@@ -9,6 +9,15 @@ import sun.misc.Signal;
 final class Signals {
     private Signals() {}
 
+    /** SIGHUP: {@code action} runs (a configuration reload) and the process goes on. */
+    static void onHangup(Runnable action) {
+        try {
+            Signal.handle(new Signal("HUP"), s -> action.run());
+        } catch (IllegalArgumentException e) {
+            // no SIGHUP on this platform: reload through the admin endpoint only
+        }
+    }
+
     static void onTermination(Runnable action) {
         for (String name : new String[] {"TERM", "INT"}) {
             try {

@@ -57,11 +57,21 @@ class ValuesTest {
     }
 
     @Test
+    void theSampleConfigurationParses() {
+        ServerSettings s = ServerSettings.load(Path.of("../packaging/postoffice.conf"));
+        assertThat(s.get("admin")).isEqualTo("127.0.0.1:9110");
+        assertThat(s.build(ServerConfig.builder()).pop3sListen().orElseThrow().getPort()).isEqualTo(995);
+    }
+
+    @Test
     void unknownConfigurationKeysAreAnError(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("postoffice.conf");
-        Files.writeString(file, "idle-timout = 15m\n");
+        Files.writeString(file, "# a comment\n\nidle-timout = 15m\npop3 = 127.0.0.1:2110\nno equals sign\n"
+                + "pop3 = 127.0.0.1:2111\n");
         assertThatThrownBy(() -> ServerSettings.load(file)).isInstanceOf(UserError.class)
-                .hasMessageContaining("unknown setting(s) [idle-timout]");
+                .hasMessageContaining(file + ":3: unknown setting 'idle-timout' (did you mean idle-timeout?)")
+                .hasMessageContaining(file + ":5: expected 'key = value', got 'no equals sign'")
+                .hasMessageContaining(file + ":6: pop3 is set twice");
     }
 
     @Test
@@ -95,6 +105,8 @@ class ValuesTest {
         Path file = dir.resolve("bad.conf");
         Files.writeString(file, "local-networks = not-a-network\n");
         assertThatThrownBy(() -> ServerSettings.load(file).build(ServerConfig.builder()))
+                .isInstanceOf(UserError.class).hasMessageStartingWith(file + ":1: local-networks: ");
+        assertThatThrownBy(() -> new ServerSettings().set("local-networks", "x").build(ServerConfig.builder()))
                 .isInstanceOf(UserError.class).hasMessageStartingWith("local-networks: ");
     }
 
@@ -107,9 +119,9 @@ class ValuesTest {
         assertThat(ServerSettings.load(file).authCacheTtl()).isZero();
         assertThat(ServerSettings.load(file).set("auth-cache-ttl", "5m").authCacheTtl()).isEqualTo(Duration.ofMinutes(5));
         Files.writeString(file, "auth-cache-ttl = soon\n");
-        assertThatThrownBy(() -> ServerSettings.load(file).authCacheTtl())
-                .isInstanceOf(UserError.class).hasMessageStartingWith("auth-cache-ttl: ");
-        assertThatThrownBy(() -> ServerSettings.load(file).build(ServerConfig.builder()))
+        assertThatThrownBy(() -> ServerSettings.load(file))
+                .isInstanceOf(UserError.class).hasMessageStartingWith(file + ":1: auth-cache-ttl: ");
+        assertThatThrownBy(() -> new ServerSettings().set("auth-cache-ttl", "soon").authCacheTtl())
                 .isInstanceOf(UserError.class).hasMessageStartingWith("auth-cache-ttl: ");
     }
 

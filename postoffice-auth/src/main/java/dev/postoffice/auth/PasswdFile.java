@@ -102,6 +102,33 @@ public final class PasswdFile implements UserDirectory {
     }
 
     /**
+     * What is wrong with the file, one {@code LINE: problem} each, never quoting a secret ({@code postoffice doctor}):
+     * malformed lines, users defined twice, secrets in no scheme this server can verify.
+     */
+    public List<String> problems() throws IOException {
+        List<String> out = new ArrayList<>();
+        Map<String, Integer> seen = new java.util.HashMap<>();
+        for (PasswdLines.Line line : PasswdLines.split(Files.readAllBytes(file))) {
+            switch (PasswdLines.parse(line)) {
+                case PasswdLines.Parsed.Malformed m -> out.add(line.number() + ": " + m.reason());
+                case PasswdLines.Parsed.Ignored i -> { }
+                case PasswdLines.Parsed.User u -> {
+                    String name = u.record().account().name();
+                    Integer first = seen.putIfAbsent(name, line.number());
+                    if (first != null) {
+                        out.add(line.number() + ": user " + name + " is defined again (first on line " + first
+                                + "); only the first counts");
+                    } else if (!PasswordSchemes.verifiable(u.record().secret())) {
+                        out.add(line.number() + ": user " + name
+                                + "'s password is in no scheme this server can verify");
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
      * Appends {@code name:secret}.
      *
      * @throws IllegalArgumentException if the name is invalid (see {@link #validateName}) or the secret is empty or

@@ -203,6 +203,15 @@ public final class PasswordSchemes {
                 .flatMap(p -> ScramSecret.parse(algorithm, p.data()));
     }
 
+    /** Whether a stored secret is in a scheme this server can check passwords against. */
+    public static boolean verifiable(String storedSecret) {
+        try {
+            return storedSecret != null && parse(storedSecret).isPresent();
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
     private static Optional<Parsed> parse(String secret) {
         if (!secret.startsWith("{")) {
             return Optional.of(new Parsed(SCHEMES.get("CRYPT"), null, secret));

@@ -14,6 +14,7 @@ import java.util.Optional;
  *
  * @param auth every login method, and what the users allow ({@link AuthService#capabilities()}): APOP (the greeting
  *             then carries a timestamp; clients such as curl use APOP whenever it does), per-user EXPIRE
+ * @param metrics what the sessions report for monitoring ({@link ServerMetrics#NONE} for nothing)
  */
 public record ServerContext(
         ServerConfig config,
@@ -22,4 +23,12 @@ public record ServerContext(
         MaildropStore store,
         Optional<TlsManager> tls,
         ConnectionLimits limits,
-        AuthThrottle throttle) {}
+        AuthThrottle throttle,
+        ServerMetrics metrics) {
+
+    /** A context without metrics. */
+    public ServerContext(ServerConfig config, AuthService auth, SaslBackend<Account> sasl, MaildropStore store,
+            Optional<TlsManager> tls, ConnectionLimits limits, AuthThrottle throttle) {
+        this(config, auth, sasl, store, tls, limits, throttle, ServerMetrics.NONE);
+    }
+}

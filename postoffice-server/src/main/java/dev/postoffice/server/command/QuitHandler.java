@@ -46,6 +46,7 @@ final class QuitHandler implements CommandHandler<Command.Quit> {
         Reply reply;
         try {
             maildrop.commit(marks.markedDeleted(), retrieved, ctx.now());
+            ctx.server().metrics().deleted(marks.deletedCount());
             reply = Reply.ok("Postoffice POP3 server signing off (" + marks.visibleCount() + " messages left)");
         } catch (LeaseLostException e) {
             log.warn("update refused: user={} reason={}", t.account().name(), e.getMessage());

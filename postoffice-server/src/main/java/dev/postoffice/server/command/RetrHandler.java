@@ -30,6 +30,9 @@ final class RetrHandler implements CommandHandler<Command.Retr> {
         } catch (IOException e) {
             return Reply.err(ResponseCode.SYS_TEMP, "message cannot be read right now");
         }
-        return new Reply.Message(m.size() + " octets", body, -1, sent -> t.marks().countRetrieved(n, sent));
+        return new Reply.Message(m.size() + " octets", body, -1, sent -> {
+            t.marks().countRetrieved(n, sent);
+            ctx.server().metrics().retrieved(sent);
+        });
     }
 }

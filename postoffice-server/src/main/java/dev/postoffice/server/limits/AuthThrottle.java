@@ -22,14 +22,19 @@ public final class AuthThrottle {
         }
     }
 
-    private final long baseNanos;
-    private final long maxNanos;
-    private final long forgetNanos;
+    private volatile long baseNanos;
+    private volatile long maxNanos;
+    private volatile long forgetNanos;
     private final ConcurrentHashMap<String, Failures> bySource = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Failures> byUser = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Failures> bySourceAndUser = new ConcurrentHashMap<>();
 
     public AuthThrottle(Duration base, Duration max) {
+        delays(base, max);
+    }
+
+    /** New delays (a configuration reload) for the next failures; the failures on record are kept. */
+    public void delays(Duration base, Duration max) {
         this.baseNanos = base.toNanos();
         this.maxNanos = Math.max(base.toNanos(), max.toNanos());
         this.forgetNanos = Math.max(this.maxNanos * 10, Duration.ofMinutes(1).toNanos());

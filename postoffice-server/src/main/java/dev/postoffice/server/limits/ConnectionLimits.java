@@ -14,16 +14,24 @@ public final class ConnectionLimits {
     /** Why a connection or login was refused. */
     public enum Refusal { TOTAL, ADDRESS, USER }
 
-    private final int maxTotal;
-    private final int maxPerAddress;
-    private final int maxPerUser;
-    private final int maxUnauthenticated;
+    private volatile int maxTotal;
+    private volatile int maxPerAddress;
+    private volatile int maxPerUser;
+    private volatile int maxUnauthenticated;
     private final AtomicInteger total = new AtomicInteger();
     private final AtomicInteger unauthenticated = new AtomicInteger();
     private final ConcurrentHashMap<String, AtomicInteger> perAddress = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, AtomicInteger> perUser = new ConcurrentHashMap<>();
 
     public ConnectionLimits(int maxTotal, int maxPerAddress, int maxPerUser) {
+        resize(maxTotal, maxPerAddress, maxPerUser);
+    }
+
+    /**
+     * New maxima (a configuration reload), for the next connections and logins; connections open now keep their
+     * slots even when they are over the new bounds.
+     */
+    public void resize(int maxTotal, int maxPerAddress, int maxPerUser) {
         this.maxTotal = maxTotal;
         this.maxPerAddress = maxPerAddress;
         this.maxPerUser = maxPerUser;

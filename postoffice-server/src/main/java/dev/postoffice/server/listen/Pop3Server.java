@@ -3,6 +3,8 @@ package dev.postoffice.server.listen;
 import dev.postoffice.auth.AuthService;
 import dev.postoffice.server.ServerConfig;
 import dev.postoffice.server.ServerContext;
+import dev.postoffice.server.ServerMetrics;
+import dev.postoffice.server.session.SessionInfo;
 import dev.postoffice.server.Scheduler;
 import dev.postoffice.server.command.Commands;
 import dev.postoffice.server.auth.AccountSaslBackend;
@@ -45,13 +47,19 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@link #close()} is the graceful shutdown: stop accepting, close every session that is not in the
  * UPDATE state (they end without removing anything), and wait for those in UPDATE to finish.
+ *
+ * <p>Longer than 400 lines because the administrator's side (the session list, kick, reload) works on the same
+ * session set and context as the accept loop.
  */
 public final class Pop3Server implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Pop3Server.class);
     /** A burst of refused connections is logged once per this. */
     private static final java.time.Duration REFUSAL_LOG_INTERVAL = java.time.Duration.ofMinutes(1);
 
-    private final ServerContext ctx;
+    /** Replaced by {@link #reconfigure}; each session keeps the one it started with. */
+    private volatile ServerContext ctx;
+    /** Where generated keys live when the configuration names no TLS directory; null if not known. */
+    private Path dataDir;
     private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
     /** Sessions not logged in yet, oldest first: the one to close when the server is full. */
     private final ConcurrentSkipListMap<Long, Session> unauthenticated = new ConcurrentSkipListMap<>();
@@ -75,7 +83,7 @@ public final class Pop3Server implements AutoCloseable {
         this.ctx = ctx;
         this.scheduler = scheduler;
         this.ownScheduler = ownScheduler;
-        this.proxies = new ProxiedConnections(ctx.config(), refusals, this::admit);
+        this.proxies = new ProxiedConnections(refusals);
     }
 
     /**
@@ -103,19 +111,85 @@ public final class Pop3Server implements AutoCloseable {
      */
     public static Pop3Server start(ServerConfig config, AuthService auth, MaildropStore store, Path dataDir,
             ScheduledExecutorService scheduler) throws IOException {
-        return start(config, auth, store, dataDir, scheduler, false);
+        return start(config, auth, store, dataDir, scheduler, false, ServerMetrics.NONE);
+    }
+
+    /** As above, reporting to {@code metrics}. */
+    public static Pop3Server start(ServerConfig config, AuthService auth, MaildropStore store, Path dataDir,
+            ScheduledExecutorService scheduler, ServerMetrics metrics) throws IOException {
+        return start(config, auth, store, dataDir, scheduler, false, metrics);
     }
 
     private static Pop3Server start(ServerConfig config, AuthService auth, MaildropStore store, Path dataDir,
             ScheduledExecutorService scheduler, boolean ownScheduler) throws IOException {
-        Optional<TlsManager> tls = Optional.of(TlsManager.create(new TlsSettings(config.tlsCertificate(),
-                config.tlsPrivateKey(), config.tlsDirectory().orElse(dataDir.resolve("tls")), config.hostname(),
-                config.handshakeTimeout()), scheduler));
+        return start(config, auth, store, dataDir, scheduler, ownScheduler, ServerMetrics.NONE);
+    }
+
+    private static Pop3Server start(ServerConfig config, AuthService auth, MaildropStore store, Path dataDir,
+            ScheduledExecutorService scheduler, boolean ownScheduler, ServerMetrics metrics) throws IOException {
+        Optional<TlsManager> tls = Optional.of(tls(config, dataDir, scheduler));
         ServerContext ctx = new ServerContext(config, auth, AccountSaslBackend.create(auth, config), store, tls,
                 new ConnectionLimits(config.maxConnections(), config.maxConnectionsPerAddress(),
                         config.maxConnectionsPerUser()),
-                new AuthThrottle(config.authFailureDelay(), config.authFailureDelayMax()));
-        return start(ctx, scheduler, ownScheduler);
+                new AuthThrottle(config.authFailureDelay(), config.authFailureDelayMax()), metrics);
+        Pop3Server server = start(ctx, scheduler, ownScheduler);
+        server.dataDir = dataDir;
+        return server;
+    }
+
+    private static TlsManager tls(ServerConfig config, Path dataDir, ScheduledExecutorService scheduler)
+            throws IOException {
+        return TlsManager.create(new TlsSettings(config.tlsCertificate(), config.tlsPrivateKey(),
+                config.tlsDirectory().orElse(dataDir.resolve("tls")), config.hostname(), config.handshakeTimeout()),
+                scheduler);
+    }
+
+    /**
+     * A configuration reload: new connections get {@code next} (limits, delays, timeouts, mechanisms, the
+     * certificate) and {@code auth}; sessions open now keep what they started with. The listeners stay as they are
+     * (changing them needs a restart). Nothing changes if the new certificate cannot be used.
+     *
+     * @throws dev.postoffice.server.tls.TlsConfigException if a changed certificate or key is unusable
+     */
+    public synchronized void reconfigure(ServerConfig next, AuthService auth) throws IOException {
+        ServerContext now = ctx;
+        ServerConfig old = now.config();
+        ServerConfig config = next.toBuilder().pop3Listen(old.pop3Listen().orElse(null))
+                .pop3sListen(old.pop3sListen().orElse(null)).build();
+        Optional<TlsManager> tls = now.tls();
+        boolean tlsChanged = !config.tlsCertificate().equals(old.tlsCertificate())
+                || !config.tlsPrivateKey().equals(old.tlsPrivateKey())
+                || !config.tlsDirectory().equals(old.tlsDirectory()) || !config.hostname().equals(old.hostname())
+                || !config.handshakeTimeout().equals(old.handshakeTimeout());
+        if (tlsChanged && dataDir != null) {
+            tls = Optional.of(tls(config, dataDir, scheduler));
+        }
+        now.limits().resize(config.maxConnections(), config.maxConnectionsPerAddress(),
+                config.maxConnectionsPerUser());
+        now.throttle().delays(config.authFailureDelay(), config.authFailureDelayMax());
+        ctx = new ServerContext(config, auth, AccountSaslBackend.create(auth, config), now.store(), tls,
+                now.limits(), now.throttle(), now.metrics());
+    }
+
+    /** The sessions open now, oldest first. */
+    public List<SessionInfo> sessions() {
+        return sessions.stream().map(Session::info).sorted(java.util.Comparator.comparingLong(SessionInfo::id))
+                .toList();
+    }
+
+    /**
+     * Ends the sessions of a user (logged in as {@code user}) as a shutdown does: without UPDATE, nothing deleted.
+     * Returns how many were ended; sessions already in UPDATE are let finish and not counted.
+     */
+    public int kick(String user) {
+        int n = 0;
+        for (Session s : sessions) {
+            SessionInfo info = s.info();
+            if (user.equals(info.user()) && s.kick()) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /** Binds the listeners of a ready context and starts accepting, with a scheduler of its own. */
@@ -190,6 +264,11 @@ public final class Pop3Server implements AutoCloseable {
         return ctx;
     }
 
+    /** Whether every listener is bound and accepting (false once {@link #close()} began). */
+    public boolean accepting() {
+        return !closing && listeners.stream().allMatch(l -> l.isBound() && !l.isClosed());
+    }
+
     /** Sessions open right now. */
     public int sessionCount() {
         return sessions.size();
@@ -217,16 +296,24 @@ public final class Pop3Server implements AutoCloseable {
                 }
                 continue;
             }
-            if (proxies.trusts(socket.getInetAddress())) {
-                Thread.ofVirtual().name("pop3-proxy-header").start(() -> proxies.admit(socket, implicitTls));
+            ServerContext ctx = this.ctx; // the configuration this connection runs with, even across a reload
+            if (proxies.trusts(ctx.config(), socket.getInetAddress())) {
+                Thread.ofVirtual().name("pop3-proxy-header").start(() -> {
+                    InetAddress client = proxies.client(ctx.config(), socket);
+                    if (client != null) {
+                        admit(ctx, socket, client, implicitTls);
+                    }
+                });
             } else {
-                admit(socket, socket.getInetAddress(), implicitTls);
+                admit(ctx, socket, socket.getInetAddress(), implicitTls);
             }
         }
     }
 
     /** Applies the connection limits to {@code client} and starts its session, or refuses it. */
-    private void admit(Socket socket, InetAddress client, boolean implicitTls) {
+    private void admit(ServerContext ctx, Socket socket, InetAddress client, boolean implicitTls) {
+        String listenerName = implicitTls ? "pop3s" : "pop3";
+        ctx.metrics().connectionAccepted(listenerName);
         ConnectionLimits.Refusal refusal = ctx.limits().acquire(client);
         if (refusal == ConnectionLimits.Refusal.TOTAL && evictOldestUnauthenticated()) {
             refusal = ctx.limits().acquireReplacing(client);
@@ -243,6 +330,7 @@ public final class Pop3Server implements AutoCloseable {
             Session session = new Session(socket, client, implicitTls, ctx, commands, id, () -> timestamp(id), () -> {
                 sessions.remove(holder[0]);
                 unauthenticated.remove(id, holder[0]);
+                ctx.metrics().sessionEnded(listenerName);
                 synchronized (loggedIn) {
                     ctx.limits().release(client, loggedIn[0]);
                 }
@@ -254,6 +342,7 @@ public final class Pop3Server implements AutoCloseable {
                 }
             });
             holder[0] = session;
+            ctx.metrics().sessionStarted(listenerName);
             sessions.add(session);
             unauthenticated.put(id, session);
             if (closing) {

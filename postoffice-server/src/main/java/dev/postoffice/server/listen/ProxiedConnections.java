@@ -17,24 +17,14 @@ import java.net.SocketTimeoutException;
  * before any TLS) naming the real client, which is then admitted as that client (docs/deployment.md).
  */
 final class ProxiedConnections {
-    /** Admits an accepted connection as {@code client}. */
-    @FunctionalInterface
-    interface Admission {
-        void admit(Socket socket, InetAddress client, boolean implicitTls);
-    }
-
-    private final ServerConfig config;
     private final RefusalLog refusals;
-    private final Admission admission;
 
-    ProxiedConnections(ServerConfig config, RefusalLog refusals, Admission admission) {
-        this.config = config;
+    ProxiedConnections(RefusalLog refusals) {
         this.refusals = refusals;
-        this.admission = admission;
     }
 
-    /** Whether connections from {@code peer} must start with a PROXY header. */
-    boolean trusts(InetAddress peer) {
+    /** Whether connections from {@code peer} must start with a PROXY header under {@code config}. */
+    boolean trusts(ServerConfig config, InetAddress peer) {
         for (Cidr network : config.proxyProtocolFrom()) {
             if (network.contains(peer)) {
                 return true;
@@ -44,11 +34,11 @@ final class ProxiedConnections {
     }
 
     /**
-     * Reads the connection's PROXY header within the handshake timeout and admits it as the client the header
-     * names; a LOCAL header (a health check) keeps the balancer's own address. Without a valid header the
-     * connection is closed unanswered. Runs on a thread of its own.
+     * Reads the connection's PROXY header within the handshake timeout and returns the client it names; a LOCAL
+     * header (a health check) gives the balancer's own address. Without a valid header the connection is closed
+     * unanswered and the answer is null. Blocks: runs on the connection's own thread.
      */
-    void admit(Socket socket, boolean implicitTls) {
+    InetAddress client(ServerConfig config, Socket socket) {
         InetAddress client;
         try {
             socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, config.handshakeTimeout().toMillis()));
@@ -61,9 +51,9 @@ final class ProxiedConnections {
                     : "connection failed before its PROXY header";
             refusals.refused(socket.getInetAddress().getHostAddress(), why);
             closeDraining(socket);
-            return;
+            return null;
         }
-        admission.admit(socket, client, implicitTls);
+        return client;
     }
 
     /**

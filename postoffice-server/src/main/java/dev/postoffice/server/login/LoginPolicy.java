@@ -168,6 +168,7 @@ public final class LoginPolicy {
 
     /** The one log line per authentication attempt (fail2ban reads it). */
     public void logAttempt(String user, String mechanism, boolean secure, String result) {
+        ctx.metrics().login(mechanism, result);
         log.info("auth: ip={} user={} mechanism={} secure={} result={}", peer, printable(user), mechanism,
                 secure ? "yes" : "no", result);
     }

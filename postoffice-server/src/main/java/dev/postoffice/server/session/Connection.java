@@ -3,6 +3,7 @@ package dev.postoffice.server.session;
 import dev.postoffice.protocol.LineReader;
 import dev.postoffice.protocol.ResponseWriter;
 import dev.postoffice.server.ServerConfig;
+import dev.postoffice.server.ServerMetrics;
 import dev.postoffice.server.tls.TlsManager;
 import java.io.IOException;
 import java.io.InputStream;
@@ -41,14 +42,30 @@ final class Connection {
         this.socket = socket;
     }
 
-    /** Starts the connection: implicit TLS first where the listener asks for it. */
-    void open(TlsManager implicitTls) throws IOException {
+    /** Starts the connection: implicit TLS first where the listener asks for it (its handshake counted). */
+    void open(TlsManager implicitTls, ServerMetrics metrics) throws IOException {
         socket.setTcpNoDelay(true);
         if (implicitTls != null) {
-            socket = implicitTls.wrapImplicit(socket);
+            socket = handshake(() -> implicitTls.wrapImplicit(socket), metrics);
             secure = true;
         }
         attachStreams();
+    }
+
+    private interface Handshake {
+        Socket run() throws IOException;
+    }
+
+    private Socket handshake(Handshake h, ServerMetrics metrics) throws IOException {
+        Socket tls;
+        try {
+            tls = h.run();
+        } catch (IOException e) {
+            metrics.tlsHandshake(false, "none");
+            throw e;
+        }
+        metrics.tlsHandshake(true, ((javax.net.ssl.SSLSocket) tls).getSession().getProtocol());
+        return tls;
     }
 
     private void attachStreams() throws IOException {
@@ -62,10 +79,11 @@ final class Connection {
      * STLS after {@code +OK} went out: throws away whatever the client pipelined in cleartext (it must never run as
      * if it had come through TLS) and negotiates TLS. Returns the number of octets discarded.
      */
-    int startTls(TlsManager tls) throws IOException {
+    int startTls(TlsManager tls, ServerMetrics metrics) throws IOException {
         out.flush();
         int discarded = in.discardBuffered();
-        socket = tls.wrapForStls(socket);
+        Socket plain = socket;
+        socket = handshake(() -> tls.wrapForStls(plain), metrics);
         secure = true;
         attachStreams();
         return discarded;
@@ -99,6 +117,7 @@ final class Connection {
     boolean secure() {
         return secure;
     }
+
 
     LineReader in() {
         return in;

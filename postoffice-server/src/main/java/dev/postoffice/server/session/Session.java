@@ -69,6 +69,9 @@ public final class Session implements Runnable, CommandContext {
     private volatile boolean aborting;
     private String endReason = "disconnected";
     private int badCommands;
+    /** The command being answered, for its metric, and when its line was read (nanoTime). */
+    private String keyword;
+    private long commandStarted;
 
     /**
      * @param client     the client's address (from a PROXY header when the peer is a trusted proxy)
@@ -97,7 +100,7 @@ public final class Session implements Runnable, CommandContext {
         HashExecutor.bindClient(AddressKey.of(client),
                 () -> aborting || lifetimeOver || evicted || conn.closed(), conn::peerHungUp);
         try {
-            conn.open(implicitTls ? ctx.tls().orElseThrow() : null);
+            conn.open(implicitTls ? ctx.tls().orElseThrow() : null, ctx.metrics());
             conn.readTimeout(config.preAuthTimeout());
             if (login.apopAllowed(implicitTls)) { // only where APOP may be used (docs/security.md)
                 timestamp = timestamps.get();
@@ -169,6 +172,10 @@ public final class Session implements Runnable, CommandContext {
             if (reply != null) {
                 conn.out().send(reply, conn.directTransfer());
             }
+            if (keyword != null) {
+                ctx.metrics().command(keyword, System.nanoTime() - commandStarted);
+                keyword = null;
+            }
             if (startTls) {
                 startTls = false;
                 negotiateTls();
@@ -178,18 +185,20 @@ public final class Session implements Runnable, CommandContext {
 
     private Reply parseAndRun(LineReader in) {
         Command command;
+        commandStarted = System.nanoTime();
         try {
             command = CommandParser.parse(in.line(), in.lineLength());
         } catch (CommandSyntaxException e) {
             return invalidCommand(e.getMessage());
         }
+        keyword = command.keyword();
         return commands.dispatch(this, command);
     }
 
     private void negotiateTls() throws IOException {
         int discarded;
         try {
-            discarded = conn.startTls(ctx.tls().orElseThrow());
+            discarded = conn.startTls(ctx.tls().orElseThrow(), ctx.metrics());
         } catch (IOException e) {
             aborting = true;
             endReason = "TLS handshake failed";
@@ -298,14 +307,36 @@ public final class Session implements Runnable, CommandContext {
      * Closes the connection for a server shutdown unless the session is already in the UPDATE state, which is let
      * finish. Returns true if the session was closed.
      */
-    public synchronized boolean shutdown() {
+    public boolean shutdown() {
+        return endWithoutUpdate("server shutdown");
+    }
+
+    /**
+     * Ends the session for an administrator ({@code postoffice kick}) as a shutdown does: closed without UPDATE,
+     * nothing deleted, the maildrop released. False if the session is in UPDATE already (it is let finish).
+     */
+    public boolean kick() {
+        return endWithoutUpdate("ended by the administrator");
+    }
+
+    private synchronized boolean endWithoutUpdate(String reason) {
         if (state instanceof SessionState.Update) {
             return false;
         }
         aborting = true;
-        endReason = "server shutdown";
+        endReason = reason;
         conn.close();
         return true;
+    }
+
+    /** What {@code postoffice who} shows of this session. */
+    public SessionInfo info() {
+        SessionState s = state;
+        String user = s instanceof SessionState.Transaction t ? t.account().name()
+                : s instanceof SessionState.Update u ? u.account().name() : null;
+        String name = s instanceof SessionState.Transaction ? "transaction" : user == null ? "authorization" : "update";
+        return new SessionInfo(id, user, login.peer(), listener(), name,
+                Instant.now().minusNanos(System.nanoTime() - startedNanos), conn.bytesWritten());
     }
 
     /**
@@ -356,6 +387,11 @@ public final class Session implements Runnable, CommandContext {
             endReason = "write timeout";
             conn.close();
         }
+    }
+
+    /** The listener that accepted the connection: {@code pop3} or {@code pop3s}. */
+    public String listener() {
+        return implicitTls ? "pop3s" : "pop3";
     }
 
     public String peer() {

@@ -167,6 +167,11 @@ public final class TlsManager {
         return current.fingerprint();
     }
 
+    /** When the certificate in use expires (after a look at the files, as a new connection would take). */
+    public java.time.Instant notAfter() {
+        return currentChecked().material().leaf().getNotAfter().toInstant();
+    }
+
     /** The certificate chain file in use: the configured one, or the generated {@code cert.pem}. */
     public Path certificatePath() {
         return certificateFile;
