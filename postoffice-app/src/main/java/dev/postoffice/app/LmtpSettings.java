@@ -1,6 +1,7 @@
 package dev.postoffice.app;
 
 import dev.postoffice.lmtp.LmtpConfig;
+import dev.postoffice.lmtp.DeliveryObserver;
 import dev.postoffice.lmtp.LmtpServer;
 import dev.postoffice.auth.UserDirectory;
 import dev.postoffice.server.Cidr;
@@ -69,16 +70,17 @@ final class LmtpSettings {
         });
     }
 
-    /** Starts the listener if {@code lmtp} is set; null otherwise. */
+    /** Starts the listener if {@code lmtp} is set, telling {@code observer} each recipient's outcome; null otherwise. */
     LmtpServer start(String hostname, Path dataDir, UserDirectory users, MailDelivery store,
-            LmtpServer.TlsUpgrade tls, ScheduledExecutorService scheduler) throws IOException {
+            LmtpServer.TlsUpgrade tls, DeliveryObserver observer, ScheduledExecutorService scheduler)
+            throws IOException {
         Object where = s.get("lmtp") == null ? null : wrap(() -> listen(s.get("lmtp")));
         if (where == null) {
             return null;
         }
         LmtpConfig cfg = config(hostname, dataDir);
         if (where instanceof Path socket) {
-            return LmtpServer.listen(socket, cfg, users, store, scheduler);
+            return LmtpServer.listen(socket, cfg, users, store, observer, scheduler);
         }
         InetSocketAddress address = (InetSocketAddress) where;
         List<Cidr> networks = s.get("lmtp-trusted-networks") == null ? List.of()
@@ -88,7 +90,7 @@ final class LmtpSettings {
                     Values.hostPort(address));
         }
         Predicate<InetAddress> trusted = a -> networks.stream().anyMatch(n -> n.contains(a));
-        return LmtpServer.listen(address, cfg, users, store, trusted, tls, scheduler);
+        return LmtpServer.listen(address, cfg, users, store, trusted, tls, observer, scheduler);
     }
 
     private static <T> T wrap(java.util.function.Supplier<T> f) {

@@ -161,7 +161,7 @@ final class ServeCommand implements Callable<Integer> {
                 lmtpServer = delivery == null ? null
                         : delivery.start(cfg.hostname(), dataDir.path(), dataDir.users(), store,
                                 server.context().tls().<LmtpServer.TlsUpgrade>map(t -> t::wrapForStls).orElse(null),
-                                scheduler);
+                                deliveryObserver(metrics), scheduler);
             } catch (IOException | RuntimeException e) {
                 server.close();
                 throw e;
@@ -177,6 +177,12 @@ final class ServeCommand implements Callable<Integer> {
             stop(store, scheduler, hashing);
             throw new UserError("cannot start: " + e.getMessage(), 69);
         }
+    }
+
+    /** LMTP deliveries count in {@code postoffice_deliveries_total} beside those of {@code postoffice deliver}. */
+    static dev.postoffice.lmtp.DeliveryObserver deliveryObserver(ServerMetrics metrics) {
+        return metrics instanceof Metrics m ? (outcome, result) -> m.delivered(result)
+                : dev.postoffice.lmtp.DeliveryObserver.NONE;
     }
 
     private static void stop(MaildirStore store, ScheduledExecutorService scheduler, HashExecutor hashing) {

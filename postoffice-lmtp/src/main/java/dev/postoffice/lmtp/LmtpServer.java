@@ -43,6 +43,7 @@ public final class LmtpServer implements AutoCloseable {
     private final MailDelivery store;
     private final Predicate<InetAddress> trusted;
     private final TlsUpgrade tls;
+    private final DeliveryObserver observer;
     private final ServerSocket tcp;
     private final ServerSocketChannel unix;
     private final Path socketPath;
@@ -59,9 +60,10 @@ public final class LmtpServer implements AutoCloseable {
     }
 
     private LmtpServer(LmtpConfig config, UserDirectory users, MailDelivery store, Predicate<InetAddress> trusted,
-            TlsUpgrade tls, ServerSocket tcp, ServerSocketChannel unix, Path socketPath,
+            TlsUpgrade tls, DeliveryObserver observer, ServerSocket tcp, ServerSocketChannel unix, Path socketPath,
             ScheduledExecutorService scheduler) {
         this.tls = tls;
+        this.observer = observer;
         this.config = config;
         this.recipients = new Recipients(users, config.recipientDelimiter(), config.defaultQuota());
         this.store = store;
@@ -87,6 +89,13 @@ public final class LmtpServer implements AutoCloseable {
     public static LmtpServer listen(InetSocketAddress address, LmtpConfig config, UserDirectory users,
             MailDelivery store, Predicate<InetAddress> trusted, TlsUpgrade tls, ScheduledExecutorService scheduler)
             throws IOException {
+        return listen(address, config, users, store, trusted, tls, DeliveryObserver.NONE, scheduler);
+    }
+
+    /** As above, telling {@code observer} every recipient's outcome. */
+    public static LmtpServer listen(InetSocketAddress address, LmtpConfig config, UserDirectory users,
+            MailDelivery store, Predicate<InetAddress> trusted, TlsUpgrade tls, DeliveryObserver observer,
+            ScheduledExecutorService scheduler) throws IOException {
         ServerSocket socket = new ServerSocket();
         try {
             socket.setReuseAddress(true);
@@ -95,7 +104,7 @@ public final class LmtpServer implements AutoCloseable {
             socket.close();
             throw e;
         }
-        LmtpServer server = new LmtpServer(config, users, store, trusted, tls, socket, null, null, scheduler);
+        LmtpServer server = new LmtpServer(config, users, store, trusted, tls, observer, socket, null, null, scheduler);
         server.acceptor.start();
         log.info("lmtp: listening on {}:{}", socket.getInetAddress().getHostAddress(), socket.getLocalPort());
         return server;
@@ -104,6 +113,12 @@ public final class LmtpServer implements AutoCloseable {
     /** Listens on a Unix socket; a stale socket file left by a process that is gone is replaced. */
     public static LmtpServer listen(Path socketPath, LmtpConfig config, UserDirectory users, MailDelivery store,
             ScheduledExecutorService scheduler) throws IOException {
+        return listen(socketPath, config, users, store, DeliveryObserver.NONE, scheduler);
+    }
+
+    /** As above, telling {@code observer} every recipient's outcome. */
+    public static LmtpServer listen(Path socketPath, LmtpConfig config, UserDirectory users, MailDelivery store,
+            DeliveryObserver observer, ScheduledExecutorService scheduler) throws IOException {
         UnixDomainSocketAddress address = UnixDomainSocketAddress.of(socketPath);
         if (Files.exists(socketPath)) {
             try (SocketChannel probe = SocketChannel.open(address)) {
@@ -121,7 +136,7 @@ public final class LmtpServer implements AutoCloseable {
             channel.close();
             throw e;
         }
-        LmtpServer server = new LmtpServer(config, users, store, a -> true, null, null, channel, socketPath, scheduler);
+        LmtpServer server = new LmtpServer(config, users, store, a -> true, null, observer, null, channel, socketPath, scheduler);
         server.acceptor.start();
         log.info("lmtp: listening on unix:{}", socketPath);
         return server;
@@ -156,7 +171,7 @@ public final class LmtpServer implements AutoCloseable {
             return;
         }
         String id = HexFormat.of().formatHex(randomBytes());
-        LmtpSession session = new LmtpSession(link, config, recipients, store, id);
+        LmtpSession session = new LmtpSession(link, config, recipients, store, observer, id);
         sessions.add(session);
         Thread.ofVirtual().name("lmtp-" + id).start(() -> {
             try {

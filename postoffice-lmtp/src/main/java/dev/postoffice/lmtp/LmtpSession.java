@@ -27,6 +27,7 @@ final class LmtpSession implements Runnable {
     private final Recipients recipients;
     private final MailDelivery store;
     private final Deliveries deliveries;
+    private final DeliveryObserver observer;
     private final String id;
     private LmtpInput input;
     private OutputStream out;
@@ -40,7 +41,9 @@ final class LmtpSession implements Runnable {
     private volatile boolean timedOut;
     private volatile boolean stopping;
 
-    LmtpSession(Link link, LmtpConfig config, Recipients recipients, MailDelivery store, String id) {
+    LmtpSession(Link link, LmtpConfig config, Recipients recipients, MailDelivery store, DeliveryObserver observer,
+            String id) {
+        this.observer = observer;
         this.link = link;
         this.config = config;
         this.recipients = recipients;
@@ -271,10 +274,12 @@ final class LmtpSession implements Runnable {
         } catch (IOException e) {
             log.warn("lmtp {}: cannot look up <{}>: {}", link.peer(), to.address(), e.getMessage());
             reply("451 4.3.0 <" + to.address() + "> Temporary user lookup failure");
+            observer.recipient(DeliveryObserver.Outcome.TEMPORARY_FAILURE, "temporary");
             return true;
         }
         if (user.isEmpty()) {
             reply("550 5.1.1 <" + to.address() + "> User doesn't exist");
+            observer.recipient(DeliveryObserver.Outcome.UNKNOWN_USER, "permanent");
             return true;
         }
         Recipients.Resolved u = user.get();
@@ -282,12 +287,15 @@ final class LmtpSession implements Runnable {
             try {
                 Usage usage = store.usage(u.mailbox());
                 if (!u.quota().admits(usage, Math.max(1, tx.declaredSize))) {
-                    reply(deliveries.overQuota(to.address()));
+                    String full = deliveries.overQuota(to.address());
+                    reply(full);
+                    observer.recipient(DeliveryObserver.Outcome.OVER_QUOTA, DeliveryObserver.result(full));
                     return true;
                 }
             } catch (dev.postoffice.storage.StorageException e) {
                 log.warn("lmtp {}: cannot read the usage of {}: {}", link.peer(), u.user(), e.getMessage());
                 reply("451 4.3.0 <" + to.address() + "> Temporary failure");
+                observer.recipient(DeliveryObserver.Outcome.TEMPORARY_FAILURE, "temporary");
                 return true;
             }
         }
@@ -359,12 +367,14 @@ final class LmtpSession implements Runnable {
         if (size > config.maxMessageSize()) {
             for (Transaction.Recipient r : t.recipients) {
                 reply("552 5.3.4 <" + r.address() + "> Message size exceeds fixed maximum message size");
+                observer.recipient(DeliveryObserver.Outcome.TOO_LARGE, "permanent");
             }
         } else {
             t.spool().finish();
             String txId = id + "." + (++transactions);
             for (String r : deliveries.deliver(t, helo, link.peer(), txId)) {
                 reply(r);
+                observer.recipient(DeliveryObserver.outcome(r), DeliveryObserver.result(r));
             }
         }
         closeTransaction();
