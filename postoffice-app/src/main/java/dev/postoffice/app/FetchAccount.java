@@ -7,6 +7,7 @@ import dev.postoffice.client.FetchResult;
 import dev.postoffice.client.Fetcher;
 import dev.postoffice.client.MaildirTarget;
 import dev.postoffice.client.MboxTarget;
+import dev.postoffice.client.LmtpTarget;
 import dev.postoffice.client.MdaTarget;
 import dev.postoffice.client.Passwords;
 import dev.postoffice.client.PopUrl;
@@ -31,7 +32,7 @@ import java.util.Set;
  */
 record FetchAccount(String name, PopUrl url, String targetKind, String targetValue, boolean crlf, FetchOptions options,
         ConnectOptions connect, Path state, Passwords.Sources passwords) {
-    static final Set<String> KEYS = Set.of("url", "maildir", "mbox", "mda", "keep", "all", "state", "password-command",
+    static final Set<String> KEYS = Set.of("url", "maildir", "mbox", "mda", "lmtp", "lmtp-recipient", "keep", "all", "state", "password-command",
             "password-file", "stls", "allow-cleartext", "tls-ca", "tls-fingerprint", "max-size", "timeout", "crlf", "batch");
 
     /** @throws IllegalArgumentException with a message naming the setting */
@@ -47,16 +48,16 @@ record FetchAccount(String name, PopUrl url, String targetKind, String targetVal
         }
         PopUrl url = PopUrl.parse(urlText);
         String kind = null;
-        for (String k : new String[] {"maildir", "mbox", "mda"}) {
+        for (String k : new String[] {"maildir", "mbox", "mda", "lmtp"}) {
             if (s.containsKey(k)) {
                 if (kind != null) {
-                    throw new IllegalArgumentException(name + ": choose one of maildir, mbox and mda");
+                    throw new IllegalArgumentException(name + ": choose one of maildir, mbox, mda and lmtp");
                 }
                 kind = k;
             }
         }
         if (kind == null) {
-            throw new IllegalArgumentException(name + ": no target (--maildir DIR, --mbox FILE or --mda CMD)");
+            throw new IllegalArgumentException(name + ": no target (--maildir DIR, --mbox FILE, --mda CMD or --lmtp HOST:PORT)");
         }
         String keep = s.get("keep");
         boolean keeping = keep != null && !keep.equals("no");
@@ -81,7 +82,9 @@ record FetchAccount(String name, PopUrl url, String targetKind, String targetVal
         Passwords.Sources pw = new Passwords.Sources(Optional.ofNullable(s.get("password-command")),
                 Optional.ofNullable(s.get("password-file")).map(FetchAccount::path), env,
                 home.map(h -> Path.of(h, ".netrc")), prompt);
-        String value = kind.equals("mda") ? s.get(kind) : path(s.get(kind)).toString();
+        String value = kind.equals("mda") ? s.get(kind) : kind.equals("lmtp")
+                ? Values.hostPort(Values.hostPort(s.get(kind))) + " " + s.getOrDefault("lmtp-recipient", url.user())
+                : path(s.get(kind)).toString();
         return new FetchAccount(name, url, kind, value, flag(s, "crlf"), options, connect, state, pw);
     }
 
@@ -98,6 +101,10 @@ record FetchAccount(String name, PopUrl url, String targetKind, String targetVal
         return switch (targetKind) {
             case "maildir" -> new MaildirTarget(Path.of(targetValue), !crlf);
             case "mbox" -> new MboxTarget(Path.of(targetValue), !crlf);
+            case "lmtp" -> {
+                String[] v = targetValue.split(" ", 2);
+                yield new LmtpTarget(Values.hostPort(v[0]), v[1], connect.timeout());
+            }
             default -> new MdaTarget(targetValue, !crlf);
         };
     }

@@ -46,6 +46,12 @@ final class FetchCommand implements Callable<Integer> {
     @Option(names = "--mda", paramLabel = "CMD", description = "Pipe each message to this command (sh -c); exit status 0 means delivered.")
     String mda;
 
+    @Option(names = "--lmtp", paramLabel = "HOST:PORT", description = "Deliver each message over LMTP; the recipient's 250 means delivered.")
+    String lmtp;
+
+    @Option(names = "--lmtp-recipient", paramLabel = "USER", description = "The LMTP recipient (default: the account's user).")
+    String lmtpRecipient;
+
     @Option(names = "--keep", arity = "0..1", fallbackValue = "yes", paramLabel = "AGE",
             description = "Leave messages on the server, downloading each once; with AGE (e.g. 7d), delete them once kept that long.")
     String keep;
@@ -152,6 +158,8 @@ final class FetchCommand implements Callable<Integer> {
         put(s, "maildir", maildir);
         put(s, "mbox", mbox);
         put(s, "mda", mda);
+        put(s, "lmtp", lmtp);
+        put(s, "lmtp-recipient", lmtpRecipient);
         put(s, "keep", keep);
         put(s, "state", state);
         put(s, "password-command", passwordCommand);

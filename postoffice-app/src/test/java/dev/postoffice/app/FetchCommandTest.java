@@ -73,6 +73,40 @@ class FetchCommandTest {
     }
 
     @Test
+    void anLmtpTargetDeliversIntoThePostofficeListener() throws Exception {
+        DataDir data = new DataDir(dir.resolve("lmtp-data")).create();
+        data.users().add("carol", dev.postoffice.auth.PasswordSchemes.encode("PLAIN", "secret"));
+        ServerSettings settings = new ServerSettings();
+        settings.set("lmtp", "127.0.0.1:0");
+        dev.postoffice.server.ServerConfig cfg = dev.postoffice.server.ServerConfig.builder()
+                .pop3Listen(new java.net.InetSocketAddress("127.0.0.1", 0)).hostname("localhost")
+                .authFailureDelay(java.time.Duration.ZERO).authFailureDelayMax(java.time.Duration.ZERO).build();
+        try (Service local = ServeCommand.start(cfg, data, new LmtpSettings(settings),
+                dev.postoffice.server.ServerMetrics.NONE)) {
+            String lmtp = "127.0.0.1:" + local.lmtp().port();
+            assertThat(Main.run("fetch", server.url("alice"), "--lmtp", lmtp, "--lmtp-recipient", "carol",
+                    "--password-file", pw.toString(), "--state", state("a"), "-q")).isEqualTo(0);
+            assertThat(server.stored("alice")).isZero();
+            java.util.List<String> bodies = new java.util.ArrayList<>();
+            try (dev.postoffice.testkit.RawClient c = new dev.postoffice.testkit.RawClient(local.port())) {
+                c.login("carol", "secret");
+                for (int i = 1; i <= 2; i++) {
+                    assertThat(c.cmd("RETR " + i)).startsWith("+OK");
+                    bodies.add(String.join("\n", c.multiline()));
+                }
+                assertThat(c.cmd("RETR 3")).startsWith("-ERR");
+            }
+            assertThat(bodies).anyMatch(b -> b.contains("Subject: a1") && b.endsWith("From the start\n>From quoted\n..dot"));
+            assertThat(bodies).anyMatch(b -> b.contains("Subject: a2") && b.endsWith("\nsecond"));
+
+            // An unknown recipient is refused at RCPT: nothing is deleted on the server, the run fails.
+            assertThat(Main.run("fetch", server.url("bob"), "--lmtp", lmtp, "--lmtp-recipient", "nobody",
+                    "--password-file", pw.toString(), "--state", state("b"), "-q")).isNotZero();
+            assertThat(server.stored("bob")).isEqualTo(1);
+        }
+    }
+
+    @Test
     void anMdaGetsEachMessageOnItsStandardInput() throws Exception {
         Path out = Files.createDirectories(dir.resolve("mda"));
         String cmd = "cat > " + out + "/$POSTOFFICE_FETCH_KEY";
