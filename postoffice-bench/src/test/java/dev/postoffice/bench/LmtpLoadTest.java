@@ -42,7 +42,7 @@ class LmtpLoadTest {
                         LmtpConfig.defaults("bench.test", dir.resolve("spool")), new PasswdFile(dir.resolve("users")),
                         store, a -> false, scheduler)) {
             LmtpLoad load = new LmtpLoad(new LmtpLoad.Config(new InetSocketAddress("127.0.0.1", server.port()), 2,
-                    Duration.ofMillis(500), Duration.ZERO, 10_000, 1000));
+                    Duration.ofSeconds(3), Duration.ZERO, 10_000, 1000));
             Map<String, Object> doc = load.run(List.of("u1", "u2"), null);
             long counted = ((Number) doc.get("deliveries")).longValue();
             assertThat(counted).isPositive();
