@@ -62,6 +62,9 @@ final class ServerSettings {
         KEYS.put("oauth-audience", (b, v) -> { });
         KEYS.put("oauth-user-claim", (b, v) -> { });
         KEYS.put("oauth-require-email-verified", (b, v) -> bool(v));
+        KEYS.put("gssapi-keytab", (b, v) -> { });
+        KEYS.put("gssapi-principal", (b, v) -> { });
+        KEYS.put("gssapi-realm", (b, v) -> { });
     }
 
     private final Map<String, String> values = new LinkedHashMap<>();
@@ -125,6 +128,13 @@ final class ServerSettings {
             defaults.oauth(new ServerConfig.OAuth(Path.of(get("oauth-keys")), get("oauth-issuer"),
                     get("oauth-audience"), values.getOrDefault("oauth-user-claim", "email"),
                     bool(values.getOrDefault("oauth-require-email-verified", "yes"))));
+        }
+        if (get("gssapi-keytab") != null || get("gssapi-principal") != null || get("gssapi-realm") != null) {
+            if (get("gssapi-keytab") == null || get("gssapi-principal") == null) {
+                throw new UserError("gssapi-keytab and gssapi-principal go together", 78);
+            }
+            defaults.gssapi(new ServerConfig.Gssapi(Path.of(get("gssapi-keytab")), get("gssapi-principal"),
+                    java.util.Optional.ofNullable(get("gssapi-realm"))));
         }
         try {
             return defaults.build();
