@@ -133,8 +133,12 @@ final class ServerSettings {
             if (get("gssapi-keytab") == null || get("gssapi-principal") == null) {
                 throw new UserError("gssapi-keytab and gssapi-principal go together", 78);
             }
-            defaults.gssapi(new ServerConfig.Gssapi(Path.of(get("gssapi-keytab")), get("gssapi-principal"),
-                    java.util.Optional.ofNullable(get("gssapi-realm"))));
+            try {
+                defaults.gssapi(new ServerConfig.Gssapi(Path.of(get("gssapi-keytab")), get("gssapi-principal"),
+                        java.util.Optional.ofNullable(get("gssapi-realm"))));
+            } catch (IllegalArgumentException e) {
+                throw new UserError("gssapi-principal: " + e.getMessage(), 78);
+            }
         }
         try {
             return defaults.build();
