@@ -105,7 +105,10 @@ final class GssapiExchange<P> extends AbstractExchange<P> {
     static String describe(Throwable e) {
         StringBuilder b = new StringBuilder();
         for (Throwable t = e; t != null && b.length() < 500; t = t.getCause()) {
-            b.append(b.isEmpty() ? "" : ": ").append(t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage());
+            String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+            if (b.indexOf(m) < 0) { // the JDK repeats a cause's text in the wrapper's
+                b.append(b.isEmpty() ? "" : ": ").append(m);
+            }
         }
         return b.toString();
     }
