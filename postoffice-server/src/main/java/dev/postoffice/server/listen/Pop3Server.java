@@ -1,10 +1,6 @@
 package dev.postoffice.server.listen;
 
 import dev.postoffice.auth.AuthService;
-import dev.postoffice.protocol.proxy.ProxyHeader;
-import dev.postoffice.protocol.proxy.ProxyHeaderException;
-import dev.postoffice.protocol.proxy.ProxyHeaderReader;
-import dev.postoffice.server.Cidr;
 import dev.postoffice.server.ServerConfig;
 import dev.postoffice.server.ServerContext;
 import dev.postoffice.server.Scheduler;
@@ -18,7 +14,6 @@ import dev.postoffice.server.tls.TlsManager;
 import dev.postoffice.server.tls.TlsSettings;
 import dev.postoffice.storage.MaildropStore;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -61,6 +56,7 @@ public final class Pop3Server implements AutoCloseable {
     /** Sessions not logged in yet, oldest first: the one to close when the server is full. */
     private final ConcurrentSkipListMap<Long, Session> unauthenticated = new ConcurrentSkipListMap<>();
     private final RefusalLog refusals = new RefusalLog(REFUSAL_LOG_INTERVAL);
+    private final ProxiedConnections proxies;
     private final AtomicLong connections = new AtomicLong();
     private final SecureRandom random = new SecureRandom();
     private final long pid = ProcessHandle.current().pid();
@@ -79,6 +75,7 @@ public final class Pop3Server implements AutoCloseable {
         this.ctx = ctx;
         this.scheduler = scheduler;
         this.ownScheduler = ownScheduler;
+        this.proxies = new ProxiedConnections(ctx.config(), refusals, this::admit);
     }
 
     /**
@@ -220,64 +217,12 @@ public final class Pop3Server implements AutoCloseable {
                 }
                 continue;
             }
-            if (behindProxy(socket.getInetAddress())) {
-                Thread.ofVirtual().name("pop3-proxy-header").start(() -> admitProxied(socket, implicitTls));
+            if (proxies.trusts(socket.getInetAddress())) {
+                Thread.ofVirtual().name("pop3-proxy-header").start(() -> proxies.admit(socket, implicitTls));
             } else {
                 admit(socket, socket.getInetAddress(), implicitTls);
             }
         }
-    }
-
-    private boolean behindProxy(InetAddress peer) {
-        for (Cidr network : ctx.config().proxyProtocolFrom()) {
-            if (network.contains(peer)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /**
-     * A connection from a proxy named in {@code proxy-protocol-from}: reads its PROXY header (v1 or v2, within the
-     * handshake timeout, before any TLS) and admits it as the client the header names; a LOCAL header (a health
-     * check) keeps the proxy's own address. Without a valid header the connection is closed unanswered.
-     */
-    private void admitProxied(Socket socket, boolean implicitTls) {
-        InetAddress client;
-        try {
-            socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, ctx.config().handshakeTimeout().toMillis()));
-            ProxyHeader header = ProxyHeaderReader.read(socket.getInputStream());
-            socket.setSoTimeout(0);
-            client = header.local() ? socket.getInetAddress() : header.source().getAddress();
-        } catch (IOException e) {
-            String why = e instanceof ProxyHeaderException ? e.getMessage()
-                    : e instanceof java.net.SocketTimeoutException ? "no PROXY header within the handshake timeout"
-                    : "connection failed before its PROXY header";
-            refusals.refused(socket.getInetAddress().getHostAddress(), why);
-            closeDraining(socket);
-            return;
-        }
-        admit(socket, client, implicitTls);
-    }
-
-    /**
-     * Closes with a FIN rather than a reset: octets the peer sent that were never read would make {@code close}
-     * send an RST, so they are read (for 200 ms at most, up to 64 KB) after our side is shut.
-     */
-    private static void closeDraining(Socket socket) {
-        try {
-            socket.shutdownOutput();
-            socket.setSoTimeout(200);
-            InputStream in = socket.getInputStream();
-            byte[] scratch = new byte[4096];
-            int total = 0;
-            for (int n; total < 64 * 1024 && (n = in.read(scratch)) > 0; ) {
-                total += n;
-            }
-        } catch (IOException ignored) {
-            // closing anyway
-        }
-        closeQuietly(socket);
     }
 
     /** Applies the connection limits to {@code client} and starts its session, or refuses it. */

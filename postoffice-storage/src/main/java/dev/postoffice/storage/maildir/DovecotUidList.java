@@ -5,14 +5,10 @@ import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;
 import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.HashMap;
 import java.util.Map;
@@ -81,10 +77,10 @@ final class DovecotUidList {
     /**
      * Reads a Maildir's uidlist: null if there is none, or if it cannot be used (a warning says why).
      */
-    static DovecotUidList read(Path maildir) {
-        Path file = maildir.resolve(FILE_NAME);
+    static DovecotUidList read(MaildirDirs maildir) {
+        Path file = maildir.path(MaildirDirs.ROOT, FILE_NAME);
         try {
-            BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            BasicFileAttributes attrs = maildir.attributes(MaildirDirs.ROOT, FILE_NAME);
             if (!attrs.isRegularFile() || attrs.size() > MAX_BYTES) {
                 log.warn("ignoring {}: not a regular file or too large; serving Postoffice's own UIDLs", file);
                 return null;
@@ -94,7 +90,7 @@ final class DovecotUidList {
                     .onUnmappableCharacter(CodingErrorAction.REPLACE);
             int buffer = NameValueFile.bufferSize(attrs.size());
             try (Reader in = Channels.newReader(
-                    FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS), decoder, buffer)) {
+                    maildir.read(MaildirDirs.ROOT, FILE_NAME), decoder, buffer)) {
                 return parse(in, file.toString());
             }
         } catch (NoSuchFileException e) {

@@ -1,7 +1,6 @@
 package dev.postoffice.storage.maildir;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -46,7 +45,7 @@ final class DovecotUidls {
      * @param entries the listing in Postoffice's order
      * @param format  how Dovecot formed UIDLs, or null to read no uidlist (recorded UIDLs still hold)
      */
-    static List<Assigned> assign(Path maildir, List<MessageMeasurer.Entry> entries, UidlFormat format) {
+    static List<Assigned> assign(MaildirDirs maildir, List<MessageMeasurer.Entry> entries, UidlFormat format) {
         DovecotUidList list = format == null ? null : DovecotUidList.read(maildir);
         Map<String, Kept> kept = NameValueFile.load(maildir, FILE_NAME, entries.size(), DovecotUidls::parseKept);
         if (list == null && kept.isEmpty()) {
@@ -64,7 +63,7 @@ final class DovecotUidls {
             try {
                 NameValueFile.store(maildir, FILE_NAME, record, (out, k) -> out.write(k.uid() + "," + k.uidl()));
             } catch (IOException e) {
-                log.warn("could not record the UIDLs served from {}: {}", maildir, e.toString());
+                log.warn("could not record the UIDLs served from {}: {}", maildir.maildir(), e.toString());
             }
         }
         return assigned;

@@ -60,15 +60,4 @@ final class FileOps {
             ch.force(true);
         }
     }
-
-    /** Deletes a file if it exists, ignoring failure; for cleaning up after another error. */
-    static void deleteQuietly(Path file, Throwable pending) {
-        try {
-            Files.deleteIfExists(file);
-        } catch (IOException e) {
-            if (pending != null) {
-                pending.addSuppressed(e);
-            }
-        }
-    }
 }

@@ -15,10 +15,11 @@ import java.util.Set;
  * Keeps a session inside its maildrop: a Maildir whose {@code Maildir}, {@code new}, {@code cur} or {@code tmp}
  * is a symbolic link, not a directory, or owned by anyone but the server's user or the owner of the user's home
  * is refused (permanently: {@code -ERR [SYS/PERM]}). A user with a shell owns their home and could otherwise
- * point {@code cur} at {@code /etc} or {@code Maildir} at another user's Maildir. {@link #verify} repeats the
- * link check right before a message file is opened or removed, against the directories seen at login, so a
- * directory swapped for a link during a session is caught too. Message files themselves are only ever opened,
- * measured and removed without following links. The configured home itself may be a link: the operator set it.
+ * point {@code cur} at {@code /etc} or {@code Maildir} at another user's Maildir. The approved directories are then
+ * opened once and used through their handles ({@link MaildirDirs}), so a directory swapped for a link later is not
+ * followed; where that is not possible, {@link #verify} repeats the check before each use. Message files themselves
+ * are only ever opened, measured and removed without following links. The configured home itself may be a link:
+ * the operator set it.
  */
 final class MaildirGuard {
     /** The uid this process runs as, or -1 where it cannot be known (no {@code unix} attribute view). */
@@ -30,7 +31,8 @@ final class MaildirGuard {
      * Checks a Maildir and its three directories (all present).
      *
      * @param home the user's home from the user directory, if any: its owner may own the Maildir too
-     * @return the file keys of the Maildir, {@code new} and {@code cur}, for {@link #verify}
+     * @return the file keys of the Maildir, {@code new}, {@code cur} and {@code tmp}, for {@link MaildirDirs#open}
+     *         and {@link #verify}
      * @throws StorageException permanent, naming the reason, when the Maildir is refused
      */
     static Object[] check(Path maildir, Optional<Path> home) throws StorageException {
@@ -43,14 +45,10 @@ final class MaildirGuard {
             }
         }
         Set<Integer> owners = homeOwner >= 0 && homeOwner != SERVER_UID ? Set.of(SERVER_UID, homeOwner) : Set.of(SERVER_UID);
-        Object[] keys = new Object[3];
-        Path[] paths = {maildir, maildir.resolve(MaildirMaildrop.NEW), maildir.resolve(MaildirMaildrop.CUR),
-            maildir.resolve(MaildirMaildrop.TMP)};
+        Path[] paths = paths(maildir);
+        Object[] keys = new Object[paths.length];
         for (int i = 0; i < paths.length; i++) {
-            Object key = checkOne(paths[i], owners);
-            if (i < keys.length) {
-                keys[i] = key;
-            }
+            keys[i] = checkOne(paths[i], owners);
         }
         return keys;
     }
@@ -83,14 +81,20 @@ final class MaildirGuard {
         return attrs.fileKey();
     }
 
+    private static Path[] paths(Path maildir) {
+        return new Path[] {maildir, maildir.resolve(MaildirMaildrop.NEW), maildir.resolve(MaildirMaildrop.CUR),
+            maildir.resolve(MaildirMaildrop.TMP)};
+    }
+
     /**
-     * Checks, without following links, that the Maildir, {@code new} and {@code cur} are still the directories
-     * {@link #check} saw; call right before opening or removing a message file.
+     * Checks, without following links, that the Maildir, {@code new}, {@code cur} and {@code tmp} are still the
+     * directories {@link #check} saw: where no secure directory stream holds them open, {@link MaildirDirs} calls
+     * it right before each use of a file.
      *
      * @throws IOException if one was replaced (by a link or another directory) or cannot be read
      */
     static void verify(Path maildir, Object[] keys) throws IOException {
-        Path[] paths = {maildir, maildir.resolve(MaildirMaildrop.NEW), maildir.resolve(MaildirMaildrop.CUR)};
+        Path[] paths = paths(maildir);
         for (int i = 0; i < paths.length; i++) {
             BasicFileAttributes attrs;
             try {

@@ -4,7 +4,6 @@ import dev.postoffice.storage.RetrievalHistory;
 import dev.postoffice.storage.StorageException;
 import dev.postoffice.storage.StoredMessage;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.Map;
@@ -21,12 +20,12 @@ final class MaildirHistory implements RetrievalHistory {
     static final String LAST_LOGIN_FILE = "postoffice-last-login";
     private static final String LOGIN_KEY = "login";
 
-    private final Path maildir;
+    private final MaildirDirs maildir;
     private final MaildirMaildrop session;
     /** First-retrieval times by base name, read at first use. */
     private Map<String, Long> retrieved;
 
-    MaildirHistory(Path maildir, MaildirMaildrop session) {
+    MaildirHistory(MaildirDirs maildir, MaildirMaildrop session) {
         this.maildir = maildir;
         this.session = session;
     }
@@ -42,7 +41,12 @@ final class MaildirHistory implements RetrievalHistory {
     @Override
     public Optional<Instant> firstRetrieved(StoredMessage message) {
         session.ensureOpen();
-        Long seconds = retrieved().get(message.id());
+        Long seconds;
+        try {
+            seconds = retrieved().get(message.id());
+        } finally {
+            maildir.release();
+        }
         return seconds == null ? Optional.empty() : Optional.of(Instant.ofEpochSecond(seconds));
     }
 
@@ -64,8 +68,10 @@ final class MaildirHistory implements RetrievalHistory {
             try {
                 NameValueFile.store(maildir, RETRIEVED_FILE, times, (out, n) -> out.write(Long.toString(n)));
             } catch (IOException e) {
-                throw new StorageException("cannot record retrieval times in " + maildir + ": " + e.getMessage(),
-                        true, e);
+                throw new StorageException("cannot record retrieval times in " + maildir.maildir() + ": "
+                        + e.getMessage(), true, e);
+            } finally {
+                maildir.release();
             }
         }
     }
@@ -73,7 +79,12 @@ final class MaildirHistory implements RetrievalHistory {
     @Override
     public Optional<Instant> lastLogin() {
         session.ensureOpen();
-        Long millis = NameValueFile.load(maildir, LAST_LOGIN_FILE, 1, NameValueFile::parseNumber).get(LOGIN_KEY);
+        Long millis;
+        try {
+            millis = NameValueFile.load(maildir, LAST_LOGIN_FILE, 1, NameValueFile::parseNumber).get(LOGIN_KEY);
+        } finally {
+            maildir.release();
+        }
         return millis == null ? Optional.empty() : Optional.of(Instant.ofEpochMilli(millis));
     }
 
@@ -84,7 +95,10 @@ final class MaildirHistory implements RetrievalHistory {
             NameValueFile.store(maildir, LAST_LOGIN_FILE, Map.of(LOGIN_KEY, when.toEpochMilli()),
                     (out, n) -> out.write(Long.toString(n)));
         } catch (IOException e) {
-            throw new StorageException("cannot record the login time in " + maildir + ": " + e.getMessage(), true, e);
+            throw new StorageException("cannot record the login time in " + maildir.maildir() + ": " + e.getMessage(),
+                    true, e);
+        } finally {
+            maildir.release();
         }
     }
 }

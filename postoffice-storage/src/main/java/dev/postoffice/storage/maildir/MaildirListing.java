@@ -1,9 +1,6 @@
 package dev.postoffice.storage.maildir;
 
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -22,7 +19,7 @@ final class MaildirListing {
      * Lists the messages, or only those in {@code wanted} when it is not null. A base name found in both
      * directories keeps its {@code cur/} file.
      */
-    static Map<String, Location> list(Path[] dirs, Set<String> wanted) throws IOException {
+    static Map<String, Location> list(MaildirDirs dirs, Set<String> wanted) throws IOException {
         return list(dirs, wanted, null);
     }
 
@@ -31,22 +28,19 @@ final class MaildirListing {
      * twice (a copy left in {@code new/} by software that meant to move it to {@code cur/}) maps to the last
      * one found, the one in {@code cur/}; when {@code copies} is given, the others are added to it.
      */
-    static Map<String, Location> list(Path[] dirs, Set<String> wanted, Map<String, List<Location>> copies)
+    static Map<String, Location> list(MaildirDirs dirs, Set<String> wanted, Map<String, List<Location>> copies)
             throws IOException {
         Map<String, Location> found = new HashMap<>();
-        for (int d = 0; d < dirs.length; d++) {
-            try (DirectoryStream<Path> stream = Files.newDirectoryStream(dirs[d])) {
-                for (Path p : stream) {
-                    String name = p.getFileName().toString();
-                    if (name.isEmpty() || name.charAt(0) == '.') {
-                        continue;
-                    }
-                    String base = MaildirNames.baseName(name);
-                    if (!base.isEmpty() && (wanted == null || wanted.contains(base))) {
-                        Location other = found.put(base, new Location(d, name));
-                        if (other != null && copies != null) {
-                            copies.computeIfAbsent(base, b -> new ArrayList<>(1)).add(other);
-                        }
+        for (int d : new int[] {MaildirDirs.NEW, MaildirDirs.CUR}) {
+            for (String name : dirs.names(d)) {
+                if (name.isEmpty() || name.charAt(0) == '.') {
+                    continue;
+                }
+                String base = MaildirNames.baseName(name);
+                if (!base.isEmpty() && (wanted == null || wanted.contains(base))) {
+                    Location other = found.put(base, new Location(d, name));
+                    if (other != null && copies != null) {
+                        copies.computeIfAbsent(base, b -> new ArrayList<>(1)).add(other);
                     }
                 }
             }

@@ -11,12 +11,8 @@ import dev.postoffice.storage.StorageException;
 import dev.postoffice.storage.StoredMessage;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -45,9 +41,8 @@ final class MaildirMaildrop implements Maildrop {
     private static final Logger log = LoggerFactory.getLogger(MaildirMaildrop.class);
 
     private final Path maildir;
-    /** The file keys of the Maildir, new/ and cur/ when checked at open (see {@link MaildirGuard#verify}). */
-    private final Object[] dirKeys;
-    private final Path[] dirs;
+    /** The Maildir's directories, held open during each operation; every file is used through them. */
+    private final MaildirDirs dirs;
     private final List<StoredMessage> messages;
     private final Map<String, Location> locations;
     private final Map<String, SizeCache.Measure> cachedSizes;
@@ -60,11 +55,10 @@ final class MaildirMaildrop implements Maildrop {
     private final MaildirHistory history;
     private boolean closed;
 
-    private MaildirMaildrop(Path maildir, Object[] dirKeys, Path[] dirs, List<StoredMessage> messages, Map<String, Location> locations,
+    private MaildirMaildrop(Path maildir, MaildirDirs dirs, List<StoredMessage> messages, Map<String, Location> locations,
             Map<String, List<Location>> copies, Map<String, SizeCache.Measure> cachedSizes,
             Map<String, Boolean> canonical, MailboxRef ref, Lease lease) {
         this.maildir = maildir;
-        this.dirKeys = dirKeys;
         this.dirs = dirs;
         this.messages = messages;
         this.locations = locations;
@@ -72,33 +66,42 @@ final class MaildirMaildrop implements Maildrop {
         this.canonical = canonical;
         this.ref = ref;
         this.lease = lease;
-        this.remover = new MaildirRemover(maildir, dirs, locations, copies, removed);
-        this.history = new MaildirHistory(maildir, this);
+        this.remover = new MaildirRemover(dirs, locations, copies, removed);
+        this.history = new MaildirHistory(dirs, this);
     }
 
     /**
      * Takes the snapshot of a Maildir whose lock the caller holds, and updates the size cache.
      *
+     * @param maildir   the Maildir's real path: the key of its listing kept between sessions, and for messages
+     * @param dirs      the Maildir opened; closed by {@link #close()}
      * @param lease     the lock (the lock file and the in-process lock); released once by {@link #close()}
      * @param snapshots the store's listings kept between sessions, used when still valid and updated
      * @param dovecotFormat how Dovecot formed the UIDLs of the messages in its {@code dovecot-uidlist}, or null to
      *                      read no uidlist (see {@link DovecotUidls})
      */
-    static MaildirMaildrop open(MailboxRef ref, Path maildir, Object[] dirKeys, Lease lease, SnapshotCache snapshots,
+    static MaildirMaildrop open(MailboxRef ref, Path maildir, MaildirDirs dirs, Lease lease, SnapshotCache snapshots,
             UidlFormat dovecotFormat) throws IOException {
-        Path[] dirs = {maildir.resolve(NEW), maildir.resolve(CUR)};
-        MaildirGuard.verify(maildir, dirKeys);
+        try {
+            return snapshot(ref, maildir, dirs, lease, snapshots, dovecotFormat);
+        } finally {
+            dirs.release(); // an idle session holds no descriptor
+        }
+    }
+
+    private static MaildirMaildrop snapshot(MailboxRef ref, Path maildir, MaildirDirs dirs, Lease lease,
+            SnapshotCache snapshots, UidlFormat dovecotFormat) throws IOException {
         long listedAt = System.currentTimeMillis();
         SnapshotCache.DirState state = SnapshotCache.DirState.of(dirs);
         SnapshotCache.Snapshot known = snapshots.lookUp(maildir, state);
         if (known != null) {
             // Nothing was added, removed or renamed since: the listing and the measures still hold.
-            return new MaildirMaildrop(maildir, dirKeys, dirs, known.messages(), new HashMap<>(known.locations()),
+            return new MaildirMaildrop(maildir, dirs, known.messages(), new HashMap<>(known.locations()),
                     known.copies(), new LinkedHashMap<>(known.sizes()), known.canonical(), ref, lease);
         }
         Map<String, List<Location>> copies = new HashMap<>();
         Map<String, Location> listed = MaildirListing.list(dirs, null, copies);
-        Map<String, SizeCache.Measure> cache = SizeCache.load(maildir, listed.size());
+        Map<String, SizeCache.Measure> cache = SizeCache.load(dirs, listed.size());
         MessageMeasurer measurer = new MessageMeasurer(dirs, cache);
 
         List<MessageMeasurer.Entry> entries = new ArrayList<>(listed.size());
@@ -114,7 +117,7 @@ final class MaildirMaildrop implements Maildrop {
         }
         entries.sort(MessageMeasurer.ORDER);
         // A Maildir Dovecot served keeps Dovecot's UIDLs and order for the messages it knew.
-        List<DovecotUidls.Assigned> dovecot = DovecotUidls.assign(maildir, entries, dovecotFormat);
+        List<DovecotUidls.Assigned> dovecot = DovecotUidls.assign(dirs, entries, dovecotFormat);
 
         List<StoredMessage> messages = new ArrayList<>(entries.size());
         Map<String, Location> locations = HashMap.newHashMap(entries.size());
@@ -133,19 +136,19 @@ final class MaildirMaildrop implements Maildrop {
             }
         }
         if (!sizes.equals(cache)) {
-            storeCache(maildir, sizes);
+            storeCache(dirs, sizes);
         }
         List<StoredMessage> list = Collections.unmodifiableList(messages);
         snapshots.remember(maildir, listedAt, new SnapshotCache.Snapshot(state, list, Map.copyOf(locations),
                 Map.copyOf(copies), Collections.unmodifiableMap(new LinkedHashMap<>(sizes)), Map.copyOf(canonical)));
-        return new MaildirMaildrop(maildir, dirKeys, dirs, list, locations, copies, sizes, canonical, ref, lease);
+        return new MaildirMaildrop(maildir, dirs, list, locations, copies, sizes, canonical, ref, lease);
     }
 
-    private static void storeCache(Path maildir, Map<String, SizeCache.Measure> sizes) {
+    private static void storeCache(MaildirDirs dirs, Map<String, SizeCache.Measure> sizes) {
         try {
-            SizeCache.store(maildir, sizes);
+            SizeCache.store(dirs, sizes);
         } catch (IOException e) {
-            log.warn("could not update the size cache of {}: {}", maildir, e.toString());
+            log.warn("could not update the size cache of {}: {}", dirs.maildir(), e.toString());
         }
     }
 
@@ -174,7 +177,12 @@ final class MaildirMaildrop implements Maildrop {
     @Override
     public MessageBody body(StoredMessage message) throws IOException {
         Boolean dotLines = canonical.get(message.id());
-        FileChannel ch = openFile(message);
+        FileChannel ch;
+        try {
+            ch = openFile(message);
+        } finally {
+            dirs.release();
+        }
         MessageForm form;
         if (dotLines != null && ch.size() == message.size()) {
             form = dotLines ? MessageForm.DOTTED : MessageForm.WIRE;
@@ -189,9 +197,13 @@ final class MaildirMaildrop implements Maildrop {
     public void commit(Collection<StoredMessage> deletions, Collection<StoredMessage> retrieved, Instant now)
             throws LeaseLostException, StorageException {
         ensureOpen();
-        if (!deletions.isEmpty()) {
-            lease.verify();
-            remove(deletions);
+        try {
+            if (!deletions.isEmpty()) {
+                lease.verify();
+                remove(deletions);
+            }
+        } finally {
+            dirs.release();
         }
         if (!retrieved.isEmpty()) {
             try {
@@ -215,15 +227,10 @@ final class MaildirMaildrop implements Maildrop {
             return;
         }
         try {
-            MaildirGuard.verify(maildir, dirKeys);
-        } catch (IOException e) {
-            throw new StorageException("cannot remove messages: " + e.getMessage(), false, e);
-        }
-        try {
             remover.remove(targets);
         } finally {
             if (cachedSizes.keySet().removeAll(removed)) {
-                storeCache(maildir, cachedSizes);
+                storeCache(dirs, cachedSizes);
             }
         }
     }
@@ -248,13 +255,11 @@ final class MaildirMaildrop implements Maildrop {
     }
 
     private FileChannel open(Location location) throws IOException {
-        MaildirGuard.verify(maildir, dirKeys);
-        Path path = location.in(dirs);
         // Refuse anything but a regular file first: opening a FIFO planted in the Maildir would block.
-        if (!Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isRegularFile()) {
-            throw new IOException("message file " + path + " is not a regular file");
+        if (!dirs.attributes(location.dir(), location.name()).isRegularFile()) {
+            throw new IOException("message file " + location.in(dirs) + " is not a regular file");
         }
-        return FileChannel.open(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+        return dirs.read(location.dir(), location.name());
     }
 
     private static NoSuchFileException gone(String id, String why) {
@@ -294,6 +299,7 @@ final class MaildirMaildrop implements Maildrop {
             return;
         }
         closed = true;
+        dirs.close();
         try {
             lease.close();
         } catch (RuntimeException e) {

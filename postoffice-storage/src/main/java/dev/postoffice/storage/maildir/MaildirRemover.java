@@ -2,9 +2,7 @@ package dev.postoffice.storage.maildir;
 
 import dev.postoffice.storage.StorageException;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -21,17 +19,15 @@ import org.slf4j.LoggerFactory;
 final class MaildirRemover {
     private static final Logger log = LoggerFactory.getLogger(MaildirRemover.class);
 
-    private final Path maildir;
-    private final Path[] dirs;
+    private final MaildirDirs dirs;
     /** The session's locations, updated when a file is found renamed. */
     private final Map<String, Location> locations;
     private final Map<String, List<Location>> copies;
     /** The session's removed messages, added to as files go. */
     private final Set<String> removed;
 
-    MaildirRemover(Path maildir, Path[] dirs, Map<String, Location> locations, Map<String, List<Location>> copies,
+    MaildirRemover(MaildirDirs dirs, Map<String, Location> locations, Map<String, List<Location>> copies,
             Set<String> removed) {
-        this.maildir = maildir;
         this.dirs = dirs;
         this.locations = locations;
         this.copies = copies;
@@ -44,7 +40,7 @@ final class MaildirRemover {
      * @throws StorageException temporary, if a message could not be removed or the directories not synced
      */
     void remove(Map<String, Location> targets) throws StorageException {
-        boolean[] touched = new boolean[dirs.length];
+        boolean[] touched = new boolean[2]; // new, cur
         Set<String> vanished = new HashSet<>();
         List<String> failed = new ArrayList<>();
         for (Map.Entry<String, Location> t : targets.entrySet()) {
@@ -55,7 +51,7 @@ final class MaildirRemover {
             try {
                 moved = MaildirListing.list(dirs, vanished);
             } catch (IOException e) {
-                log.warn("cannot list the maildir {}: {}", maildir, e.toString());
+                log.warn("cannot list the maildir {}: {}", dirs.maildir(), e.toString());
             }
             for (String id : vanished) {
                 if (moved == null) {
@@ -77,10 +73,10 @@ final class MaildirRemover {
         }
 
         IOException syncFailure = null;
-        for (int d = 0; d < dirs.length; d++) {
+        for (int d = 0; d < touched.length; d++) {
             if (touched[d]) {
                 try {
-                    FileOps.fsyncDirectory(dirs[d]);
+                    dirs.fsync(d);
                 } catch (IOException e) {
                     syncFailure = e;
                 }
@@ -102,13 +98,12 @@ final class MaildirRemover {
      */
     private void removeCopies(String id, List<Location> extra, boolean[] touched, List<String> failed) {
         for (Location copy : extra) {
-            Path path = copy.in(dirs);
             try {
-                if (Files.deleteIfExists(path)) {
+                if (dirs.deleteIfExists(copy.dir(), copy.name())) {
                     touched[copy.dir()] = true;
                 }
             } catch (IOException e) {
-                log.warn("cannot remove {}, a second copy of message {}: {}", path, id, e.toString());
+                log.warn("cannot remove {}, a second copy of message {}: {}", copy.in(dirs), id, e.toString());
                 failed.add(id);
             }
         }
@@ -120,9 +115,8 @@ final class MaildirRemover {
      * {@code failed}.
      */
     private void unlink(String id, Location location, boolean[] touched, Set<String> vanished, List<String> failed) {
-        Path path = location.in(dirs);
         try {
-            Files.delete(path);
+            dirs.delete(location.dir(), location.name());
             touched[location.dir()] = true;
             removed.add(id);
         } catch (NoSuchFileException e) {
@@ -132,7 +126,7 @@ final class MaildirRemover {
                 removed.add(id);
             }
         } catch (IOException e) {
-            log.warn("could not remove message file {}: {}", path, e.toString());
+            log.warn("could not remove message file {}: {}", location.in(dirs), e.toString());
             failed.add(id);
         }
     }

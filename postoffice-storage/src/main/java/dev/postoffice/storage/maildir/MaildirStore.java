@@ -21,11 +21,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
+import java.nio.file.LinkOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.SecureRandom;
 import java.time.Instant;
-import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
@@ -45,7 +44,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>A home given by the user directory must exist (a missing one is a temporary failure, since creating
  * it could hide a file system that is not mounted yet); below it, and below {@code dataDir}, missing
  * directories are created with mode 0700. A Maildir that is or holds a symbolic link, or belongs to another user,
- * is refused for sessions and deliveries alike (see {@link MaildirGuard}). Thread-safe; the session lock is held in the store and across
+ * is refused for sessions and deliveries alike (see {@link MaildirGuard}), and files are only used through handles of
+ * the directories approved ({@link MaildirDirs}). Thread-safe; the session lock is held in the store and across
  * stores, processes (and hosts sharing the storage) with a dot-lock file, which is not kept open (see
  * {@link Locks}). {@link #close()} stops refreshing the lock files and deletes the store's lock templates.
  */
@@ -129,26 +129,50 @@ public final class MaildirStore implements MaildropStore, MailDelivery, AutoClos
         Optional<Path> home = home(ref);
         Path maildir = prepare(ref.user(), home);
         Object[] dirKeys = MaildirGuard.check(maildir, home);
-        Path key;
-        try {
-            key = maildir.toRealPath();
-        } catch (IOException e) {
-            throw new StorageException("cannot resolve the maildir " + maildir, true, e);
-        }
+        MaildirDirs dirs = openDirs(maildir, dirKeys);
         Lease lease = null;
         boolean opened = false;
+        Path key = maildir;
         try {
+            key = realPath(maildir, dirs);
             lease = locks.lease(key.resolve(LOCK_FILE), home.isEmpty() ? dataDir.resolve("home") : null);
-            Maildrop maildrop = MaildirMaildrop.open(ref, key, dirKeys, lease, snapshots, dovecotUidlFormat);
+            Maildrop maildrop = MaildirMaildrop.open(ref, key, dirs, lease, snapshots, dovecotUidlFormat);
             opened = true;
             return maildrop;
         } catch (IOException e) {
             throw new StorageException("cannot open the maildir " + key + ": " + e.getMessage(), true, e);
         } finally {
-            if (!opened && lease != null) {
-                lease.close();
+            if (!opened) {
+                dirs.close();
+                if (lease != null) {
+                    lease.close();
+                }
             }
         }
+    }
+
+    /** Opens the directories {@link MaildirGuard#check} approved; one replaced since is refused like a link. */
+    private static MaildirDirs openDirs(Path maildir, Object[] dirKeys) throws StorageException {
+        try {
+            return MaildirDirs.open(maildir, dirKeys);
+        } catch (MaildirDirs.ReplacedException e) {
+            throw new StorageException("refusing the maildir: " + e.getMessage(), false, e);
+        } catch (IOException e) {
+            throw new StorageException("cannot open the maildir " + maildir + ": " + e.getMessage(), true, e);
+        }
+    }
+
+    /**
+     * The Maildir's real path, which names its lock file and its listing kept between sessions: only if it still
+     * leads to the directory opened (the lock file is used by path, see docs/security.md).
+     */
+    private static Path realPath(Path maildir, MaildirDirs dirs) throws IOException {
+        Path real = maildir.toRealPath();
+        Object key = Files.readAttributes(real, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+        if (key == null || !key.equals(dirs.attributes(MaildirDirs.ROOT).fileKey())) {
+            throw new IOException("the maildir " + maildir + " was replaced while it was opened");
+        }
+        return real;
     }
 
     /**
@@ -168,16 +192,19 @@ public final class MaildirStore implements MaildropStore, MailDelivery, AutoClos
         Objects.requireNonNull(message, "message");
         Optional<Path> home = home(ref);
         Path maildir = prepare(ref.user(), home);
-        MaildirGuard.check(maildir, home);
+        try (MaildirDirs dirs = openDirs(maildir, MaildirGuard.check(maildir, home))) {
+            return deliver(dirs, message);
+        }
+    }
+
+    private DeliveryResult deliver(MaildirDirs dirs, InputStream message) throws StorageException {
         String unique = nextUniqueName();
-        Path tmp = maildir.resolve(MaildirMaildrop.TMP).resolve(unique);
-        Path newDir = maildir.resolve(MaildirMaildrop.NEW);
         FileChannel out;
         try {
-            out = FileChannel.open(tmp, EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-                    FileOps.privateFile(tmp));
+            out = dirs.create(MaildirDirs.TMP, unique);
         } catch (IOException e) {
-            throw new StorageException("cannot create a file in " + tmp.getParent() + ": " + e.getMessage(), true, e);
+            throw new StorageException("cannot create a file in " + dirs.path(MaildirDirs.TMP, "") + ": "
+                    + e.getMessage(), true, e);
         }
         boolean renamed = false;
         try {
@@ -204,14 +231,13 @@ public final class MaildirStore implements MaildropStore, MailDelivery, AutoClos
                 out.force(true);
             }
             String name = unique + ",S=" + stored + ",W=" + counter.size();
-            Path target = newDir.resolve(name);
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            dirs.move(MaildirDirs.TMP, unique, MaildirDirs.NEW, name);
             renamed = true;
             try {
-                FileOps.fsyncDirectory(newDir);
+                dirs.fsync(MaildirDirs.NEW);
             } catch (IOException e) {
                 // Not durable: withdraw it so that the sender's retry cannot produce a duplicate.
-                FileOps.deleteQuietly(target, e);
+                dirs.deleteQuietly(MaildirDirs.NEW, name, e);
                 throw e;
             }
             MessageForm form = lineEnd != MessageFormat.LineEnd.CRLF ? MessageForm.RAW
@@ -221,7 +247,7 @@ public final class MaildirStore implements MaildropStore, MailDelivery, AutoClos
             throw new StorageException("cannot store the message: " + e.getMessage(), true, e);
         } finally {
             if (!renamed) {
-                FileOps.deleteQuietly(tmp, null);
+                dirs.deleteQuietly(MaildirDirs.TMP, unique, null);
             }
         }
     }

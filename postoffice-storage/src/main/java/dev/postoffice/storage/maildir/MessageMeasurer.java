@@ -5,11 +5,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
+import java.nio.channels.Channels;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Comparator;
 import java.util.List;
@@ -46,12 +43,12 @@ final class MessageMeasurer {
         return c != 0 ? c : a.base().compareTo(b.base());
     };
 
-    private final Path[] dirs;
+    private final MaildirDirs dirs;
     private final Map<String, SizeCache.Measure> cache;
     private byte[] buffer;
 
     /** @param cache the size cache as loaded; read only */
-    MessageMeasurer(Path[] dirs, Map<String, SizeCache.Measure> cache) {
+    MessageMeasurer(MaildirDirs dirs, Map<String, SizeCache.Measure> cache) {
         this.dirs = dirs;
         this.cache = cache;
     }
@@ -68,10 +65,8 @@ final class MessageMeasurer {
             entries.add(new Entry(base, location, seconds, cached));
             return;
         }
-        Path path = location.in(dirs);
         try {
-            BasicFileAttributes attrs =
-                    Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            BasicFileAttributes attrs = dirs.attributes(location.dir(), location.name());
             if (!attrs.isRegularFile()) {
                 return;
             }
@@ -81,14 +76,14 @@ final class MessageMeasurer {
             SizeCache.Measure measure = cached != null ? cached
                     : previous != null && previous.size() != attrs.size()
                             ? new SizeCache.Measure(previous.size(), SizeCache.Form.CONVERT)
-                            : measure(path, base, attrs.size());
+                            : measure(location, base, attrs.size());
             entries.add(new Entry(base, location, seconds, measure));
         } catch (NoSuchFileException e) {
             if (vanished != null) {
                 vanished.add(base);
             }
         } catch (IOException e) {
-            log.warn("skipping unreadable message {}: {}", path, e.toString());
+            log.warn("skipping unreadable message {}: {}", location.in(dirs), e.toString());
         }
     }
 
@@ -112,12 +107,12 @@ final class MessageMeasurer {
      * not a line break. A size that differs from the file's means the file needs converting; otherwise (or
      * when the name says nothing, or its {@code ,S=} disagrees with the file's size) the file is read once.
      */
-    private SizeCache.Measure measure(Path path, String base, long rawSize) throws IOException {
+    private SizeCache.Measure measure(Location location, String base, long rawSize) throws IOException {
         long w = MaildirNames.sizeField(base, 'W');
         if (w >= 0 && rawSize > 0) {
             long s = MaildirNames.sizeField(base, 'S');
             if (s < 0 || s == rawSize) {
-                try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+                try (FileChannel ch = dirs.read(location.dir(), location.name())) {
                     ByteBuffer last = ByteBuffer.allocate(1);
                     if (ch.read(last, rawSize - 1) == 1) {
                         byte b = last.get(0);
@@ -129,15 +124,15 @@ final class MessageMeasurer {
                 }
             }
         }
-        return scan(path);
+        return scan(location);
     }
 
-    private SizeCache.Measure scan(Path path) throws IOException {
+    private SizeCache.Measure scan(Location location) throws IOException {
         if (buffer == null) {
             buffer = new byte[BUFFER_SIZE];
         }
         MessageFormat.SizeCounter counter = new MessageFormat.SizeCounter();
-        try (InputStream in = Files.newInputStream(path, LinkOption.NOFOLLOW_LINKS)) {
+        try (InputStream in = Channels.newInputStream(dirs.read(location.dir(), location.name()))) {
             for (int n; (n = in.read(buffer)) >= 0; ) {
                 counter.update(buffer, 0, n);
             }

@@ -8,14 +8,9 @@ import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -57,11 +52,10 @@ final class NameValueFile {
      *
      * @param expectedEntries about how many entries there are, to refuse an absurdly large file
      */
-    static <V> Map<String, V> load(Path maildir, String fileName, int expectedEntries, ValueParser<V> parser) {
-        Path file = maildir.resolve(fileName);
+    static <V> Map<String, V> load(MaildirDirs maildir, String fileName, int expectedEntries, ValueParser<V> parser) {
+        Path file = maildir.path(MaildirDirs.ROOT, fileName);
         try {
-            BasicFileAttributes attrs =
-                    Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            BasicFileAttributes attrs = maildir.attributes(MaildirDirs.ROOT, fileName);
             if (!attrs.isRegularFile() || attrs.size() > (expectedEntries + 64L) * MAX_LINE_BYTES) {
                 log.warn("ignoring {}: not a regular file or too large", file);
                 return new HashMap<>();
@@ -73,7 +67,7 @@ final class NameValueFile {
             // Buffers sized to the file, capped: most files are small, and a login reads one.
             int buffer = bufferSize(attrs.size());
             try (BufferedReader in = new BufferedReader(Channels.newReader(
-                    FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS), decoder, buffer),
+                    maildir.read(MaildirDirs.ROOT, fileName), decoder, buffer),
                     buffer)) {
                 for (String line; (line = in.readLine()) != null; ) {
                     int space = line.lastIndexOf(' ');
@@ -128,13 +122,12 @@ final class NameValueFile {
      * Replaces a file atomically: writes a temporary file, fsyncs it and renames it over the file. The caller
      * holds the maildrop lock, so no other writer races for the temporary name.
      */
-    static <V> void store(Path maildir, String fileName, Map<String, V> values, ValueWriter<V> writer)
+    static <V> void store(MaildirDirs maildir, String fileName, Map<String, V> values, ValueWriter<V> writer)
             throws IOException {
-        Path tmp = maildir.resolve(fileName + ".tmp");
-        Files.deleteIfExists(tmp);
+        String tmp = fileName + ".tmp";
+        maildir.deleteIfExists(MaildirDirs.ROOT, tmp);
         try {
-            try (FileChannel ch = FileChannel.open(tmp,
-                    EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), FileOps.privateFile(tmp))) {
+            try (FileChannel ch = maildir.create(MaildirDirs.ROOT, tmp)) {
                 int buffer = bufferSize((long) values.size() * TYPICAL_LINE_BYTES);
                 Writer out = new BufferedWriter(
                         Channels.newWriter(ch, StandardCharsets.UTF_8.newEncoder()
@@ -149,9 +142,9 @@ final class NameValueFile {
                 out.flush();
                 ch.force(true);
             }
-            Files.move(tmp, maildir.resolve(fileName), StandardCopyOption.ATOMIC_MOVE);
+            maildir.move(MaildirDirs.ROOT, tmp, MaildirDirs.ROOT, fileName);
         } catch (IOException | RuntimeException e) {
-            FileOps.deleteQuietly(tmp, e);
+            maildir.deleteQuietly(MaildirDirs.ROOT, tmp, e);
             throw e;
         }
     }

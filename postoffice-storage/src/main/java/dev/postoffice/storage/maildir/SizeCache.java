@@ -2,7 +2,6 @@ package dev.postoffice.storage.maildir;
 
 import dev.postoffice.message.MessageFormat;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.Map;
 
 /**
@@ -44,7 +43,7 @@ final class SizeCache {
      *
      * @param expectedEntries about how many messages the maildrop has, to refuse an absurdly large file
      */
-    static Map<String, Measure> load(Path maildir, int expectedEntries) {
+    static Map<String, Measure> load(MaildirDirs maildir, int expectedEntries) {
         return NameValueFile.load(maildir, FILE_NAME, expectedEntries, SizeCache::parseMeasure);
     }
 
@@ -68,7 +67,7 @@ final class SizeCache {
     }
 
     /** Replaces the cache atomically (see {@link NameValueFile#store}); the caller holds the maildrop lock. */
-    static void store(Path maildir, Map<String, Measure> sizes) throws IOException {
+    static void store(MaildirDirs maildir, Map<String, Measure> sizes) throws IOException {
         NameValueFile.store(maildir, FILE_NAME, sizes, (out, m) -> {
             out.write(Long.toString(m.size()));
             switch (m.form()) {

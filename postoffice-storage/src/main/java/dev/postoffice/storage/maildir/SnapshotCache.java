@@ -2,8 +2,6 @@ package dev.postoffice.storage.maildir;
 
 import dev.postoffice.storage.StoredMessage;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
@@ -30,9 +28,10 @@ final class SnapshotCache {
 
     /** The identity and mtime of {@code new/} and {@code cur/}: what any delivery, removal or rename changes. */
     record DirState(Object newKey, long newMtime, Object curKey, long curMtime) {
-        static DirState of(Path[] dirs) throws IOException {
-            BasicFileAttributes n = Files.readAttributes(dirs[0], BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-            BasicFileAttributes c = Files.readAttributes(dirs[1], BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        static DirState of(MaildirDirs dirs) throws IOException {
+            // As entries of the Maildir (fstatat): a login to an unchanged maildrop opens neither directory.
+            BasicFileAttributes n = dirs.attributes(MaildirDirs.ROOT, MaildirMaildrop.NEW);
+            BasicFileAttributes c = dirs.attributes(MaildirDirs.ROOT, MaildirMaildrop.CUR);
             return new DirState(n.fileKey(), n.lastModifiedTime().to(TimeUnit.NANOSECONDS),
                     c.fileKey(), c.lastModifiedTime().to(TimeUnit.NANOSECONDS));
         }

@@ -82,16 +82,22 @@ class DovecotUidListTest {
 
     @Test
     void readsTheFileAndNeverWritesIt() throws Exception {
-        assertThat(DovecotUidList.read(dir)).isNull(); // none
+        try (MaildirDirs dirs = Fixtures.open(dir)) {
+            readsTheFileAndNeverWritesIt(dirs);
+        }
+    }
+
+    private void readsTheFileAndNeverWritesIt(MaildirDirs dirs) throws Exception {
+        assertThat(DovecotUidList.read(dirs)).isNull(); // none
         Path file = dir.resolve(DovecotUidList.FILE_NAME);
         Files.writeString(file, "3 V5 N2\n1 :a:2,S\n");
         file.toFile().setReadOnly();
         long mtime = Files.getLastModifiedTime(file).toMillis();
-        DovecotUidList list = DovecotUidList.read(dir);
+        DovecotUidList list = DovecotUidList.read(dirs);
         assertThat(list.get("a").uid()).isEqualTo(1);
         assertThat(Files.getLastModifiedTime(file).toMillis()).isEqualTo(mtime);
         Files.delete(file);
         Files.createDirectory(file);
-        assertThat(DovecotUidList.read(dir)).isNull(); // not a regular file
+        assertThat(DovecotUidList.read(dirs)).isNull(); // not a regular file
     }
 }

@@ -35,6 +35,18 @@ final class Fixtures {
         return maildir;
     }
 
+    /** A Maildir's directories, created if missing, opened as a session would (close them after). */
+    static MaildirDirs open(Path maildir) throws IOException {
+        for (String sub : List.of("new", "cur", "tmp")) {
+            Files.createDirectories(maildir.resolve(sub));
+        }
+        try {
+            return MaildirDirs.open(maildir, MaildirGuard.check(maildir, java.util.Optional.empty()));
+        } catch (dev.postoffice.storage.StorageException e) {
+            throw new IOException(e);
+        }
+    }
+
     /** Writes a message file as other software would, returning its path. */
     static Path put(Path maildir, String subdir, String name, String content) throws IOException {
         return Files.write(maildir.resolve(subdir).resolve(name), bytes(content));

@@ -11,6 +11,7 @@ import dev.postoffice.storage.MailboxRef;
 import dev.postoffice.storage.Maildrop;
 import dev.postoffice.storage.StorageException;
 import dev.postoffice.storage.StoredMessage;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -106,18 +107,213 @@ class MaildirSymlinkTest {
         assertThat(outside.resolve("1600000001.P1.host")).exists();
     }
 
-    @Test
-    void aDirectorySwappedForALinkDuringTheSessionIsNotFollowed() throws Exception {
+    /**
+     * Opens a maildrop with one message in {@code sub}, lets {@code swap} replace a directory by a link to a
+     * directory of the same layout outside holding a file of the same name, then reads and deletes the message:
+     * the read fails or gives the session's own message, the deletion fails or removes the session's own file,
+     * and nothing outside is read, written or deleted.
+     */
+    private void swappedAfterOpen(String sub, Swap swap) throws Exception {
         Path maildir = Fixtures.maildir(dataDir);
-        put(maildir, "cur", "1600000001.P1.host", "Subject: mine\n\nmine\n");
+        String name = "1600000001.P1.host" + (sub.equals("cur") ? ":2,S" : "");
+        put(maildir, sub, name, "Subject: mine\n\nmine\n");
+        Path decoy = Files.createDirectories(dataDir.resolve("decoy"));
+        for (String d : List.of("new", "cur", "tmp")) {
+            Files.createDirectories(decoy.resolve(d));
+        }
+        Path theirs = put(decoy, sub, name, "Subject: secret\n\nnot yours\n");
         try (Maildrop drop = store.open(MailboxRef.of(USER))) {
             StoredMessage m = drop.messages().getFirst();
+            Path moved = swap.apply(maildir, decoy);
+            try {
+                assertThat(Fixtures.read(drop, m)).isEqualTo("Subject: mine\n\nmine\n");
+            } catch (IOException e) {
+                assertThat(e).hasMessageNotContaining("not yours"); // refused: fine
+            }
+            try {
+                drop.commit(List.of(m), List.of(m), Instant.now());
+                assertThat(moved).doesNotExist(); // the session's own file went
+            } catch (StorageException e) {
+                assertThat(moved).exists(); // refused: nothing removed
+            }
+        }
+        assertThat(theirs).exists().hasContent("Subject: secret\n\nnot yours\n");
+        assertThat(Fixtures.names(decoy)).containsExactly("cur", "new", "tmp"); // no history or cache written there
+        for (String d : List.of("new", "cur", "tmp")) {
+            assertThat(Fixtures.names(decoy.resolve(d))).containsExactlyElementsOf(
+                    d.equals(sub) ? List.of(name) : List.of());
+        }
+    }
+
+    /** Replaces a directory by a link; returns where the session's message file is now. */
+    private interface Swap {
+        Path apply(Path maildir, Path decoy) throws Exception;
+    }
+
+    private static Path swapSub(Path maildir, Path decoy, String sub) throws Exception {
+        Path name;
+        try (var s = Files.list(maildir.resolve(sub))) {
+            name = s.findFirst().orElseThrow().getFileName();
+        }
+        Files.move(maildir.resolve(sub), maildir.resolve(sub + ".old"));
+        Files.createSymbolicLink(maildir.resolve(sub), decoy.resolve(sub));
+        return maildir.resolve(sub + ".old").resolve(name);
+    }
+
+    @Test
+    void curSwappedForALinkAfterOpenIsNotFollowed() throws Exception {
+        swappedAfterOpen("cur", (maildir, decoy) -> swapSub(maildir, decoy, "cur"));
+    }
+
+    @Test
+    void newSwappedForALinkAfterOpenIsNotFollowed() throws Exception {
+        swappedAfterOpen("new", (maildir, decoy) -> swapSub(maildir, decoy, "new"));
+    }
+
+    @Test
+    void theMaildirSwappedForALinkAfterOpenIsNotFollowed() throws Exception {
+        swappedAfterOpen("cur", (maildir, decoy) -> {
+            Path old = maildir.resolveSibling("Maildir.old");
+            Files.move(maildir, old);
+            Files.createSymbolicLink(maildir, decoy);
+            try (var s = Files.list(old.resolve("cur"))) {
+                return s.findFirst().orElseThrow();
+            }
+        });
+    }
+
+    @Test
+    void withoutSecureStreamsASwappedDirectoryIsCaughtBeforeEachUse() throws Exception {
+        Path maildir = Fixtures.maildir(dataDir);
+        put(maildir, "cur", "1600000001.P1.host", "Subject: mine\n\nmine\n");
+        put(outside.getParent(), "outside", "1600000001.P1.host:2,S", "Subject: secret\n\nnot yours\n");
+        try (MaildirDirs dirs = MaildirDirs.open(maildir, MaildirGuard.check(maildir, Optional.empty()), false)) {
+            assertThat(dirs.secure()).isFalse();
+            assertThat(dirs.names(MaildirDirs.CUR)).containsExactly("1600000001.P1.host");
             Files.move(maildir.resolve("cur"), maildir.resolve("cur.old"));
             Files.createSymbolicLink(maildir.resolve("cur"), outside);
-            assertThatThrownBy(() -> drop.body(m)).hasMessageContaining("replaced");
-            assertThatThrownBy(() -> drop.commit(List.of(m), List.of(), Instant.now()))
-                    .isInstanceOf(StorageException.class);
+            assertThatThrownBy(() -> dirs.read(MaildirDirs.CUR, "1600000001.P1.host"))
+                    .hasMessageContaining("replaced");
+            assertThatThrownBy(() -> dirs.names(MaildirDirs.CUR)).hasMessageContaining("replaced");
+            assertThatThrownBy(() -> dirs.delete(MaildirDirs.CUR, "1600000001.P1.host"))
+                    .hasMessageContaining("replaced");
         }
         assertThat(outside.resolve("1600000001.P1.host")).exists();
+    }
+
+    @Test
+    void aDirectoryReplacedAfterTheCheckIsNotUsed() throws Exception {
+        Path maildir = Fixtures.maildir(dataDir);
+        Object[] keys = MaildirGuard.check(maildir, Optional.empty());
+        Files.move(maildir.resolve("cur"), maildir.resolve("cur.old"));
+        Files.createSymbolicLink(maildir.resolve("cur"), outside);
+        try (MaildirDirs dirs = MaildirDirs.open(maildir, keys)) {
+            assertThat(dirs.secure()).isTrue();
+            assertThatThrownBy(() -> dirs.names(MaildirDirs.CUR)).isInstanceOf(IOException.class); // a link
+            Files.delete(maildir.resolve("cur"));
+            Files.createDirectory(maildir.resolve("cur")); // another directory, not the one checked
+            assertThatThrownBy(() -> dirs.names(MaildirDirs.CUR)).hasMessageContaining("replaced");
+            assertThat(dirs.names(MaildirDirs.NEW)).isEmpty();
+        }
+        Files.move(maildir, maildir.resolveSibling("Maildir.old"));
+        Files.createDirectories(maildir);
+        assertThatThrownBy(() -> MaildirDirs.open(maildir, keys)).isInstanceOf(MaildirDirs.ReplacedException.class)
+                .hasMessageContaining("replaced");
+    }
+
+    /**
+     * Swaps {@code cur} for a link to a directory holding a file of the same name, and back, as fast as it can,
+     * while the session reads the message again and again: whenever a read succeeds it is the session's own file.
+     * A check of the directories before each use (what was done before they were held open) loses this race.
+     */
+    @Test
+    void aSwapRacingTheReadsNeverReachesOutside() throws Exception {
+        Path maildir = Fixtures.maildir(dataDir);
+        String name = "1600000001.P1.host:2,S";
+        put(maildir, "cur", name, "Subject: mine\n\nmine\n");
+        put(outside.getParent(), "outside", name, "Subject: secret\n\nnot yours\n");
+        try (Maildrop drop = store.open(MailboxRef.of(USER))) {
+            StoredMessage m = drop.messages().getFirst();
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            Path cur = maildir.resolve("cur");
+            Path real = maildir.resolve("cur.real");
+            Thread swapper = Thread.ofPlatform().start(() -> {
+                try {
+                    while (!stop.get()) {
+                        Files.move(cur, real);
+                        Files.createSymbolicLink(cur, outside);
+                        Files.delete(cur);
+                        Files.move(real, cur);
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            int read = 0;
+            try {
+                for (int i = 0; i < 3000; i++) {
+                    String text;
+                    try {
+                        text = Fixtures.read(drop, m);
+                    } catch (IOException e) {
+                        continue; // refusing is fine; reading the outside file is not
+                    }
+                    assertThat(text).doesNotContain("not yours");
+                    read++;
+                }
+            } finally {
+                stop.set(true);
+                swapper.join();
+            }
+            assertThat(read).isPositive();
+            drop.commit(List.of(m), List.of(), Instant.now());
+        }
+        assertThat(outside.resolve(name)).exists();
+        assertThat(maildir.resolve("cur").resolve(name)).doesNotExist();
+    }
+
+    /**
+     * Deletes many messages while {@code cur} is swapped for a link to a directory holding files of the same names
+     * and back, as fast as it can: the UPDATE may fail, but no file outside is removed.
+     */
+    @Test
+    void aSwapRacingTheUpdateNeverDeletesOutside() throws Exception {
+        Path maildir = Fixtures.maildir(dataDir);
+        int n = 400;
+        for (int i = 0; i < n; i++) {
+            String name = (1600000000 + i) + ".P1.host:2,S";
+            put(maildir, "cur", name, "Subject: mine\n\nmine\n");
+            put(outside.getParent(), "outside", name, "Subject: secret\n\nnot yours\n");
+        }
+        try (Maildrop drop = store.open(MailboxRef.of(USER))) {
+            assertThat(drop.messages()).hasSize(n);
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.CountDownLatch flipping = new java.util.concurrent.CountDownLatch(1);
+            Path cur = maildir.resolve("cur");
+            Path real = maildir.resolve("cur.real");
+            Thread swapper = Thread.ofPlatform().start(() -> {
+                try {
+                    while (!stop.get()) {
+                        Files.move(cur, real);
+                        Files.createSymbolicLink(cur, outside);
+                        flipping.countDown();
+                        Files.delete(cur);
+                        Files.move(real, cur);
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            try {
+                flipping.await();
+                drop.commit(drop.messages(), List.of(), Instant.now());
+            } catch (StorageException e) {
+                // refusing is fine; deleting outside is not
+            } finally {
+                stop.set(true);
+                swapper.join();
+            }
+        }
+        assertThat(Fixtures.names(outside)).hasSize(n + 1);
     }
 }
