@@ -77,6 +77,9 @@ final class ServerSettings {
         KEYS.put("admin-token-file", (b, v) -> { });
         KEYS.put("log-format", (b, v) -> logFormat(v));
         KEYS.put("log-level", (b, v) -> logLevel(v));
+        KEYS.put("gssapi-keytab", (b, v) -> { });
+        KEYS.put("gssapi-principal", (b, v) -> { });
+        KEYS.put("gssapi-realm", (b, v) -> { });
     }
 
     /** Keys a reload cannot apply to a running server: changing them needs a restart. */
@@ -226,6 +229,17 @@ final class ServerSettings {
             defaults.oauth(new ServerConfig.OAuth(Path.of(get("oauth-keys")), get("oauth-issuer"),
                     get("oauth-audience"), values.getOrDefault("oauth-user-claim", "email"),
                     bool(values.getOrDefault("oauth-require-email-verified", "yes"))));
+        }
+        if (get("gssapi-keytab") != null || get("gssapi-principal") != null || get("gssapi-realm") != null) {
+            if (get("gssapi-keytab") == null || get("gssapi-principal") == null) {
+                throw new UserError("gssapi-keytab and gssapi-principal go together", 78);
+            }
+            try {
+                defaults.gssapi(new ServerConfig.Gssapi(Path.of(get("gssapi-keytab")), get("gssapi-principal"),
+                        java.util.Optional.ofNullable(get("gssapi-realm"))));
+            } catch (IllegalArgumentException e) {
+                throw new UserError("gssapi-principal: " + e.getMessage(), 78);
+            }
         }
         try {
             return defaults.build();

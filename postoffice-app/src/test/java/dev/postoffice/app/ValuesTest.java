@@ -111,6 +111,25 @@ class ValuesTest {
     }
 
     @Test
+    void gssapiSettingsGoTogether(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("krb.conf");
+        Files.writeString(file, "gssapi-keytab = /etc/postoffice/pop.keytab\n"
+                + "gssapi-principal = pop/mail.example.org@EXAMPLE.ORG\n");
+        ServerConfig.Gssapi g = ServerSettings.load(file).build(ServerConfig.builder()).gssapi().orElseThrow();
+        assertThat(g.keytab()).isEqualTo(Path.of("/etc/postoffice/pop.keytab"));
+        assertThat(g.principal()).isEqualTo("pop/mail.example.org@EXAMPLE.ORG");
+        assertThat(g.realm()).isEmpty();
+        assertThat(ServerSettings.load(file).set("gssapi-realm", "CORP.EXAMPLE.ORG").build(ServerConfig.builder())
+                .gssapi().orElseThrow().realm()).contains("CORP.EXAMPLE.ORG");
+        assertThat(ServerSettings.load(null).build(ServerConfig.builder()).gssapi()).isEmpty();
+        assertThatThrownBy(() -> ServerSettings.load(null).set("gssapi-keytab", "/k").build(ServerConfig.builder()))
+                .isInstanceOf(UserError.class).hasMessage("gssapi-keytab and gssapi-principal go together");
+        assertThatThrownBy(() -> ServerSettings.load(file).set("gssapi-principal", "pop@EXAMPLE.ORG")
+                .build(ServerConfig.builder()))
+                .isInstanceOf(UserError.class).hasMessageContaining("must be service/host@REALM");
+    }
+
+    @Test
     void authCacheTtlDefaultsToAMinuteAndZeroTurnsItOff(@TempDir Path dir) throws Exception {
         assertThat(ServerSettings.load(null).authCacheTtl())
                 .isEqualTo(dev.postoffice.auth.LoginCache.DEFAULT_TTL).isEqualTo(Duration.ofSeconds(60));

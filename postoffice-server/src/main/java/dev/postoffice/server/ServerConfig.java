@@ -44,6 +44,7 @@ import java.util.Set;
  * @param oauth                  JWT validation for OAUTHBEARER and XOAUTH2; empty: not offered
  * @param proxyProtocolFrom      proxies (HAProxy) whose connections start with a PROXY protocol header naming
  *                               the real client; empty: none
+ * @param gssapi                 Kerberos service credentials for SASL GSSAPI; empty: not offered
  */
 public record ServerConfig(
         Optional<InetSocketAddress> pop3Listen,
@@ -72,7 +73,8 @@ public record ServerConfig(
         Optional<Integer> expireDays,
         Duration shutdownGrace,
         Optional<OAuth> oauth,
-        List<Cidr> proxyProtocolFrom) {
+        List<Cidr> proxyProtocolFrom,
+        Optional<Gssapi> gssapi) {
 
     /** RFC 1939 section 3: an autologout timer must be at least 10 minutes. */
     public static final Duration RFC_MIN_IDLE_TIMEOUT = Duration.ofMinutes(10);
@@ -93,6 +95,23 @@ public record ServerConfig(
     public record OAuth(Path keyFile, String issuer, String audience, String userClaim, boolean requireEmailVerified) {
         public OAuth(Path keyFile, String issuer, String audience, String userClaim) {
             this(keyFile, issuer, audience, userClaim, true);
+        }
+    }
+
+    /**
+     * SASL GSSAPI (RFC 4752): the service principal ({@code pop/host@REALM}) whose keys are in {@code keytab}, and
+     * the realm whose principals ({@code user@REALM}) log in as {@code user}: {@code realm}, or the principal's.
+     */
+    public record Gssapi(Path keytab, String principal, Optional<String> realm) {
+        public Gssapi {
+            Objects.requireNonNull(keytab, "keytab");
+            Objects.requireNonNull(principal, "principal");
+            Objects.requireNonNull(realm, "realm");
+            int at = principal.lastIndexOf('@');
+            if (at < 1 || at == principal.length() - 1 || principal.indexOf('/') < 1) {
+                throw new IllegalArgumentException("the GSSAPI principal must be service/host@REALM, got '"
+                        + principal + "'");
+            }
         }
     }
 
@@ -179,6 +198,7 @@ public record ServerConfig(
         private Duration shutdownGrace = Duration.ofSeconds(30);
         private Optional<OAuth> oauth = Optional.empty();
         private List<Cidr> proxyProtocolFrom = List.of();
+        private Optional<Gssapi> gssapi = Optional.empty();
 
         private Builder() {}
 
@@ -210,6 +230,7 @@ public record ServerConfig(
             shutdownGrace = c.shutdownGrace;
             oauth = c.oauth;
             proxyProtocolFrom = c.proxyProtocolFrom;
+            gssapi = c.gssapi;
         }
 
         public Builder pop3Listen(InetSocketAddress a) { pop3Listen = Optional.ofNullable(a); return this; }
@@ -242,13 +263,14 @@ public record ServerConfig(
         public Builder shutdownGrace(Duration d) { shutdownGrace = d; return this; }
         public Builder oauth(OAuth o) { oauth = Optional.ofNullable(o); return this; }
         public Builder proxyProtocolFrom(List<Cidr> n) { proxyProtocolFrom = n; return this; }
+        public Builder gssapi(Gssapi g) { gssapi = Optional.ofNullable(g); return this; }
 
         public ServerConfig build() {
             return new ServerConfig(pop3Listen, pop3sListen, tlsCertificate, tlsPrivateKey, tlsDirectory, hostname,
                     idleTimeout, preAuthTimeout, preAuthLifetime, handshakeTimeout, authFailureDelay, authFailureDelayMax,
                     maxAuthFailures, maxBadCommands, maxConnections, maxConnectionsPerAddress, maxConnectionsPerUser,
                     allowPlaintextAuth, localNetworks, saslMechanisms, masterUsers, loginAliases, loginDelay,
-                    expireDays, shutdownGrace, oauth, proxyProtocolFrom);
+                    expireDays, shutdownGrace, oauth, proxyProtocolFrom, gssapi);
         }
     }
 

@@ -39,6 +39,22 @@ public interface SaslBackend<P> {
      */
     Verdict<P> checkBearer(String user, String token);
 
+    /**
+     * GSSAPI (RFC 4752): the service's Kerberos credentials; empty (the default) when none are configured, and
+     * then GSSAPI fails as unavailable.
+     */
+    default java.util.Optional<GssapiAcceptor> gssapi() {
+        return java.util.Optional.empty();
+    }
+
+    /**
+     * GSSAPI, after Kerberos authenticated {@code principal} ({@code user@REALM}): maps it to a user and authorizes
+     * {@code authzid} (empty: none, or the principal itself) for that user. Rejected by default.
+     */
+    default Verdict<P> gssapiAuthenticated(String authzid, String principal) {
+        return new Verdict.Rejected<>();
+    }
+
     /** Whether a mechanism is usable for anyone at all with this backend (e.g. no JWKS: no OAUTHBEARER). */
     default boolean supports(String mechanism) {
         return true;

@@ -9,7 +9,7 @@ import java.util.Set;
 public final class SaslMechanisms {
     /** Every mechanism, strongest first: the order in which to advertise them. */
     public static final List<String> ALL = List.of(
-            "SCRAM-SHA-256", "SCRAM-SHA-1", "CRAM-MD5", "PLAIN", "LOGIN", "OAUTHBEARER", "XOAUTH2");
+            "GSSAPI", "SCRAM-SHA-256", "SCRAM-SHA-1", "CRAM-MD5", "PLAIN", "LOGIN", "OAUTHBEARER", "XOAUTH2");
 
     /**
      * The largest decoded client message any mechanism accepts (a bearer token of
@@ -49,6 +49,7 @@ public final class SaslMechanisms {
         Objects.requireNonNull(backend, "backend");
         Objects.requireNonNull(hostname, "hostname");
         return switch (canonical(mechanism)) {
+            case "GSSAPI" -> new GssapiExchange<>(backend);
             case "SCRAM-SHA-256" -> new ScramExchange<>(backend, SaslBackend.ScramHash.SHA_256);
             case "SCRAM-SHA-1" -> new ScramExchange<>(backend, SaslBackend.ScramHash.SHA_1);
             case "CRAM-MD5" -> new CramMd5Exchange<>(backend, CramMd5Exchange.newChallenge(hostname));

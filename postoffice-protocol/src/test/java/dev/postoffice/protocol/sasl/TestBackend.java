@@ -21,6 +21,8 @@ final class TestBackend implements SaslBackend<String> {
     byte[] scramSalt = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
     int scramIterations = 4096;
     boolean unavailable;
+    /** GSSAPI's service side; null: none configured. */
+    GssapiAcceptor gssapi;
 
     TestBackend with(String user, String password) {
         passwords.put(user, password);
@@ -103,5 +105,10 @@ final class TestBackend implements SaslBackend<String> {
 
     static String b64(byte[] bytes) {
         return Base64.getEncoder().encodeToString(bytes);
+    }
+
+    @Override
+    public java.util.Optional<GssapiAcceptor> gssapi() {
+        return java.util.Optional.ofNullable(gssapi);
     }
 }

@@ -19,8 +19,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The SASL mechanisms' view of an {@link AuthService}: passwords, CRAM-MD5, SCRAM credentials and bearer tokens
- * (OAUTHBEARER and XOAUTH2), plus a set of master users.
+ * The SASL mechanisms' view of an {@link AuthService}: passwords, CRAM-MD5, SCRAM credentials, bearer tokens
+ * (OAUTHBEARER and XOAUTH2) and Kerberos principals (GSSAPI, through a {@link KerberosAcceptor}), plus a set of
+ * master users.
  *
  * <p>Authorization: an authzid equal to the authenticated user (or none) logs that user in. Any other authzid is
  * refused unless the authenticated user is a master user, who then logs in as the authzid's account (which must
@@ -37,6 +38,7 @@ public final class AccountSaslBackend implements SaslBackend<Account> {
     private final AuthService auth;
     private final Set<String> masterUsers;
     private final List<String> configured;
+    private final Optional<KerberosAcceptor> kerberos;
     /** The directory's capabilities the configured mechanisms were last checked against (once per reload). */
     private volatile DirectoryCapabilities checked;
 
@@ -50,7 +52,14 @@ public final class AccountSaslBackend implements SaslBackend<Account> {
      *                   cannot use are named in a warning at start and after each users-file reload
      */
     public AccountSaslBackend(AuthService auth, Set<String> masterUsers, List<String> configured) {
+        this(auth, masterUsers, configured, Optional.empty());
+    }
+
+    /** @param kerberos the service side of GSSAPI; empty: GSSAPI is not supported */
+    public AccountSaslBackend(AuthService auth, Set<String> masterUsers, List<String> configured,
+                              Optional<KerberosAcceptor> kerberos) {
         this.auth = Objects.requireNonNull(auth, "auth");
+        this.kerberos = Objects.requireNonNull(kerberos, "kerberos");
         this.masterUsers = Set.copyOf(masterUsers);
         this.configured = List.copyOf(configured);
         warnAboutUnusableMechanisms();
@@ -58,7 +67,8 @@ public final class AccountSaslBackend implements SaslBackend<Account> {
 
     /** The backend a server configuration asks for: its master users and configured mechanisms. */
     public static AccountSaslBackend create(AuthService auth, ServerConfig config) {
-        return new AccountSaslBackend(auth, config.masterUsers(), config.saslMechanisms());
+        return new AccountSaslBackend(auth, config.masterUsers(), config.saslMechanisms(),
+                config.gssapi().map(KerberosAcceptor::new));
     }
 
     /** Logs how many users cannot use each configured mechanism, once per state of the directory. */
@@ -79,8 +89,8 @@ public final class AccountSaslBackend implements SaslBackend<Account> {
 
     /**
      * OAUTHBEARER and XOAUTH2 when the service accepts bearer tokens; CRAM-MD5 when some user has a cleartext
-     * secret; SCRAM when some user has SCRAM credentials of that hash or a cleartext secret; PLAIN and LOGIN always;
-     * nothing else. Reflects the directory as it is now (a users-file reload changes the answer).
+     * secret; SCRAM when some user has SCRAM credentials of that hash or a cleartext secret; GSSAPI when a keytab is
+     * configured and readable; PLAIN and LOGIN always; nothing else. Reflects the directory as it is now (a users-file reload changes the answer).
      */
     @Override
     public boolean supports(String mechanism) {
@@ -91,6 +101,7 @@ public final class AccountSaslBackend implements SaslBackend<Account> {
             case "CRAM-MD5" -> capabilities().cramMd5();
             case "SCRAM-SHA-1", "SCRAM-SHA-256" -> capabilities().scram(name);
             case "OAUTHBEARER", "XOAUTH2" -> auth.acceptsBearerTokens();
+            case "GSSAPI" -> kerberos.isPresent() && kerberos.get().usable();
             default -> false;
         };
     }
@@ -138,6 +149,21 @@ public final class AccountSaslBackend implements SaslBackend<Account> {
             return new Verdict.Rejected<>();
         }
         return authorizeAs(user, auth.checkBearer(token));
+    }
+
+    @Override
+    public Optional<dev.postoffice.protocol.sasl.GssapiAcceptor> gssapi() {
+        return kerberos.map(k -> k);
+    }
+
+    /** The principal's user (see {@link KerberosAcceptor#user}), who must exist; then the authorization rule. */
+    @Override
+    public Verdict<Account> gssapiAuthenticated(String authzid, String principal) {
+        Optional<String> user = kerberos.flatMap(k -> k.user(principal));
+        if (user.isEmpty()) {
+            return new Verdict.Rejected<>();
+        }
+        return authorizeAs(authzid, auth.authorize(user.get()));
     }
 
     /** Applies the authorization rule to the outcome of authenticating someone. */

@@ -29,6 +29,7 @@ import dev.postoffice.auth.OAuthConfig;
 import dev.postoffice.auth.PasswdFile;
 import dev.postoffice.auth.PasswordSchemes;
 import dev.postoffice.auth.UserPolicy;
+import dev.postoffice.protocol.sasl.SaslBackend.Verdict;
 import dev.postoffice.protocol.sasl.SaslExchange.Step;
 import dev.postoffice.protocol.sasl.SaslMechanisms;
 import dev.postoffice.server.ServerConfig;
@@ -244,7 +245,8 @@ class AccountSaslBackendTest {
     void supportsFollowsTheDirectory() throws Exception {
         assertThat(backend.supportedMechanisms())
                 .containsExactly("SCRAM-SHA-256", "SCRAM-SHA-1", "CRAM-MD5", "PLAIN", "LOGIN");
-        assertThat(withTokens().supportedMechanisms()).containsExactlyElementsOf(SaslMechanisms.ALL);
+        assertThat(withTokens().supportedMechanisms())
+                .containsExactlyElementsOf(SaslMechanisms.ALL.stream().filter(m -> !m.equals("GSSAPI")).toList());
 
         users.remove("plain");
         users.remove("master");
@@ -255,6 +257,29 @@ class AccountSaslBackendTest {
         assertThat(backend.supportedMechanisms()).containsExactly("PLAIN", "LOGIN");
         assertThat(backend.supports("scram-sha-256")).isFalse();
         assertThat(backend.supports("GSSAPI")).isFalse();
+    }
+
+    // ---- GSSAPI ----
+
+    @Test
+    void gssapiMapsPrincipalsOfTheRealmToExistingUsers() throws Exception {
+        String service = "pop/mail.example.org@EXAMPLE.ORG";
+        KerberosAcceptor kerberos = new KerberosAcceptor(new ServerConfig.Gssapi(
+                Keytabs.write(dir.resolve("pop.keytab"), service), service, Optional.empty()));
+        AccountSaslBackend k = new AccountSaslBackend(auth, Set.of("master"), List.of(), Optional.of(kerberos));
+        assertThat(k.supports("GSSAPI")).isTrue();
+        assertThat(k.gssapi()).containsSame(kerberos);
+        assertThat(((Verdict.Success<Account>) k.gssapiAuthenticated("", "plain@EXAMPLE.ORG")).user())
+                .isEqualTo("plain");
+        assertThat(k.gssapiAuthenticated("plain", "plain@EXAMPLE.ORG")).isInstanceOf(Verdict.Success.class);
+        assertThat(k.gssapiAuthenticated("", "nobody@EXAMPLE.ORG")).isInstanceOf(Verdict.Rejected.class);
+        assertThat(k.gssapiAuthenticated("", "plain@OTHER.ORG")).isInstanceOf(Verdict.Rejected.class);
+        assertThat(k.gssapiAuthenticated("", "plain/admin@EXAMPLE.ORG")).isInstanceOf(Verdict.Rejected.class);
+        assertThat(k.gssapiAuthenticated("argon", "plain@EXAMPLE.ORG")).isInstanceOf(Verdict.Rejected.class);
+        assertThat(((Verdict.Success<Account>) k.gssapiAuthenticated("argon", "master@EXAMPLE.ORG")).user())
+                .isEqualTo("argon");
+        assertThat(backend.supports("GSSAPI")).isFalse();
+        assertThat(backend.gssapiAuthenticated("", "plain@EXAMPLE.ORG")).isInstanceOf(Verdict.Rejected.class);
     }
 
     // ---- from the server configuration ----
