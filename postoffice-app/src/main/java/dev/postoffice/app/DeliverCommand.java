@@ -2,6 +2,7 @@ package dev.postoffice.app;
 
 import dev.postoffice.auth.UserRecord;
 import dev.postoffice.message.MessageFormat;
+import dev.postoffice.storage.CrashPoint;
 import dev.postoffice.storage.Envelope;
 import dev.postoffice.storage.MailDelivery;
 import dev.postoffice.storage.StorageException;
@@ -96,6 +97,7 @@ final class DeliverCommand implements Callable<Integer> {
     private static int deliverOne(MailDelivery store, UserRecord u, InputStream in, String source) {
         try {
             store.deliver(u.account().mailbox(), Envelope.none(), in);
+            CrashPoint.reach("deliver-before-reply");
             return EX_OK;
         } catch (StorageException e) {
             System.err.println("postoffice deliver: " + source + ": " + e.getMessage());

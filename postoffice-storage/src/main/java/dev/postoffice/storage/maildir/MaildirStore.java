@@ -203,10 +203,12 @@ public final class MaildirStore implements MaildropStore, MailDelivery, AutoClos
                 stored += m;
                 out.force(true);
             }
+            dev.postoffice.storage.CrashPoint.reach("deliver-tmp-written"); // test hook (issue 15's kill -9 matrix)
             String name = unique + ",S=" + stored + ",W=" + counter.size();
             Path target = newDir.resolve(name);
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
             renamed = true;
+            dev.postoffice.storage.CrashPoint.reach("deliver-renamed"); // test hook (issue 15's kill -9 matrix)
             try {
                 FileOps.fsyncDirectory(newDir);
             } catch (IOException e) {
