@@ -12,7 +12,8 @@ the server at the start and the end, and the accounting: delivered = stored = re
   it/soak.py                              # the short version the build runs: 60 s, 200 sessions
   it/soak.py --duration 600 --sessions 1000
 Exit status 1 when a promise is broken: an error of the legitimate traffic, a message unaccounted for, heap
-grown by more than a quarter (+16 MB), more file descriptors or threads at the end than at the start.
+grown by more than a quarter (+16 MB), more file descriptors or threads at the end than after the quiet run
+(2 of slack each for the JVM's own: a jar opened late, a JIT thread).
 """
 import argparse
 import json
@@ -319,9 +320,11 @@ def main():
     s, e = result["after_quiet"], result["end"]
     if e["heap_after_gc_mb"] > s["heap_after_gc_mb"] * 1.25 + 16:
         problems.append(f"heap grew: {s['heap_after_gc_mb']} -> {e['heap_after_gc_mb']} MB")
-    if e["fds"] > s["fds"]:
+    # The JVM may open a jar of the class path for a class first used under attack (TLS) or start a JIT thread:
+    # 2 of slack for those; a leak per connection would show as hundreds.
+    if e["fds"] > s["fds"] + 2:
         problems.append(f"file descriptors: {s['fds']} -> {e['fds']}")
-    if e["threads"] > s["threads"]:
+    if e["threads"] > s["threads"] + 2:
         problems.append(f"threads: {s['threads']} -> {e['threads']}")
     for p in problems:
         print("FAIL soak: " + p)
