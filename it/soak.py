@@ -9,7 +9,7 @@ TLS and stall). In both runs, beside the bench: clients that download and delete
 legitimate traffic, p99 of login and RETR in both runs, heap after a full GC, file descriptors and threads of
 the server at the start and the end, and the accounting: delivered = stored = retrieved and deleted + left.
 
-  it/soak.py                              # the short version the build runs: 60 s, 200 sessions
+  it/soak.py --sessions 100                # the short version the build runs: 60 s, 100 sessions
   it/soak.py --duration 600 --sessions 1000
 Exit status 1 when a promise is broken: an error of the legitimate traffic, a message unaccounted for, heap
 grown by more than a quarter (+16 MB), more file descriptors or threads at the end than after the quiet run
