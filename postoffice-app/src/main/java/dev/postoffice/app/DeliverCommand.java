@@ -3,6 +3,7 @@ package dev.postoffice.app;
 import dev.postoffice.auth.QuotaLimits;
 import dev.postoffice.auth.UserRecord;
 import dev.postoffice.message.MessageFormat;
+import dev.postoffice.storage.CrashPoint;
 import dev.postoffice.storage.Envelope;
 import dev.postoffice.storage.MailDelivery;
 import dev.postoffice.storage.Quota;
@@ -147,6 +148,7 @@ final class DeliverCommand implements Callable<Integer> {
             String source) {
         try {
             store.deliver(u.account().mailbox(), Envelope.none(), in, quota);
+            CrashPoint.reach("deliver-before-reply");
             return EX_OK;
         } catch (QuotaExceededException e) {
             System.err.println("postoffice deliver: " + source + ": " + e.getMessage());

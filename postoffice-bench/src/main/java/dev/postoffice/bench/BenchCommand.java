@@ -104,11 +104,58 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Seed of the mixed scenario's choices, so that runs against different servers match (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--sources", paramLabel = "FIRST-LAST",
+            description = "Make the connections from these IPv4 addresses in turn, e.g. 127.0.1.1-127.0.1.250 on"
+                    + " loopback, so that per-address limits see many clients as they would in production.")
+    String sourceRange;
+
     @Option(names = "--no-progress", description = "No progress line on stderr.")
     boolean noProgress;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    /** The addresses of an IPv4 range {@code FIRST-LAST} (at most 65,536), or none for null. */
+    static List<InetAddress> sources(String range) throws UnknownHostException {
+        if (range == null) {
+            return List.of();
+        }
+        String[] ends = range.split("-", 2);
+        if (ends.length != 2) {
+            throw new IllegalArgumentException("--sources is FIRST-LAST, e.g. 127.0.1.1-127.0.1.250");
+        }
+        long first = ipv4(ends[0]);
+        long last = ipv4(ends[1]);
+        if (last < first || last - first >= 65_536) {
+            throw new IllegalArgumentException("--sources: LAST must follow FIRST, at most 65536 addresses");
+        }
+        List<InetAddress> out = new java.util.ArrayList<>();
+        for (long a = first; a <= last; a++) {
+            out.add(InetAddress.getByAddress(new byte[] {(byte) (a >> 24), (byte) (a >> 16), (byte) (a >> 8), (byte) a}));
+        }
+        return out;
+    }
+
+    private static long ipv4(String text) {
+        String[] parts = text.strip().split("\\.");
+        if (parts.length != 4) {
+            throw new IllegalArgumentException("--sources: not an IPv4 address: " + text);
+        }
+        long a = 0;
+        for (String p : parts) {
+            int v;
+            try {
+                v = Integer.parseInt(p);
+            } catch (NumberFormatException e) {
+                v = -1;
+            }
+            if (v < 0 || v > 255) {
+                throw new IllegalArgumentException("--sources: not an IPv4 address: " + text);
+            }
+            a = a << 8 | v;
+        }
+        return a;
+    }
 
     /** Runs the generator without the postoffice launcher: {@code java -cp ... dev.postoffice.bench.BenchCommand}. */
     public static void main(String[] args) {
@@ -147,7 +194,7 @@ public final class BenchCommand implements Callable<Integer> {
             config = new LoadRunner.Config(address, sc, concurrency, d, w,
                     millis(Durations.parse(connectTimeout, "--connect-timeout")),
                     millis(Durations.parse(timeout, "--timeout")), iv, ramp, sessions, seed,
-                    noProgress ? null : err);
+                    noProgress ? null : err, sources(sourceRange));
             accounts = UsersFile.read(users);
             if (accounts.isEmpty()) {
                 throw new IllegalArgumentException(users + " has no users");

@@ -1,6 +1,7 @@
 package dev.postoffice.bench;
 
 import java.io.PrintStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
@@ -41,10 +42,18 @@ public final class LoadRunner {
      * @param rampParallel    held sessions logging in at the same time
      * @param maxSessions     stop starting sessions after this many (0: no limit); short-session scenarios
      * @param progress        where the once-a-second progress line goes, or null
+     * @param sources         local addresses the connections are made from in turn; empty for the system's choice
      */
     public record Config(InetSocketAddress address, Scenario scenario, int concurrency, Duration duration,
             Duration warmup, int connectTimeoutMillis, int readTimeoutMillis, double intervalSeconds,
-            int rampParallel, long maxSessions, long seed, PrintStream progress) {}
+            int rampParallel, long maxSessions, long seed, PrintStream progress, List<InetAddress> sources) {
+        public Config(InetSocketAddress address, Scenario scenario, int concurrency, Duration duration,
+                Duration warmup, int connectTimeoutMillis, int readTimeoutMillis, double intervalSeconds,
+                int rampParallel, long maxSessions, long seed, PrintStream progress) {
+            this(address, scenario, concurrency, duration, warmup, connectTimeoutMillis, readTimeoutMillis,
+                    intervalSeconds, rampParallel, maxSessions, seed, progress, List.of());
+        }
+    }
 
     /** One second of the run. */
     public record Sample(double t, String phase, long sessions, long commands, long bytesIn, long errors, int up) {}
@@ -371,8 +380,13 @@ public final class LoadRunner {
         void run() throws Pop3Exception;
     }
 
+    private final java.util.concurrent.atomic.AtomicLong nextSource = new java.util.concurrent.atomic.AtomicLong();
+
     private Pop3Client connect(int bufferSize, long t0) throws Pop3Exception {
-        Pop3Client c = Pop3Client.connect(config.address(), config.connectTimeoutMillis(),
+        List<InetAddress> sources = config.sources();
+        InetAddress from = sources.isEmpty() ? null
+                : sources.get((int) Math.floorMod(nextSource.getAndIncrement(), (long) sources.size()));
+        Pop3Client c = Pop3Client.connect(config.address(), from, config.connectTimeoutMillis(),
                 config.readTimeoutMillis(), bufferSize, wireIn);
         open.add(c);
         if (stopping) {

@@ -63,8 +63,17 @@ public final class Pop3Client implements Closeable {
      */
     public static Pop3Client connect(InetSocketAddress address, int connectTimeoutMillis, int readTimeoutMillis,
             int bufferSize, LongAdder wireIn) throws Pop3Exception {
+        return connect(address, null, connectTimeoutMillis, readTimeoutMillis, bufferSize, wireIn);
+    }
+
+    /** The same from a local address of the caller's choice (null: the system's). */
+    public static Pop3Client connect(InetSocketAddress address, java.net.InetAddress from, int connectTimeoutMillis,
+            int readTimeoutMillis, int bufferSize, LongAdder wireIn) throws Pop3Exception {
         Socket s = new Socket();
         try {
+            if (from != null) {
+                s.bind(new InetSocketAddress(from, 0));
+            }
             s.setTcpNoDelay(true);
             s.connect(address, connectTimeoutMillis);
             s.setSoTimeout(readTimeoutMillis);

@@ -108,6 +108,21 @@ class BenchCommandTest {
     }
 
     @Test
+    void sourcesSpreadTheConnectionsOverARangeOfLocalAddresses() throws Exception {
+        assertThat(BenchCommand.sources("127.0.1.254-127.0.2.1")).extracting(InetAddress::getHostAddress)
+                .containsExactly("127.0.1.254", "127.0.1.255", "127.0.2.0", "127.0.2.1");
+        assertThat(BenchCommand.sources(null)).isEmpty();
+        Run r = run("--port", String.valueOf(server.port()), "--users", usersFile().toString(), "--scenario", "login",
+                "--concurrency", "3", "--sessions", "9", "--duration", "2m", "--no-progress",
+                "--sources", "127.0.3.1-127.0.3.3");
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).contains("errors    none");
+        assertThat(run("--users", usersFile().toString(), "--sources", "127.0.0.9").exit()).isEqualTo(2);
+        assertThat(run("--users", usersFile().toString(), "--sources", "127.0.0.9-127.0.0.1").exit()).isEqualTo(2);
+        assertThat(run("--users", usersFile().toString(), "--sources", "1.2.3-1.2.3.4").exit()).isEqualTo(2);
+    }
+
+    @Test
     void badArgumentsAndMissingFilesGiveExitCodes() throws Exception {
         assertThat(run("--users", dir.resolve("missing").toString()).exit()).isEqualTo(BenchCommand.EX_NOINPUT);
         assertThat(run("--users", usersFile().toString(), "--scenario", "nope").exit()).isEqualTo(2);

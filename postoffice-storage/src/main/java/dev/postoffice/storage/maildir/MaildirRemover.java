@@ -45,6 +45,7 @@ final class MaildirRemover {
         List<String> failed = new ArrayList<>();
         for (Map.Entry<String, Location> t : targets.entrySet()) {
             unlink(t.getKey(), t.getValue(), touched, vanished, failed);
+            dev.postoffice.storage.CrashPoint.reach("update-removed"); // test hook (issue 15's kill -9 matrix)
         }
         if (!vanished.isEmpty()) {
             Map<String, Location> moved = null;

@@ -238,6 +238,7 @@ public final class MaildirStore implements MaildropStore, MailDelivery, AutoClos
                 stored += m;
                 out.force(true);
             }
+            dev.postoffice.storage.CrashPoint.reach("deliver-tmp-written"); // test hook (issue 15's kill -9 matrix)
             String name = unique + ",S=" + stored + ",W=" + counter.size();
             try (MaildirUsage.Held held = usage.hold(maildir)) {
                 Usage before = held.usage();
@@ -246,6 +247,7 @@ public final class MaildirStore implements MaildropStore, MailDelivery, AutoClos
                 }
                 dirs.move(MaildirDirs.TMP, unique, MaildirDirs.NEW, name);
                 renamed = true;
+                dev.postoffice.storage.CrashPoint.reach("deliver-renamed"); // test hook (issue 15's kill -9 matrix)
                 try {
                     dirs.fsync(MaildirDirs.NEW);
                 } catch (IOException e) {

@@ -24,6 +24,8 @@ public final class HeldLock {
     final String token;
     /** The template a linked lock is a hard link of; null for a separate file. */
     final Template template;
+    /** The spare a separate file was renamed from (a full file system), which it returns to; else null. */
+    final Spares.Spare spare;
     /** Taken and not yet released: refreshed by the refresher. */
     volatile boolean active;
     /** The file was found not to be this lock's any longer (vanished or replaced): never again. */
@@ -31,10 +33,15 @@ public final class HeldLock {
     private boolean released;
 
     HeldLock(Locks locks, Path file, String token, Template template) {
+        this(locks, file, token, template, null);
+    }
+
+    HeldLock(Locks locks, Path file, String token, Template template, Spares.Spare spare) {
         this.locks = locks;
         this.file = file;
         this.token = token;
         this.template = template;
+        this.spare = spare;
     }
 
     /** Whether this lock is a link to a template (false: a separate file). */
@@ -72,7 +79,11 @@ public final class HeldLock {
             } else {
                 LockFiles.Contents c = LockFiles.read(file);
                 if (c != null && c.owner() != null && token.equals(c.owner().token())) {
-                    Files.delete(file);
+                    if (spare != null) {
+                        locks.spares().release(this);
+                    } else {
+                        Files.delete(file);
+                    }
                 } else if (c == null) {
                     log.warn("the lock file {} vanished while the maildrop was open", file);
                 } else {

@@ -206,8 +206,8 @@ final class LinkTemplates {
                 }
                 return; // or the Maildir is gone: the separate file will tell
             }
-            if (e instanceof AccessDeniedException) {
-                return; // the separate file will tell
+            if (e instanceof AccessDeniedException || LockFiles.noRoom(e)) {
+                return; // the separate file will tell; a full file system is no refusal of links
             }
             Path parent = file.toAbsolutePath().getParent();
             long dev = parent == null ? -1 : LockFiles.device(parent);

@@ -131,6 +131,12 @@ final class LockFiles {
         }
     }
 
+    /** Whether an error says the file system has no room: no block or inode left (ENOSPC), or over quota. */
+    static boolean noRoom(Exception e) {
+        String m = e instanceof java.nio.file.FileSystemException f ? f.getReason() : e.getMessage();
+        return m != null && (m.contains("No space left on device") || m.contains("Disk quota exceeded"));
+    }
+
     /** Deletes a file if it exists, ignoring failure; for cleaning up after another error. */
     static void deleteQuietly(Path file, Throwable pending) {
         try {

@@ -36,6 +36,7 @@ public final class Locks implements AutoCloseable {
     private final ProcessProbe probe;
     private final LinkTemplates templates;
     private final StaleLocks stale = new StaleLocks(this);
+    private final Spares spares = new Spares(this);
     private final Refresher refresher;
     /**
      * The first 10 of the 16 hex digits of every token this store writes, random per store: it tells a file
@@ -140,7 +141,7 @@ public final class Locks implements AutoCloseable {
             }
             if (j.verdict() == Staleness.Verdict.STALE && !broke) {
                 broke = true;
-                if (stale.breakStale(file)) {
+                if (breakStale(file, templateDir)) {
                     continue; // gone now: one more attempt, which a faster process may still win
                 }
             }
@@ -148,6 +149,32 @@ public final class Locks implements AutoCloseable {
         }
         throw new MaildropBusyException("the maildrop is in use by another session"
                 + (holder != null ? " (" + holder.describe() + ")" : ""));
+    }
+
+    /** Breaks a stale lock under its guard; with a spare as the guard if there is no room for one. */
+    private boolean breakStale(Path file, Path templateDir) throws IOException {
+        try {
+            return stale.breakStale(file);
+        } catch (IOException e) {
+            if (templateDir == null) {
+                throw e;
+            }
+            try {
+                return spares.breakStale(file, templateDir);
+            } catch (IOException second) {
+                e.addSuppressed(second);
+                throw e;
+            }
+        }
+    }
+
+    /** Deletes the lock file if it is stale (run under the breaking guard); true if it is gone now. */
+    boolean breakIfStale(Path file) throws IOException {
+        return stale.breakIfStale(file);
+    }
+
+    Spares spares() {
+        return spares;
     }
 
     /**
@@ -182,6 +209,16 @@ public final class Locks implements AutoCloseable {
         boolean created = false;
         try {
             created = LockFiles.create(file, Owner.of(self, lock.token, Instant.now()).line());
+        } catch (IOException e) {
+            if (templateDir == null) {
+                throw e;
+            }
+            try {
+                return spares.claim(file, templateDir); // no room for a new file (no inode, no block)
+            } catch (IOException second) {
+                e.addSuppressed(second);
+                throw e;
+            }
         } finally {
             if (!created) {
                 deregister(lock);
@@ -190,7 +227,7 @@ public final class Locks implements AutoCloseable {
         return created ? lock : null;
     }
 
-    private void register(HeldLock lock) {
+    void register(HeldLock lock) {
         held.add(lock);
         if (lock.template != null) {
             lock.template.links.incrementAndGet();
@@ -264,8 +301,9 @@ public final class Locks implements AutoCloseable {
         return false;
     }
 
-    boolean isOurTemplate(Object key) {
-        return templates.withKey(key) != null;
+    /** Whether a file read in a template directory is one of this store's templates or spares. */
+    boolean isOurs(LockFiles.Contents c) {
+        return templates.withKey(c.key()) != null || (c.owner() != null && spares.owns(c.owner().token()));
     }
 
     /**
@@ -276,6 +314,7 @@ public final class Locks implements AutoCloseable {
     public void refresh() {
         FileTime now = FileTime.from(Instant.now());
         Set<Template> fresh = templates.refresh(now);
+        spares.refresh(now);
         for (HeldLock lock : held) {
             lock.refresh(now, lock.template != null && fresh.contains(lock.template));
         }
@@ -295,6 +334,7 @@ public final class Locks implements AutoCloseable {
     void templateCreated(Path dir) {
         refresher.start(); // templates are refreshed even while no lock links them, or others take them as stale
         stale.removeStaleTemplates(dir);
+        spares.provision(dir);
     }
 
     /**
@@ -307,7 +347,7 @@ public final class Locks implements AutoCloseable {
             throw new IllegalStateException("closed");
         }
         if (hook == null) {
-            Thread h = new Thread(templates::removeAll, "postoffice-lock-templates");
+            Thread h = new Thread(this::removeFiles, "postoffice-lock-templates");
             Runtime.getRuntime().addShutdownHook(h);
             hook = h;
         }
@@ -323,7 +363,7 @@ public final class Locks implements AutoCloseable {
             return;
         }
         refresher.stop();
-        templates.removeAll();
+        removeFiles();
         Thread h;
         synchronized (this) {
             h = hook;
@@ -336,6 +376,12 @@ public final class Locks implements AutoCloseable {
                 // the JVM is shutting down: the hook runs anyway, and finds nothing left to delete
             }
         }
+    }
+
+    /** Deletes the templates and the free spares (at close or at the JVM's exit). */
+    private void removeFiles() {
+        templates.removeAll();
+        spares.removeAll();
     }
 
     /** A session's lease: its in-process lock and its lock file. */

@@ -54,16 +54,21 @@ final class StaleLocks {
             return false;
         }
         try {
-            Locks.Judgement j = locks.judge(file);
-            if (j.verdict() == Staleness.Verdict.STALE) {
-                Files.deleteIfExists(file);
-                log.info("removed the stale lock {} ({})", file, j.owner() != null ? j.owner().describe()
-                        : "unreadable and older than " + Staleness.UNREADABLE_GRACE);
-            }
-            return j.verdict() != Staleness.Verdict.HELD;
+            return breakIfStale(file);
         } finally {
             LockFiles.deleteQuietly(guard, null);
         }
+    }
+
+    /** Deletes the lock file if it is stale; run under a guard. True if it is gone now. */
+    boolean breakIfStale(Path file) throws IOException {
+        Locks.Judgement j = locks.judge(file);
+        if (j.verdict() == Staleness.Verdict.STALE) {
+            Files.deleteIfExists(file);
+            log.info("removed the stale lock {} ({})", file, j.owner() != null ? j.owner().describe()
+                    : "unreadable and older than " + Staleness.UNREADABLE_GRACE);
+        }
+        return j.verdict() != Staleness.Verdict.HELD;
     }
 
     private static void removeLeftoverGuard(Path guard) {
@@ -91,11 +96,12 @@ final class StaleLocks {
      */
     void removeStaleTemplates(Path dir) {
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir,
-                p -> p.getFileName().toString().startsWith(Template.PREFIX))) {
+                p -> p.getFileName().toString().startsWith(Template.PREFIX)
+                        || p.getFileName().toString().startsWith(Spares.PREFIX))) {
             for (Path p : entries) {
                 try {
                     LockFiles.Contents c = LockFiles.read(p);
-                    if (c == null || locks.isOurTemplate(c.key())) {
+                    if (c == null || locks.isOurs(c)) {
                         continue;
                     }
                     Locks.Judgement j = locks.judge(p);

@@ -1,0 +1,162 @@
+"""Shared helpers of the reliability scripts (full_disk_test.py, kill_matrix_test.py, soak.py): the real
+launcher, a server process, a raw POP3 client that reads exact bytes, and the test/summary bookkeeping."""
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import traceback
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LAUNCHER = os.path.join(ROOT, "postoffice")
+results = []
+
+
+def run(args, stdin=None, env=None, timeout=120):
+    return subprocess.run([LAUNCHER] + args, input=stdin, capture_output=True, env=env, timeout=timeout)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def canonical(raw: bytes) -> bytes:
+    """What RETR must send (before byte-stuffing): CRLF line ends, and a final CRLF."""
+    text = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    if not text.endswith(b"\n"):
+        text += b"\n"
+    return text.replace(b"\n", b"\r\n")
+
+
+def add_user(data, name, password):
+    r = run(["user", "add", name, "--data", data], stdin=(password + "\n").encode())
+    assert r.returncode == 0, r
+
+
+class Server:
+    """`postoffice serve` on an ephemeral port (POP3 only), its output in a log file outside the data directory."""
+
+    def __init__(self, data, logdir, env=None, extra=()):
+        self.port = free_port()
+        e = dict(os.environ)
+        e.update(env or {})
+        self.log = open(os.path.join(logdir, f"server-{self.port}.log"), "wb")
+        self.proc = subprocess.Popen(
+            [LAUNCHER, "serve", "--data", data, "--pop3", f"127.0.0.1:{self.port}", "--pop3s", "off",
+             "--auth-failure-delay", "100ms", *extra],
+            stdout=self.log, stderr=subprocess.STDOUT, env=e)
+        deadline = time.time() + 90
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited with {self.proc.returncode}: {self.output()}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
+                    if s.recv(100).startswith(b"+OK"):
+                        return
+            except OSError:
+                time.sleep(0.1)
+        self.proc.kill()
+        self.proc.wait(timeout=30)
+        raise RuntimeError("server did not start: " + self.output())
+
+    def output(self):
+        self.log.flush()
+        with open(self.log.name, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def client(self, timeout=30):
+        return Pop(self.port, timeout)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            return self.proc.wait(timeout=60)
+        return self.proc.returncode
+
+    def kill9(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=30)
+
+
+class Pop:
+    """A minimal POP3 client over a raw socket: exact bytes, multi-line answers un-stuffed."""
+
+    def __init__(self, port, timeout=30):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.f = self.sock.makefile("rb")
+        self.greeting = self.line()
+        assert self.greeting.startswith(b"+OK"), self.greeting
+
+    def line(self):
+        ln = self.f.readline()
+        if not ln:
+            raise ConnectionError("connection closed")
+        return ln.rstrip(b"\r\n")
+
+    def send(self, cmd):
+        self.sock.sendall(cmd.encode() + b"\r\n")
+
+    def cmd(self, cmd):
+        self.send(cmd)
+        return self.line()
+
+    def ok(self, cmd):
+        r = self.cmd(cmd)
+        assert r.startswith(b"+OK"), f"{cmd.split(' ')[0]}: {r!r}"
+        return r
+
+    def multi(self, cmd):
+        """(status line, body bytes with CRLF line ends, dots un-stuffed)."""
+        status = self.ok(cmd)
+        body = bytearray()
+        while True:
+            ln = self.f.readline()
+            if not ln:
+                raise ConnectionError("connection closed in a multi-line answer")
+            if ln == b".\r\n":
+                return status, bytes(body)
+            body += ln[1:] if ln.startswith(b".") else ln
+
+    def login(self, user, password):
+        self.ok(f"USER {user}")
+        return self.cmd(f"PASS {password}")
+
+    def listing(self):
+        _, body = self.multi("LIST")
+        return {int(a): int(b) for a, b in (ln.split() for ln in body.decode().splitlines())}
+
+    def uidls(self):
+        _, body = self.multi("UIDL")
+        return {int(a): b for a, b in (ln.split() for ln in body.decode().splitlines())}
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+def test(fn, name=None):
+    name = name or fn.__name__
+    only = os.environ.get("IT_ONLY")
+    if only and name not in only.split(","):
+        return fn
+    started = time.time()
+    try:
+        fn()
+        results.append((name, True))
+        print(f"PASS {name} ({time.time() - started:.1f}s)", flush=True)
+    except Exception:
+        results.append((name, False))
+        print(f"FAIL {name}\n{traceback.format_exc()}", flush=True)
+    return fn
+
+
+def summary():
+    failed = [n for n, ok in results if not ok]
+    print(f"{len(results) - len(failed)} passed, {len(failed)} failed" + (f": {', '.join(failed)}" if failed else ""))
+    sys.exit(1 if failed else 0)

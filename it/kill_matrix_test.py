@@ -1,0 +1,269 @@
+#!/usr/bin/env python3
+"""The kill -9 matrix (docs/reliability.md): kills the real server, or `deliver`, with SIGKILL at each step of a
+POP3 session and of a delivery, restarts, and checks the maildrop against a ledger of what was acknowledged:
+
+- every message whose delivery was acknowledged (exit 0) is there, whole, exactly once;
+- a message whose removal UPDATE acknowledged (+OK to QUIT) never comes back, nor does one seen gone once;
+- nothing half-written is visible: every message RETR sends is byte for byte one that was delivered;
+- LIST sizes equal the octets RETR sends, UIDLs are unique and never change for a message;
+- the stale lock of the killed server never refuses the next login (same host: at once).
+
+Steps the test cannot reach from outside (between two removals of UPDATE, between the writes of a delivery)
+are reached with the test hook POSTOFFICE_TEST_CRASH_AT, with which the process kills itself there; the others
+are timing-free: the client kills the server after reading an answer (or part of RETR's), or kills `deliver`
+once its temporary file has data. KILL_MATRIX_RANDOM=N adds N iterations at random steps (a longer run).
+"""
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import itlib
+from itlib import Server, add_user, canonical, run, test
+
+WORK = tempfile.mkdtemp(prefix="postoffice-kill-")
+DATA = os.path.join(WORK, "data")
+MAILDIR = os.path.join(DATA, "home", "alice", "Maildir")
+PASSWORD = "kill-matrix-pw"
+CRASH = "POSTOFFICE_TEST_CRASH_AT"
+
+known = {}          # seq -> the bytes handed to deliver
+acked = set()       # deliveries acknowledged with exit 0
+removed = set()     # removals acknowledged with +OK to QUIT
+dropped = set()     # marked for removal in an UPDATE that was killed: may be there or not
+seen = set()        # seqs LIST has shown at least once
+gone = set()        # seqs once seen and then absent: must never come back
+uidl_of = {}        # seq -> the UIDL served for it
+server = None
+next_seq = [1]
+stats = {"restart_to_login": []}
+
+
+def message(size=0):
+    seq = next_seq[0]
+    next_seq[0] += 1
+    body = f"From: matrix@example.org\nSubject: seq {seq}\nX-Seq: {seq}\n\n".encode()
+    body += (b"line of the message body, long enough to matter.\n" * (size // 50 + 1))[:size] + b"end\n"
+    known[seq] = body
+    return seq, body
+
+
+def deliver(size=0, env=None):
+    seq, body = message(size)
+    r = run(["deliver", "--user", "alice", "--data", DATA], stdin=body, env=env)
+    if r.returncode == 0:
+        acked.add(seq)
+    return seq, r.returncode
+
+
+def start(env=None):
+    global server
+    t0 = time.time()
+    server = Server(DATA, WORK, env=env)
+    return t0
+
+
+def restart_and_check(t_kill=None):
+    """A fresh server, then the checks of the ledger; returns the (seq -> number) of this session."""
+    if server is None or server.proc.poll() is not None:
+        start()
+    p = server.client()
+    r = p.login("alice", PASSWORD)
+    assert r.startswith(b"+OK"), f"login after a kill: {r!r}\n{server.output()[-2000:]}"
+    if t_kill is not None:
+        stats["restart_to_login"].append(time.time() - t_kill)
+    sizes = p.listing()
+    uidls = p.uidls()
+    assert len(set(uidls.values())) == len(uidls), "duplicate UIDLs"
+    present = {}
+    for n in sorted(sizes):
+        _, body = p.multi(f"RETR {n}")
+        assert len(body) == sizes[n], f"LIST {n} says {sizes[n]}, RETR sent {len(body)}"
+        m = re.search(rb"\r\nX-Seq: (\d+)\r\n", body)
+        assert m, f"message {n} is no message of the test (half-written?): {body[:200]!r}"
+        seq = int(m.group(1))
+        assert body == canonical(known[seq]), f"message seq {seq} is not whole"
+        assert seq not in present, f"message seq {seq} is there twice"
+        assert seq not in removed, f"message seq {seq} came back after UPDATE removed it"
+        assert seq not in gone, f"message seq {seq} came back after it was gone"
+        assert uidl_of.setdefault(seq, uidls[n]) == uidls[n], f"UIDL of seq {seq} changed"
+        present[seq] = n
+    missing = acked - removed - dropped - gone - set(present)
+    assert not missing, f"acknowledged messages lost: {sorted(missing)}"
+    gone.update(seen - set(present))
+    seen.update(present)
+    assert p.cmd("QUIT").startswith(b"+OK")
+    p.close()
+    assert not os.path.exists(os.path.join(MAILDIR, "postoffice-pop3.lock")), "lock left after QUIT"
+    return present
+
+
+def kill_server():
+    server.kill9()
+    return time.time()
+
+
+def session(env=None):
+    """A server (started with env if given) and a logged-in client; returns (client, seq -> number)."""
+    global server
+    if env is not None or server is None or server.proc.poll() is not None:
+        if server is not None:
+            server.stop()
+        start(env)
+    present = restart_and_check()
+    p = server.client()
+    assert p.login("alice", PASSWORD).startswith(b"+OK")
+    return p, present
+
+
+def fill(n=3):
+    for _ in range(n):
+        _, code = deliver(200)
+        assert code == 0
+
+
+def kill_after_login():
+    fill()
+    p, _ = session()
+    t = kill_server()
+    p.close()
+    restart_and_check(t)
+
+
+def kill_during_retr():
+    seq, code = deliver(4_000_000)
+    assert code == 0
+    p, present = session()
+    p.ok(f"RETR {present[seq]}")
+    got = 0
+    while got < 65536:
+        got += len(p.f.read1(65536))
+    t = kill_server()
+    p.close()
+    restart_and_check(t)
+
+
+def kill_after_each_dele():
+    fill()
+    for dele in (1, 2):
+        p, present = session()
+        for n in range(1, dele + 1):
+            p.ok(f"DELE {n}")
+        t = kill_server()  # after the DELE's +OK: nothing was removed, nothing may be
+        p.close()
+        after = restart_and_check(t)
+        assert set(present) == set(after), (present, after)
+
+
+def kill_during_update_between_two_removals():
+    fill()
+    p, present = session(env={CRASH: "update-removed@1"})
+    for n in (1, 2, 3):
+        p.ok(f"DELE {n}")
+    p.send("QUIT")
+    try:
+        reply = p.line()
+    except (ConnectionError, OSError):
+        reply = b""
+    assert not reply.startswith(b"+OK"), f"QUIT answered {reply!r} although the server was to die in UPDATE"
+    server.proc.wait(timeout=60)
+    t = time.time()
+    p.close()
+    by_number = {n: s for s, n in present.items()}
+    dropped.update(by_number[n] for n in (1, 2, 3))
+    after = restart_and_check(t)
+    assert by_number[1] not in after, "the first removal of the killed UPDATE came back"
+    assert by_number[2] in after and by_number[3] in after, "UPDATE was killed before the second removal"
+
+
+def kill_after_quit_reply():
+    fill()
+    p, present = session()
+    by_number = {n: s for s, n in present.items()}
+    p.ok("DELE 1")
+    p.ok("DELE 2")
+    assert p.cmd("QUIT").startswith(b"+OK")
+    removed.update({by_number[1], by_number[2]})
+    t = kill_server()
+    p.close()
+    restart_and_check(t)
+
+
+def kill_deliver_during_the_body():
+    seq, body = message(3_000_000)
+    proc = subprocess.Popen([itlib.LAUNCHER, "deliver", "--user", "alice", "--data", DATA], stdin=subprocess.PIPE,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc.stdin.write(body[: len(body) // 2])
+    proc.stdin.flush()
+    tmp = os.path.join(MAILDIR, "tmp")
+    deadline = time.time() + 120
+    while not any(os.path.getsize(os.path.join(tmp, f)) > 0 for f in os.listdir(tmp)):
+        assert time.time() < deadline and proc.poll() is None, "deliver never wrote its temporary file"
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    try:
+        proc.stdin.close()
+    except OSError:
+        pass
+    assert seq not in restart_and_check()
+
+
+def deliver_killed_at(step):
+    seq, code = deliver(1000, env=dict(os.environ, **{CRASH: step}))
+    assert code == -signal.SIGKILL, f"deliver was to kill itself at {step}: {code}"
+    return seq, restart_and_check()
+
+
+def kill_deliver_after_the_temporary_file():
+    seq, present = deliver_killed_at("deliver-tmp-written")
+    assert seq not in present, "a message that was never renamed into new/ is visible"
+
+
+def kill_deliver_after_the_rename():
+    deliver_killed_at("deliver-renamed")  # not acknowledged: there whole, or not at all
+
+
+def kill_deliver_before_the_reply():
+    seq, present = deliver_killed_at("deliver-before-reply")
+    assert seq in present, "a message renamed and synced before the kill is gone"
+
+
+STEPS = [kill_after_login, kill_during_retr, kill_after_each_dele, kill_during_update_between_two_removals,
+         kill_after_quit_reply, kill_deliver_during_the_body, kill_deliver_after_the_temporary_file,
+         kill_deliver_after_the_rename, kill_deliver_before_the_reply]
+
+
+def main():
+    os.makedirs(DATA)
+    add_user(DATA, "alice", PASSWORD)
+    started = time.time()
+    try:
+        for step in STEPS:
+            test(step)
+        rounds = int(os.environ.get("KILL_MATRIX_RANDOM", "0"))
+        rng = random.Random(int(os.environ.get("KILL_MATRIX_SEED", "15")))
+        for i in range(rounds):
+            step = rng.choice(STEPS)
+            test(step, f"random-{i}-{step.__name__}")
+        test(restart_and_check, "final_check")
+    finally:
+        if server is not None:
+            server.kill9()
+    waits = stats["restart_to_login"]
+    print(f"kill matrix: {len(known)} messages, {len(acked)} acknowledged, {len(removed)} removed by UPDATE, "
+          f"{len(gone)} gone; restart to first login after a kill: max {max(waits, default=0):.1f}s "
+          f"(JVM start included); {time.time() - started:.0f}s", flush=True)
+    if all(ok for _, ok in itlib.results):
+        subprocess.run(["rm", "-rf", WORK])
+    else:
+        print(f"kept {WORK} for inspection")
+    itlib.summary()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
