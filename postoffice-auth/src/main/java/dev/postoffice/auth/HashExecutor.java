@@ -10,6 +10,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
@@ -19,9 +20,12 @@ import java.util.function.Supplier;
  * ARGON2ID check holds 64 MiB and a core for a quarter of a second; {@link Argon2Memory} also keeps the ARGON2
  * checks within the heap), so a burst of logins queues instead of exhausting memory.
  *
- * <p>Fairness: a session binds its client's address to its thread ({@link #bindClient}); once the queue is more
- * than half full, an address that already has {@link #perClientShare()} hashes queued or running gets no more,
- * and the queue as a whole holds at most {@link #maxQueued()}. Over either, {@link #run} throws {@link Refused} at once (the server answers
+ * <p>Bounds: the queue holds at most {@link #maxQueued()} hashes, and no more than would take {@link #maxWait()}
+ * to work off at the mean cost of the recent hashes: a burst of a thousand cheap checks ({PLAIN}, a cached
+ * login's) is taken whole, a burst of ARGON2 checks is cut where its clients would otherwise wait for long.
+ * Fairness: a session binds its client's address to its thread ({@link #bindClient}); once the queue is more
+ * than half full by either bound, an address that already has {@link #perClientShare()} hashes queued or running
+ * gets no more. Over a bound or a share, {@link #run} throws {@link Refused} at once (the server answers
  * {@code -ERR [SYS/TEMP]}). Work whose client is gone by the time a thread takes it up is dropped unrun, and a caller
  * whose client hangs up while its work is still queued takes the work back out and gets {@link Refused}. The server runs one virtual thread per connection, and a hash computed on it would occupy one
  * of the few carrier threads, so that cheap commands of other sessions would wait behind it; the caller instead
@@ -37,6 +41,9 @@ public final class HashExecutor implements AutoCloseable {
     private final ExecutorService executor;
     private final int perClient;
     private final int maxQueued;
+    private final long maxWaitNanos;
+    /** Mean nanoseconds one hash took, recent ones weighted most (an exponential moving average, 1/8 per hash). */
+    private final AtomicLong meanCost = new AtomicLong();
     private final AtomicInteger queued = new AtomicInteger();
     private final ConcurrentHashMap<String, AtomicInteger> byClient = new ConcurrentHashMap<>();
 
@@ -94,17 +101,29 @@ public final class HashExecutor implements AutoCloseable {
      * @throws IllegalArgumentException if {@code threads} is less than 1
      */
     public HashExecutor(int threads) {
-        this(threads, threads * 64);
+        this(threads, threads * 1024, DEFAULT_MAX_WAIT);
     }
+
+    /** How long the queue's backlog may take to work off, at the recent mean cost per hash, by default. */
+    public static final java.time.Duration DEFAULT_MAX_WAIT = java.time.Duration.ofSeconds(5);
 
     /** A pool of {@code threads} threads whose queue holds at most {@code maxQueued} hashes (tests: a small one). */
     HashExecutor(int threads, int maxQueued) {
+        this(threads, maxQueued, DEFAULT_MAX_WAIT);
+    }
+
+    /**
+     * A pool of {@code threads} threads whose queue holds at most {@code maxQueued} hashes, and no more than the
+     * pool works off in {@code maxWait} at the recent mean cost per hash.
+     */
+    HashExecutor(int threads, int maxQueued, java.time.Duration maxWait) {
         if (threads < 1) {
             throw new IllegalArgumentException("A hashing pool needs at least one thread: " + threads);
         }
         this.size = threads;
         this.perClient = Math.max(2, threads);
         this.maxQueued = maxQueued;
+        this.maxWaitNanos = maxWait.toNanos();
         this.executor = Executors.newFixedThreadPool(threads,
                 Thread.ofPlatform().name(THREAD_PREFIX, 0).daemon(true).factory());
     }
@@ -140,6 +159,16 @@ public final class HashExecutor implements AutoCloseable {
         return maxQueued;
     }
 
+    /** How long the backlog may take to work off at the recent mean cost per hash. */
+    public java.time.Duration maxWait() {
+        return java.time.Duration.ofNanos(maxWaitNanos);
+    }
+
+    /** How long {@code inFlight} hashes take to work off at the recent mean cost, in nanoseconds. */
+    private long backlogNanos(int inFlight) {
+        return (long) inFlight * meanCost.get() / size;
+    }
+
     /**
      * Runs {@code work} on the pool and waits for its result. An interrupt does not stop the wait (the work is not
      * abandoned halfway); the interrupt status is set again before returning. What the work throws is rethrown as
@@ -150,13 +179,15 @@ public final class HashExecutor implements AutoCloseable {
      */
     public <T> T run(Supplier<T> work) {
         Client client = CLIENT.get();
-        if (queued.incrementAndGet() > maxQueued) {
+        int depth = queued.incrementAndGet();
+        if (depth > maxQueued || backlogNanos(depth) > maxWaitNanos) {
             queued.decrementAndGet();
             throw new Refused("the hashing queue is full");
         }
         // The share applies under contention only: a burst from one address (a NAT, webmail, a proxy without the
         // PROXY protocol) into an idle pool waits its turn, but cannot hold more than its share of a busy one.
-        if (client != null && !take(client.key, queued.get() > maxQueued / 2)) {
+        boolean contended = depth > maxQueued / 2 || backlogNanos(depth) > maxWaitNanos / 2;
+        if (client != null && !take(client.key, contended)) {
             queued.decrementAndGet();
             throw new Refused("this address has its share of the hashing queue");
         }
@@ -165,7 +196,13 @@ public final class HashExecutor implements AutoCloseable {
                 if (client != null && client.gone.getAsBoolean()) {
                     throw new Refused("the client has gone");
                 }
-                return work.get();
+                long start = System.nanoTime();
+                try {
+                    return work.get();
+                } finally {
+                    long took = System.nanoTime() - start;
+                    meanCost.getAndUpdate(m -> m == 0 ? took : m + (took - m) / 8);
+                }
             }), client);
         } finally {
             if (client != null) {

@@ -208,6 +208,84 @@ class HashExecutorTest {
     }
 
     @Test
+    void aThousandCheapChecksQueuedAtOnceAreAllTaken() throws Exception {
+        // The soak's morning burst: 1,000 {PLAIN} logins from 250 addresses while the pool's threads are busy.
+        for (int i = 0; i < 8; i++) {
+            assertThat(pool.run(() -> PasswordSchemes.verify("secret", "{PLAIN}secret"))).isTrue();
+        }
+        CountDownLatch release = new CountDownLatch(1);
+        List<Thread> holders = hold(pool, "192.0.2.250", pool.size(), release);
+        AtomicInteger refused = new AtomicInteger();
+        List<Thread> burst = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            String address = "198.51.100." + (i % 250);
+            burst.add(Thread.ofVirtual().start(() -> {
+                HashExecutor.bindClient(address, () -> false);
+                try {
+                    pool.run(() -> PasswordSchemes.verify("secret", "{PLAIN}secret"));
+                } catch (HashExecutor.Refused e) {
+                    refused.incrementAndGet();
+                }
+            }));
+        }
+        while (pool.inFlight() + refused.get() < pool.size() + 1000) {
+            Thread.sleep(10);
+        }
+        release.countDown();
+        for (Thread t : burst) {
+            t.join();
+        }
+        for (Thread h : holders) {
+            h.join();
+        }
+        assertThat(refused).as("a backlog of cheap checks takes the pool well under its wait bound").hasValue(0);
+    }
+
+    @Test
+    void aBacklogOfSlowHashesIsCutWhereItWouldTakeLongerThanTheWaitBound() throws Exception {
+        HashExecutor pool = new HashExecutor(1, 1000, Duration.ofSeconds(1));
+        try {
+            pool.run(() -> { // the pool learns that a hash takes 200 ms or more
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return true;
+            });
+            CountDownLatch release = new CountDownLatch(1);
+            List<Thread> holders = hold(pool, "192.0.2.1", 1, release);
+            AtomicInteger refused = new AtomicInteger();
+            List<Thread> waiting = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                waiting.add(Thread.ofVirtual().start(() -> {
+                    try {
+                        pool.run(() -> true);
+                    } catch (HashExecutor.Refused e) {
+                        assertThat(e).hasMessageContaining("queue is full");
+                        refused.incrementAndGet();
+                    }
+                }));
+            }
+            while (pool.inFlight() + refused.get() < 11) {
+                Thread.sleep(10);
+            }
+            // 6 or more in flight are at least 1.2 s of work for one thread: over the bound, however fast the machine.
+            assertThat(refused.get()).as("cut by the wait bound, far below the queue's 1,000").isGreaterThanOrEqualTo(6);
+            release.countDown();
+            for (Thread t : waiting) {
+                t.join();
+            }
+            for (Thread h : holders) {
+                h.join();
+            }
+            assertThat(pool.run(() -> true)).as("the pool serves again once the backlog is gone").isTrue();
+        } finally {
+            pool.close();
+        }
+    }
+
+    @Test
     void oneAddressGetsOnlyItsShareOfABusyQueue() throws Exception {
         // One thread, a share of 2, room for 3: the third hash in flight makes the queue busy.
         HashExecutor pool = new HashExecutor(1, 3);
