@@ -247,6 +247,42 @@ class LmtpSessionTest {
     }
 
     @Test
+    void aSpooledMessageHasNoNameInTheSpoolDirectorySoAKillLeavesNothingBehind() throws Exception {
+        String line = "a line of a message that goes to the spool file\r\n";
+        try (RawClient c = lhlo()) {
+            c.cmd("MAIL FROM:<a@b.test>");
+            c.cmd("RCPT TO:<alice>");
+            c.cmd("DATA");
+            c.send("Subject: spooled\r\n\r\n" + line.repeat(2 * Spool.MEMORY_LIMIT / line.length()));
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(1);
+            while (!spoolFileOpenAndUnlinked()) {
+                assertThat(System.nanoTime()).as("a spool file open and already unlinked").isLessThan(deadline);
+                Thread.sleep(20);
+            }
+            try (var names = java.nio.file.Files.list(dir.resolve("spool"))) {
+                assertThat(names).as("mid-transaction, nothing a kill -9 would leave").isEmpty();
+            }
+            c.send(".\r\n");
+            assertThat(c.line()).startsWith("250 2.0.0");
+        }
+        assertThat(LmtpFixture.withoutTrace(f.messages("alice").get(0))).endsWith(line);
+    }
+
+    /** Whether this process (the server runs in it) holds a spool file open whose name is gone. */
+    private static boolean spoolFileOpenAndUnlinked() throws java.io.IOException {
+        try (var fds = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
+            return fds.anyMatch(fd -> {
+                try {
+                    String target = java.nio.file.Files.readSymbolicLink(fd).toString();
+                    return target.contains("lmtp-") && target.endsWith(".spool (deleted)");
+                } catch (java.io.IOException e) {
+                    return false; // closed meanwhile
+                }
+            });
+        }
+    }
+
+    @Test
     void anIdleClientGetsA421() throws Exception {
         f.close();
         f = new LmtpFixture(dir, "alice:{PLAIN}a").start(LmtpConfig.defaults("lmtp.test", dir.resolve("spool"))
