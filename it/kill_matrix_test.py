@@ -17,13 +17,14 @@ import os
 import random
 import re
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
 
 import itlib
-from itlib import Server, add_user, canonical, run, test
+from itlib import Server, add_user, canonical, free_port, run, test
 
 WORK = tempfile.mkdtemp(prefix="postoffice-kill-")
 DATA = os.path.join(WORK, "data")
@@ -32,6 +33,7 @@ PASSWORD = "kill-matrix-pw"
 CRASH = "POSTOFFICE_TEST_CRASH_AT"
 
 known = {}          # seq -> the bytes handed to deliver
+by_lmtp = set()     # seqs sent over LMTP: stored after the listener's trace headers
 acked = set()       # deliveries acknowledged with exit 0
 removed = set()     # removals acknowledged with +OK to QUIT
 dropped = set()     # marked for removal in an UPDATE that was killed: may be there or not
@@ -60,11 +62,70 @@ def deliver(size=0, env=None):
     return seq, r.returncode
 
 
+LMTP_PORT = free_port()
+
+
 def start(env=None):
     global server
     t0 = time.time()
-    server = Server(DATA, WORK, env=env)
+    server = Server(DATA, WORK, env=env, extra=("--lmtp", f"127.0.0.1:{LMTP_PORT}"))
     return t0
+
+
+class Lmtp:
+    """An LMTP client (RFC 2033) for one transaction to alice; returns what it got for the data."""
+
+    def __init__(self):
+        deadline = time.time() + 60
+        while True:
+            try:
+                self.sock = socket.create_connection(("127.0.0.1", LMTP_PORT), timeout=60)
+                break
+            except OSError:
+                assert time.time() < deadline, "the LMTP listener did not start"
+                time.sleep(0.1)
+        self.f = self.sock.makefile("rb")
+        assert self.reply().startswith(b"220"), "LMTP greeting"
+        for cmd in (b"LHLO matrix.test", b"MAIL FROM:<matrix@example.org>", b"RCPT TO:<alice>"):
+            self.sock.sendall(cmd + b"\r\n")
+            r = self.reply()
+            assert r.startswith(b"250"), (cmd, r)
+        self.sock.sendall(b"DATA\r\n")
+        assert self.reply().startswith(b"354")
+
+    def reply(self):
+        while True:
+            ln = self.f.readline()
+            if not ln:
+                return b""
+            if ln[3:4] != b"-":
+                return ln.rstrip(b"\r\n")
+
+    def close(self):
+        self.f.close()
+        self.sock.close()
+
+
+def lmtp_message(size):
+    seq, body = message(size)
+    by_lmtp.add(seq)
+    wire = canonical(body)
+    return seq, wire.replace(b"\r\n.", b"\r\n..")
+
+
+def lmtp_deliver(size=1000):
+    """One whole LMTP transaction to the running server: (seq, the reply to the data, b'' if the link broke)."""
+    seq, wire = lmtp_message(size)
+    c = Lmtp()
+    try:
+        c.sock.sendall(wire + b".\r\n")
+        reply = c.reply()
+    except OSError:
+        reply = b""
+    c.close()
+    if reply.startswith(b"250"):
+        acked.add(seq)
+    return seq, reply
 
 
 def restart_and_check(t_kill=None):
@@ -86,6 +147,11 @@ def restart_and_check(t_kill=None):
         m = re.search(rb"\r\nX-Seq: (\d+)\r\n", body)
         assert m, f"message {n} is no message of the test (half-written?): {body[:200]!r}"
         seq = int(m.group(1))
+        if seq in by_lmtp:  # the listener's Return-Path and Received lines come first
+            head, _, rest = body.partition(b"From: matrix@example.org\r\n")
+            assert re.fullmatch(rb"(?:(?:Return-Path|Delivered-To|Received):[^\r]*\r\n(?:[ \t][^\r]*\r\n)*)+", head), \
+                f"message seq {seq} starts with something other than trace headers: {head[:300]!r}"
+            body = b"From: matrix@example.org\r\n" + rest
         assert body == canonical(known[seq]), f"message seq {seq} is not whole"
         assert seq not in present, f"message seq {seq} is there twice"
         assert seq not in removed, f"message seq {seq} came back after UPDATE removed it"
@@ -233,9 +299,81 @@ def kill_deliver_before_the_reply():
     assert seq in present, "a message renamed and synced before the kill is gone"
 
 
+def server_with(env):
+    global server
+    if server is not None:
+        server.stop()
+    start(env)
+
+
+def spool_left():
+    spool = os.path.join(DATA, "spool")
+    return os.listdir(spool) if os.path.isdir(spool) else []
+
+
+def kill_lmtp_during_the_body():
+    if server is None or server.proc.poll() is not None:
+        start()
+    seq, wire = lmtp_message(3_000_000)
+    c = Lmtp()
+    c.sock.sendall(wire[: len(wire) // 2])  # past the in-memory megabyte: spooled to a file
+
+    def spooling():
+        fds = f"/proc/{server.proc.pid}/fd"
+        for fd in os.listdir(fds):
+            try:
+                if re.search(r"lmtp-.*\.spool \(deleted\)$", os.readlink(os.path.join(fds, fd))):
+                    return True
+            except OSError:
+                pass
+        return False
+
+    deadline = time.time() + 120
+    while not spooling():
+        assert time.time() < deadline, "the server never spooled the half-sent message"
+        time.sleep(0.05)
+    t = kill_server()
+    c.close()
+    assert seq not in restart_and_check(t), "a message whose data never ended is visible"
+    assert not spool_left(), f"the killed transaction left spool files: {spool_left()}"
+
+
+def lmtp_killed_at(step):
+    server_with({CRASH: step})
+    seq, reply = lmtp_deliver()
+    assert not reply.startswith(b"250"), f"the server was to kill itself at {step}, yet answered {reply!r}"
+    server.proc.wait(timeout=60)
+    assert server.proc.returncode == -signal.SIGKILL, f"server exit {server.proc.returncode} at {step}"
+    t = time.time()
+    server_with(None)
+    return seq, restart_and_check(t)
+
+
+def kill_lmtp_after_the_temporary_file():
+    seq, present = lmtp_killed_at("deliver-tmp-written")
+    assert seq not in present, "a message that was never renamed into new/ is visible"
+
+
+def kill_lmtp_after_the_rename():
+    lmtp_killed_at("deliver-renamed")  # no 250 was given: there whole, or not at all
+
+
+def kill_lmtp_before_the_reply():
+    seq, present = lmtp_killed_at("lmtp-before-reply")
+    assert seq in present, "a message stored and synced before the kill is gone"
+
+
+def lmtp_acknowledged():
+    server_with(None)
+    seq, reply = lmtp_deliver()
+    assert reply.startswith(b"250"), reply
+    assert seq in restart_and_check()
+
+
 STEPS = [kill_after_login, kill_during_retr, kill_after_each_dele, kill_during_update_between_two_removals,
          kill_after_quit_reply, kill_deliver_during_the_body, kill_deliver_after_the_temporary_file,
-         kill_deliver_after_the_rename, kill_deliver_before_the_reply]
+         kill_deliver_after_the_rename, kill_deliver_before_the_reply, lmtp_acknowledged, kill_lmtp_during_the_body,
+         kill_lmtp_after_the_temporary_file, kill_lmtp_after_the_rename, kill_lmtp_before_the_reply]
 
 
 def main():

@@ -1,5 +1,6 @@
 package dev.postoffice.lmtp;
 
+import dev.postoffice.storage.CrashPoint;
 import dev.postoffice.storage.DeliveryResult;
 import dev.postoffice.storage.Envelope;
 import dev.postoffice.storage.MailDelivery;
@@ -66,6 +67,7 @@ final class Deliveries {
             DeliveryResult result = store.deliver(r.user().mailbox(), envelope, in, r.user().quota());
             log.info("lmtp: delivered {} to {} as {} ({} octets, from <{}>)", txId, r.user().user(), result.id(),
                     result.size(), tx.sender);
+            CrashPoint.reach("lmtp-before-reply"); // test hook (the kill -9 matrix)
             return "250 2.0.0 <%ADDR%> " + txId + " Saved";
         } catch (QuotaExceededException e) {
             log.info("lmtp: {} for {} refused: {}", txId, r.user().user(), e.getMessage());
