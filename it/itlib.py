@@ -160,3 +160,77 @@ def summary():
     failed = [n for n, ok in results if not ok]
     print(f"{len(results) - len(failed)} passed, {len(failed)} failed" + (f": {', '.join(failed)}" if failed else ""))
     sys.exit(1 if failed else 0)
+
+
+def ensure_package(package, binary):
+    """Installs a Debian package when its binary is missing (root only); False if it cannot be had."""
+    import glob
+    import shutil
+    def found():
+        return shutil.which(binary) or glob.glob(binary)
+    if found():
+        return True
+    if os.geteuid() != 0:
+        return False
+    subprocess.run(["bash", "-c", f"DEBIAN_FRONTEND=noninteractive apt-get install -y -qq {package} >/dev/null 2>&1 || "
+                    f"(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq {package} >/dev/null 2>&1)"],
+                   timeout=900)
+    return bool(found())
+
+
+class Postgres:
+    """A private PostgreSQL cluster (Debian's package) on an ephemeral loopback port, password authentication over
+    TCP, one database and role for Postoffice; run as the `postgres` user when this script runs as root."""
+
+    def __init__(self, workdir, db="postoffice", user="postoffice", password="pg-it-secret"):
+        import glob
+        import pwd
+        bins = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+        if not bins:
+            raise RuntimeError("PostgreSQL is not installed")
+        self.bin = os.path.dirname(bins[-1])
+        self.dir = os.path.join(workdir, "pg")
+        self.sockdir = os.path.join(workdir, "pg-socket")
+        os.makedirs(self.dir, mode=0o700)
+        os.makedirs(self.sockdir)
+        self.as_user = []
+        if os.geteuid() == 0:
+            pw = pwd.getpwnam("postgres")
+            for d in (workdir, self.dir, self.sockdir):
+                os.chown(d, pw.pw_uid, pw.pw_gid)
+            os.chmod(workdir, 0o755)
+            self.as_user = ["runuser", "-u", "postgres", "--"]
+        self.port = free_port()
+        self.db, self.user, self.password = db, user, password
+        pwfile = os.path.join(self.sockdir, "superuser-pw")
+        with open(pwfile, "w") as f:
+            f.write("unused-superuser-password\n")
+        if self.as_user:
+            os.chown(pwfile, pw.pw_uid, pw.pw_gid)
+        self._run("initdb", "-D", self.dir, "-U", "postgres", "--auth-local=trust", "--auth-host=scram-sha-256",
+                  f"--pwfile={pwfile}", "-E", "UTF8", "--locale=C")
+        self.log = os.path.join(self.sockdir, "postgresql.log")
+        self._run("pg_ctl", "-D", self.dir, "-w", "-l", self.log, "-o",
+                  f"-p {self.port} -k {self.sockdir} -c listen_addresses=127.0.0.1 -c fsync=on", "start")
+        self.psql(f"CREATE ROLE {user} LOGIN PASSWORD '{password}'")
+        self.psql(f"CREATE DATABASE {db} OWNER {user}")
+
+    def _run(self, tool, *args):
+        r = subprocess.run(self.as_user + [os.path.join(self.bin, tool), *args], capture_output=True, timeout=300)
+        if r.returncode != 0:
+            raise RuntimeError(f"{tool} failed: {r.stdout.decode()} {r.stderr.decode()}")
+        return r.stdout.decode()
+
+    def psql(self, sql, db="postgres"):
+        return self._run("psql", "-X", "-q", "-At", "-h", self.sockdir, "-p", str(self.port), "-U", "postgres",
+                         "-d", db, "-v", "ON_ERROR_STOP=1", "-c", sql)
+
+    def url(self):
+        """The store URL Postoffice takes (the password given separately, through the environment)."""
+        return f"postgresql://127.0.0.1:{self.port}/{self.db}?user={self.user}"
+
+    def stop(self):
+        try:
+            self._run("pg_ctl", "-D", self.dir, "-m", "immediate", "stop")
+        except RuntimeError:
+            pass
