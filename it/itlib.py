@@ -210,10 +210,13 @@ class Postgres:
         self._run("initdb", "-D", self.dir, "-U", "postgres", "--auth-local=trust", "--auth-host=scram-sha-256",
                   f"--pwfile={pwfile}", "-E", "UTF8", "--locale=C")
         self.log = os.path.join(self.sockdir, "postgresql.log")
-        self._run("pg_ctl", "-D", self.dir, "-w", "-l", self.log, "-o",
-                  f"-p {self.port} -k {self.sockdir} -c listen_addresses=127.0.0.1 -c fsync=on", "start")
+        self.start()
         self.psql(f"CREATE ROLE {user} LOGIN PASSWORD '{password}'")
         self.psql(f"CREATE DATABASE {db} OWNER {user}")
+
+    def start(self):
+        self._run("pg_ctl", "-D", self.dir, "-w", "-l", self.log, "-o",
+                  f"-p {self.port} -k {self.sockdir} -c listen_addresses=127.0.0.1 -c fsync=on", "start")
 
     def _run(self, tool, *args):
         r = subprocess.run(self.as_user + [os.path.join(self.bin, tool), *args], capture_output=True, timeout=300)

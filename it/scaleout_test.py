@@ -8,7 +8,8 @@
 - kill -9 of the node holding a session frees the maildrop within the lease TTL;
 - a node paused (SIGSTOP) past the TTL loses its lease: the other node takes the maildrop, and when the paused
   node resumes its session's QUIT deletes nothing;
-- the nodes log the real client address HAProxy passes in PROXY v2 (connecting from 127.0.0.7).
+- the nodes log the real client address HAProxy passes in PROXY v2 (connecting from 127.0.0.7);
+- with the database stopped, logins get -ERR [SYS/TEMP] and LMTP a 4xx; once it is back, both work again.
 """
 import os
 import poplib
@@ -232,11 +233,40 @@ def main():
             logs = cluster.nodes["a"].output() + cluster.nodes["b"].output()
             assert "ip=127.0.0.7 user=alice" in logs, logs[-3000:]
 
+        def the_database_gone_is_a_temporary_failure_and_its_return_heals():
+            pg.stop()
+            try:
+                p = Pop(cluster.port("b"))
+                p.user("alice")
+                try:
+                    p.pass_(PASSWORD)
+                    raise AssertionError("a login succeeded without the database")
+                except poplib.error_proto as e:
+                    assert b"[SYS/TEMP]" in e.args[0], e.args[0]
+                p.close()
+                r = swaks(cluster.lmtp, MESSAGE)
+                assert re.search(rb"<\*\* 4\d\d ", r.stdout), r.stdout.decode()[-2000:]
+            finally:
+                pg.start()
+            deadline = time.time() + 60
+            while True:  # the pool reconnects; the nodes' heartbeats renew their liveness
+                try:
+                    login_and_quit(cluster.port("b"))
+                    break
+                except (poplib.error_proto, OSError) as e:
+                    assert time.time() < deadline, f"no login 60 s after the database came back: {e}"
+                    time.sleep(0.5)
+            r = swaks(cluster.lmtp, MESSAGE)
+            assert r.returncode == 0, r.stdout.decode()[-2000:]
+            for name in ("a", "b"):
+                login_and_quit(cluster.port(name))
+
         for fn in (delivered_through_node_a_reads_the_same_everywhere,
                    a_busy_maildrop_is_in_use_through_the_other_node_and_haproxy,
                    kill_9_of_the_holding_node_frees_the_maildrop_within_the_ttl,
                    a_paused_node_loses_its_lease_and_its_quit_deletes_nothing,
-                   the_nodes_log_the_real_client_address):
+                   the_nodes_log_the_real_client_address,
+                   the_database_gone_is_a_temporary_failure_and_its_return_heals):
             test(fn)
     finally:
         cluster.stop()
