@@ -215,7 +215,10 @@ final class FetchCommand implements Callable<Integer> {
         }
         sb.append(", ").append(r.deleted()).append(" deleted on the server");
         if (r.tooLarge() > 0) {
-            sb.append(", ").append(r.tooLarge()).append(" left as too large");
+            sb.append(", ").append(r.tooLarge()).append(" left on the server as too large");
+            if (r.noted() > 0) {
+                sb.append(" (").append(r.noted()).append(r.noted() == 1 ? " note" : " notes").append(" delivered)");
+            }
         }
         if (r.failed() > 0) {
             sb.append(", ").append(r.failed()).append(" the server would not send");
