@@ -36,6 +36,7 @@ public final class Pop3Client implements AutoCloseable {
     private ReplyReader reader;
     private OutputStream out;
     private boolean tls;
+    private boolean local;
     private String apopTimestamp;
     private Set<String> capabilities = Set.of();
     private List<String> saslMechanisms = List.of();
@@ -64,6 +65,7 @@ public final class Pop3Client implements AutoCloseable {
         s.setSoTimeout(timeout);
         s.setTcpNoDelay(true);
         socket = s;
+        local = s.getInetAddress().isLoopbackAddress(); // the address connected to, whatever the name said
         if (url.implicitTls()) {
             socket = options.tls().wrap(s, url.host(), url.port());
             tls = true;
@@ -76,7 +78,7 @@ public final class Pop3Client implements AutoCloseable {
         Matcher m = APOP_TIMESTAMP.matcher(greeting.text());
         apopTimestamp = m.find() ? m.group() : null;
         capa();
-        boolean wantStls = !tls && (options.stls() || !url.isLoopback());
+        boolean wantStls = !tls && (options.stls() || !local);
         if (wantStls && capabilities.contains("STLS")) {
             send("STLS");
             StatusLine r = reader.status();
@@ -88,8 +90,11 @@ public final class Pop3Client implements AutoCloseable {
             tls = true;
             streams();
             capa();
-        } else if (wantStls && options.stls()) {
-            throw new FetchException(false, url.host() + " does not offer STLS (use pop3s:// for implicit TLS)");
+        } else if (wantStls && (options.stls() || !options.allowCleartext())) {
+            // before any login command and before the password is even looked up: nothing secret was sent
+            throw new FetchException(false, url.host() + " does not offer STLS: refusing to log in without TLS"
+                    + (options.stls() ? " (use pop3s:// for implicit TLS)"
+                    : " to another host (use pop3s://, or --allow-cleartext to send the login and the mail in clear)"));
         }
     }
 
@@ -136,7 +141,7 @@ public final class Pop3Client implements AutoCloseable {
         String method = chooseMethod();
         boolean cleartext = method.equals("USER") || method.equals("PLAIN") || method.equals("LOGIN")
                 || ClientMechanism.FOR_TOKENS.contains(method);
-        if (cleartext && !tls && !url.isLoopback() && !options.allowCleartext()) {
+        if (cleartext && !tls && !local && !options.allowCleartext()) {
             throw new FetchException(false, "refusing to send a " + (method.startsWith("O") || method.startsWith("X")
                     ? "token" : "password") + " in clear to " + url.host()
                     + ": use pop3s://, a server with STLS, or --allow-cleartext");
