@@ -86,6 +86,9 @@ final class FetchCommand implements Callable<Integer> {
     @Option(names = "--tls-fingerprint", paramLabel = "SHA256", description = "Trust only the certificate with this SHA-256 fingerprint.")
     String tlsFingerprint;
 
+    @Option(names = "--keytab", paramLabel = "FILE", description = "For ;auth=GSSAPI: log in as the URL's user from this keytab instead of the ticket cache.")
+    String keytab;
+
     @Option(names = "--max-size", paramLabel = "SIZE", description = "Leave larger messages on the server (e.g. 10M).")
     String maxSize;
 
@@ -167,6 +170,7 @@ final class FetchCommand implements Callable<Integer> {
         put(s, "tls-ca", tlsCa);
         put(s, "tls-fingerprint", tlsFingerprint);
         put(s, "max-size", maxSize);
+        put(s, "keytab", keytab);
         put(s, "timeout", timeout);
         put(s, "batch", batch);
         put(s, "all", all ? "yes" : null);

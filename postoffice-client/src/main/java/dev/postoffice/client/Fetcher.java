@@ -52,12 +52,13 @@ public final class Fetcher {
     /**
      * Fetches into {@code target}, with the state journal at {@code stateFile}.
      *
-     * @param secret the password or token (asked for only once the server is reached)
+     * @param secret the password or token (asked for only once the server is reached, and only by a method that
+     *               needs one)
      */
     public FetchResult fetch(Target target, Path stateFile, SecretSource secret, Progress progress) throws FetchException {
         try (StateJournal journal = StateJournal.open(stateFile);
                 Pop3Client client = Pop3Client.connect(url, connect)) {
-            String login = client.login(secret.get());
+            String login = client.login(secret);
             return new Session(client, journal, target, progress, login).run();
         } catch (IOException e) {
             throw new FetchException(true, "connection to " + url.host() + ":" + url.port() + " failed: " + e.getMessage(), e);
