@@ -7,7 +7,9 @@ the service principals pop/localhost (in the server's keytab) and imap/localhost
 foreground on a free port. Then `postoffice serve` with gssapi-keytab and gssapi-principal, and logs in with
 `kinit` + `curl --login-options AUTH=GSSAPI` and with `mpop --auth=gssapi`; checks that a ticket for another
 service, a principal without an account, a replayed token, no ticket (after kdestroy) and an expired ticket are
-all refused, and that CAPA offers GSSAPI only with a readable keytab. Kills the KDC at the end.
+all refused, and that CAPA offers GSSAPI only with a readable keytab. `postoffice fetch` with `;auth=GSSAPI` logs in
+with the ticket cache and with a keytab (no password), and fails with exit 69 without a ticket, with an expired
+one, or for a principal without an account. Kills the KDC at the end.
 
 Installs krb5-kdc, krb5-admin-server, krb5-user and mpop with apt-get when missing; needs root for that and skips
 with a message when not root or when the packages cannot be installed. Prints 'N passed, N failed'.
@@ -316,6 +318,53 @@ def mpop_logs_in():
     assert code == 0 and count == 1, (code, count, out)
 
 
+def fetch(kdc, port, name, *args, user="alice"):
+    """`postoffice fetch ;auth=GSSAPI` into a Maildir (keep mode); no password anywhere: the ticket is the credential.
+    The JVM finds the realm through KRB5_CONFIG and the ticket through KRB5CCNAME, as MIT's tools do."""
+    maildir = os.path.join(WORK, f"fetch-{name}")
+    env = dict(kdc.env, POSTOFFICE_NO_BUILD=os.environ.get("POSTOFFICE_NO_BUILD", "1"))
+    env.pop("POSTOFFICE_PASSWORD", None)
+    r = subprocess.run([LAUNCHER, "fetch", f"pop3://{user};auth=GSSAPI@{HOST}:{port}/", "--maildir", maildir,
+                        "--keep", "--state", os.path.join(WORK, f"fetch-{name}.state"), "--timeout", "30s", *args],
+                       env=env, capture_output=True, timeout=120, stdin=subprocess.DEVNULL)
+    new = os.path.join(maildir, "new")
+    files = [open(os.path.join(new, f), "rb").read() for f in os.listdir(new)] if os.path.isdir(new) else []
+    return r.returncode, files, (r.stdout + r.stderr).decode(errors="replace")
+
+
+@test
+def postoffice_fetch_logs_in_with_a_ticket():
+    KDC.kinit("alice")
+    before = len(auth_lines(SERVER, "ok"))
+    code, files, out = fetch(KDC, SERVER.port, "ticket")
+    assert code == 0 and len(files) == 1 and b"Single sign-on works." in files[0], (code, files, out)
+    assert "(GSSAPI)" in out, out
+    assert logged(SERVER, lambda _: len(auth_lines(SERVER, "ok")) == before + 1), SERVER.output()
+    code, files, out = fetch(KDC, SERVER.port, "ticket")  # keep mode: nothing new the second time
+    assert code == 1 and len(files) == 1, (code, files, out)
+
+
+@test
+def postoffice_fetch_logs_in_from_a_keytab_without_a_ticket():
+    keytab = os.path.join(WORK, "alice.keytab")
+    if not os.path.exists(keytab):
+        KDC.run([sbin("kadmin.local"), "-r", REALM, "-q", f"ktadd -norandkey -k {keytab} alice"])  # password kept
+    KDC.kdestroy()
+    code, files, out = fetch(KDC, SERVER.port, "keytab", "--keytab", keytab)
+    assert code == 0 and len(files) == 1, (code, files, out)
+
+
+@test
+def postoffice_fetch_without_a_ticket_or_for_a_principal_without_an_account_fails():
+    KDC.kdestroy()
+    code, files, out = fetch(KDC, SERVER.port, "none")
+    assert code == 69 and not files and "no usable Kerberos credentials for GSSAPI (run kinit" in out, (code, out)
+    assert "\tat " not in out and "Exception" not in out.split(": ", 1)[0], out
+    KDC.kinit("bob")
+    code, files, out = fetch(KDC, SERVER.port, "bob", user="bob")
+    assert code == 69 and not files and "login as bob failed (GSSAPI): [AUTH]" in out, (code, out)
+
+
 @test
 def a_ticket_for_another_service_is_refused():
     KDC.kinit("alice")
@@ -427,6 +476,8 @@ def an_expired_ticket_is_refused():
     assert r.returncode != 0 and b"+OK alice's maildrop" not in r.stderr, r
     code, count, out = mpop(KDC, WORK, SERVER.port)
     assert code != 0, (code, out)
+    code, files, out = fetch(KDC, SERVER.port, "expired")
+    assert code == 69 and not files and "GSSAPI" in out, (code, out)
 
 
 try:

@@ -28,12 +28,12 @@ import java.util.Set;
  * options under the same names ({@code url}, {@code maildir}, {@code mbox}, {@code mda}, {@code keep},
  * {@code all}, {@code state}, {@code password-command}, {@code password-file}, {@code stls},
  * {@code allow-cleartext}, {@code tls-ca}, {@code tls-fingerprint}, {@code max-size}, {@code timeout},
- * {@code crlf}, {@code batch}).
+ * {@code crlf}, {@code batch}, {@code keytab}).
  */
 record FetchAccount(String name, PopUrl url, String targetKind, String targetValue, boolean crlf, FetchOptions options,
         ConnectOptions connect, Path state, Passwords.Sources passwords) {
     static final Set<String> KEYS = Set.of("url", "maildir", "mbox", "mda", "lmtp", "lmtp-recipient", "keep", "all", "state", "password-command",
-            "password-file", "stls", "allow-cleartext", "tls-ca", "tls-fingerprint", "max-size", "timeout", "crlf", "batch");
+            "password-file", "stls", "allow-cleartext", "tls-ca", "tls-fingerprint", "max-size", "timeout", "crlf", "batch", "keytab");
 
     /** @throws IllegalArgumentException with a message naming the setting */
     static FetchAccount of(String name, Map<String, String> s, Map<String, String> env, boolean prompt) {
@@ -76,7 +76,8 @@ record FetchAccount(String name, PopUrl url, String targetKind, String targetVal
         TlsOptions tls = new TlsOptions(Optional.ofNullable(s.get("tls-ca")).map(FetchAccount::path),
                 Optional.ofNullable(s.get("tls-fingerprint")));
         Duration timeout = s.containsKey("timeout") ? Values.duration(s.get("timeout")) : Duration.ofSeconds(60);
-        ConnectOptions connect = new ConnectOptions(tls, flag(s, "stls"), flag(s, "allow-cleartext"), timeout);
+        ConnectOptions connect = new ConnectOptions(tls, flag(s, "stls"), flag(s, "allow-cleartext"), timeout,
+                Optional.ofNullable(s.get("keytab")).map(FetchAccount::path));
         Path state = s.containsKey("state") ? path(s.get("state")) : defaultState(env).resolve(safe(url.account()) + ".state");
         Optional<String> home = Optional.ofNullable(System.getProperty("user.home"));
         Passwords.Sources pw = new Passwords.Sources(Optional.ofNullable(s.get("password-command")),

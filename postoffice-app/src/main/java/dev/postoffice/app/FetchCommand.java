@@ -86,6 +86,9 @@ final class FetchCommand implements Callable<Integer> {
     @Option(names = "--tls-fingerprint", paramLabel = "SHA256", description = "Trust only the certificate with this SHA-256 fingerprint.")
     String tlsFingerprint;
 
+    @Option(names = "--keytab", paramLabel = "FILE", description = "For ;auth=GSSAPI: log in as the URL's user from this keytab instead of the ticket cache.")
+    String keytab;
+
     @Option(names = "--max-size", paramLabel = "SIZE", description = "Leave larger messages on the server (e.g. 10M).")
     String maxSize;
 
@@ -167,6 +170,7 @@ final class FetchCommand implements Callable<Integer> {
         put(s, "tls-ca", tlsCa);
         put(s, "tls-fingerprint", tlsFingerprint);
         put(s, "max-size", maxSize);
+        put(s, "keytab", keytab);
         put(s, "timeout", timeout);
         put(s, "batch", batch);
         put(s, "all", all ? "yes" : null);
@@ -215,7 +219,10 @@ final class FetchCommand implements Callable<Integer> {
         }
         sb.append(", ").append(r.deleted()).append(" deleted on the server");
         if (r.tooLarge() > 0) {
-            sb.append(", ").append(r.tooLarge()).append(" left as too large");
+            sb.append(", ").append(r.tooLarge()).append(" left on the server as too large");
+            if (r.noted() > 0) {
+                sb.append(" (").append(r.noted()).append(r.noted() == 1 ? " note" : " notes").append(" delivered)");
+            }
         }
         if (r.failed() > 0) {
             sb.append(", ").append(r.failed()).append(" the server would not send");

@@ -57,6 +57,25 @@ class FetchCommandTest {
     }
 
     @Test
+    void maxSizeLeavesTheLargeMessageWithOneNoteUntilTheLimitIsRaised() throws Exception {
+        Path mbox = dir.resolve("mbox");
+        String[] limited = {"fetch", server.url("alice"), "--mbox", mbox.toString(), "--password-file", pw.toString(),
+            "--state", state("a"), "--max-size", "40", "-q"};
+        assertThat(Main.run(limited)).isEqualTo(FetchCommand.NEW_MAIL); // a2, and the note about a1 (51 octets)
+        String text = Files.readString(mbox);
+        assertThat(text).contains("Subject: a2\n").doesNotContain("From the start")
+                .contains("Subject: [left on the server: 51 B] a1\n").contains("  Size:    51 octets\n")
+                .contains("--max-size 1k");
+        assertThat(server.stored("alice")).isEqualTo(1);
+        assertThat(Main.run(limited)).isEqualTo(FetchCommand.NOTHING_NEW); // noted once
+        assertThat(Files.readString(mbox)).isEqualTo(text);
+        assertThat(Main.run("fetch", server.url("alice"), "--mbox", mbox.toString(), "--password-file", pw.toString(),
+                "--state", state("a"), "--max-size", "1k", "-q")).isEqualTo(FetchCommand.NEW_MAIL);
+        assertThat(Files.readString(mbox)).contains("\n\n>From the start\n").contains("Subject: a1\n");
+        assertThat(server.stored("alice")).isZero();
+    }
+
+    @Test
     void mboxrdQuotesFromLinesAndAppendsOnce() throws Exception {
         Path mbox = dir.resolve("mbox");
         String[] args = {"fetch", server.url("alice"), "--mbox", mbox.toString(), "--password-command", "echo secret",

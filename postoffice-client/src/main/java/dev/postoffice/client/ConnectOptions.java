@@ -1,6 +1,8 @@
 package dev.postoffice.client;
 
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * How to reach and log in to a server.
@@ -10,7 +12,13 @@ import java.time.Duration;
  *                       other hosts anyway unless {@code allowCleartext})
  * @param allowCleartext allow a password to cross a connection without TLS to another host
  * @param timeout        connect and read timeout
+ * @param keytab         for GSSAPI: log in from this keytab (as the URL's user) instead of the ticket cache
  */
-public record ConnectOptions(TlsOptions tls, boolean stls, boolean allowCleartext, Duration timeout) {
+public record ConnectOptions(TlsOptions tls, boolean stls, boolean allowCleartext, Duration timeout, Optional<Path> keytab) {
     public static final ConnectOptions DEFAULT = new ConnectOptions(TlsOptions.DEFAULT, false, false, Duration.ofSeconds(60));
+
+    /** Without a keytab: GSSAPI uses the ticket cache. */
+    public ConnectOptions(TlsOptions tls, boolean stls, boolean allowCleartext, Duration timeout) {
+        this(tls, stls, allowCleartext, timeout, Optional.empty());
+    }
 }

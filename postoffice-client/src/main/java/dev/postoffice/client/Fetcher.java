@@ -52,12 +52,13 @@ public final class Fetcher {
     /**
      * Fetches into {@code target}, with the state journal at {@code stateFile}.
      *
-     * @param secret the password or token (asked for only once the server is reached)
+     * @param secret the password or token (asked for only once the server is reached, and only by a method that
+     *               needs one)
      */
     public FetchResult fetch(Target target, Path stateFile, SecretSource secret, Progress progress) throws FetchException {
         try (StateJournal journal = StateJournal.open(stateFile);
                 Pop3Client client = Pop3Client.connect(url, connect)) {
-            String login = client.login(secret.get());
+            String login = client.login(secret);
             return new Session(client, journal, target, progress, login).run();
         } catch (IOException e) {
             throw new FetchException(true, "connection to " + url.host() + ":" + url.port() + " failed: " + e.getMessage(), e);
@@ -73,6 +74,11 @@ public final class Fetcher {
     /** The key of a message in the target: derived from the account and the UIDL only. */
     String keyOf(String uid) {
         return "pofetch." + sha256Hex(url.account() + "\n" + uid).substring(0, 40);
+    }
+
+    /** The key of the note about a message too large: derived from the account and the UIDL too. */
+    String noteKeyOf(String uid) {
+        return "pofetch-note." + sha256Hex(url.account() + "\n" + uid).substring(0, 40);
     }
 
     private static String sha256Hex(String s) {
@@ -92,6 +98,7 @@ public final class Fetcher {
         private final String login;
         private final int window;
         private final List<String> unjournaled = new ArrayList<>();
+        private final List<String> unjournaledNotes = new ArrayList<>();
         private String uidlNote = "";
         private int fetched;
         private long bytes;
@@ -114,6 +121,8 @@ public final class Fetcher {
             List<Listed> toFetch = new ArrayList<>();
             List<Listed> toDelete = new ArrayList<>();
             List<String> recovered = new ArrayList<>();
+            List<Listed> toNote = new ArrayList<>();
+            List<String> notesInPlace = new ArrayList<>();
             int tooLarge = 0;
             for (Listed m : listed) {
                 Long when = options.all() ? null : known.get(m.uid());
@@ -122,7 +131,15 @@ public final class Fetcher {
                         toDelete.add(m);
                     }
                 } else if (options.maxSize().isPresent() && m.size() > options.maxSize().getAsLong()) {
-                    tooLarge++;
+                    tooLarge++; // never deleted: it was not downloaded
+                    if (journal.noted().containsKey(m.uid())) {
+                        continue; // noted by an earlier run, even with --all: one note per message
+                    }
+                    if (target.holds(noteKeyOf(m.uid()))) {
+                        notesInPlace.add(m.uid()); // noted by a run that died before its journal write
+                    } else {
+                        toNote.add(m);
+                    }
                 } else if (!options.all() && target.holds(keyOf(m.uid()))) {
                     recovered.add(m.uid()); // delivered by a run that died before its journal write
                     if (!options.keep()) {
@@ -132,9 +149,10 @@ public final class Fetcher {
                     toFetch.add(m);
                 }
             }
-            journal.append(recovered, now);
+            journal.append(recovered, notesInPlace, now);
             target.recorded();
             try {
+                note(toNote);
                 retrieve(toFetch, toDelete);
             } finally {
                 durable(); // what is in place is recorded even when the connection broke
@@ -147,7 +165,8 @@ public final class Fetcher {
                 throw new FetchException(true, "the server could not complete the session (nothing was deleted): " + quit.text());
             }
             compact(listed, toDelete);
-            return new FetchResult(fetched, bytes, recovered.size(), deleted, tooLarge, failed, listed.size(), login, uidlNote);
+            return new FetchResult(fetched, bytes, recovered.size(), deleted, tooLarge, toNote.size(), failed, listed.size(),
+                    login, uidlNote);
         }
 
         /** UIDL and LIST, pipelined; identities checked, with a header digest for those the server got wrong. */
@@ -204,26 +223,62 @@ public final class Fetcher {
         private Map<Integer, String> headerDigests(List<Listed> missing) throws IOException, FetchException {
             Map<Integer, String> out = new HashMap<>();
             Map<String, Integer> counts = new HashMap<>();
-            for (int i = 0; i < missing.size(); i += window) {
-                List<Listed> part = missing.subList(i, Math.min(missing.size(), i + window));
+            Map<Integer, byte[]> sections = headers(missing);
+            for (Listed m : missing) {
+                byte[] h = sections.get(m.number());
+                if (h == null) {
+                    throw new FetchException(true, "TOP " + m.number() + " 0 failed, so message " + m.number()
+                            + " cannot be identified without a UIDL");
+                }
+                String d = "~H" + sha256Hex(new String(h, StandardCharsets.ISO_8859_1)).substring(0, 40);
+                int n = counts.merge(d, 1, Integer::sum);
+                out.put(m.number(), n == 1 ? d : d + "-" + n);
+            }
+            return out;
+        }
+
+        /** {@code TOP n 0} for each message, pipelined: header sections (CRLF), null where the server refused. */
+        private Map<Integer, byte[]> headers(List<Listed> messages) throws IOException {
+            Map<Integer, byte[]> out = new HashMap<>();
+            for (int i = 0; i < messages.size(); i += window) {
+                List<Listed> part = messages.subList(i, Math.min(messages.size(), i + window));
                 for (Listed m : part) {
                     client.send("TOP " + m.number() + " 0", false);
                 }
                 client.flush();
                 for (Listed m : part) {
-                    StatusLine r = in.status();
-                    if (!r.ok()) {
-                        throw new FetchException(true, "TOP " + m.number() + " 0 failed, so message " + m.number()
-                                + " cannot be identified without a UIDL: " + r.text());
+                    byte[] h = null;
+                    if (in.status().ok()) {
+                        java.io.ByteArrayOutputStream section = new java.io.ByteArrayOutputStream();
+                        in.body(section, false);
+                        h = section.toByteArray();
                     }
-                    java.io.ByteArrayOutputStream headers = new java.io.ByteArrayOutputStream();
-                    in.body(headers, false);
-                    String d = "~H" + sha256Hex(headers.toString(StandardCharsets.ISO_8859_1)).substring(0, 40);
-                    int n = counts.merge(d, 1, Integer::sum);
-                    out.put(m.number(), n == 1 ? d : d + "-" + n);
+                    out.put(m.number(), h);
                 }
             }
             return out;
+        }
+
+        /**
+         * For each message too large and not noted yet: its headers with {@code TOP n 0} (pipelined), and a note
+         * built from them delivered to the target, to be journaled with the next batch. The message stays on the
+         * server.
+         */
+        private void note(List<Listed> toNote) throws IOException {
+            Map<Integer, byte[]> sections = headers(toNote);
+            for (Listed m : toNote) {
+                byte[] note = TooLargeNote.build(url, m.uid(), m.size(), options.maxSize().getAsLong(),
+                        sections.get(m.number()), clock.instant().atZone(java.time.ZoneOffset.UTC), target.lineFeeds());
+                Target.Delivery d = target.begin(noteKeyOf(m.uid()));
+                try {
+                    d.stream().write(note);
+                    d.commit();
+                } catch (IOException | RuntimeException e) {
+                    d.abort();
+                    throw e;
+                }
+                unjournaledNotes.add(m.uid());
+            }
         }
 
         private void retrieve(List<Listed> toFetch, List<Listed> toDelete) throws IOException {
@@ -266,12 +321,13 @@ public final class Fetcher {
 
         /** The batch's files durable (directory fsync), then recorded in the journal. */
         private void durable() throws IOException {
-            if (unjournaled.isEmpty()) {
+            if (unjournaled.isEmpty() && unjournaledNotes.isEmpty()) {
                 return;
             }
             target.sync();
-            journal.append(unjournaled, clock.instant().getEpochSecond());
+            journal.append(unjournaled, unjournaledNotes, clock.instant().getEpochSecond());
             unjournaled.clear();
+            unjournaledNotes.clear();
             target.recorded();
             CrashPoints.reach("journal");
         }
@@ -297,7 +353,9 @@ public final class Fetcher {
         /** After QUIT: forget messages no longer on the server. */
         private void compact(List<Listed> listed, List<Listed> deleted) throws IOException {
             Map<String, Long> live = new HashMap<>();
+            Map<String, Long> liveNoted = new HashMap<>();
             Map<String, Long> known = journal.retrieved();
+            Map<String, Long> noted = journal.noted();
             java.util.Set<String> gone = new java.util.HashSet<>();
             deleted.forEach(m -> gone.add(m.uid()));
             for (Listed m : listed) {
@@ -305,9 +363,13 @@ public final class Fetcher {
                 if (t != null && !gone.contains(m.uid())) {
                     live.put(m.uid(), t);
                 }
+                Long n = noted.get(m.uid());
+                if (n != null && t == null) {
+                    liveNoted.put(m.uid(), n); // a note is forgotten once its message is downloaded or gone
+                }
             }
-            if (live.size() != known.size()) {
-                journal.compact(live);
+            if (live.size() != known.size() || liveNoted.size() != noted.size()) {
+                journal.compact(live, liveNoted);
             }
         }
     }

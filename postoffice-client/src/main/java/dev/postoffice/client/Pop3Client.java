@@ -36,6 +36,7 @@ public final class Pop3Client implements AutoCloseable {
     private ReplyReader reader;
     private OutputStream out;
     private boolean tls;
+    private boolean local;
     private String apopTimestamp;
     private Set<String> capabilities = Set.of();
     private List<String> saslMechanisms = List.of();
@@ -64,6 +65,7 @@ public final class Pop3Client implements AutoCloseable {
         s.setSoTimeout(timeout);
         s.setTcpNoDelay(true);
         socket = s;
+        local = s.getInetAddress().isLoopbackAddress(); // the address connected to, whatever the name said
         if (url.implicitTls()) {
             socket = options.tls().wrap(s, url.host(), url.port());
             tls = true;
@@ -76,7 +78,7 @@ public final class Pop3Client implements AutoCloseable {
         Matcher m = APOP_TIMESTAMP.matcher(greeting.text());
         apopTimestamp = m.find() ? m.group() : null;
         capa();
-        boolean wantStls = !tls && (options.stls() || !url.isLoopback());
+        boolean wantStls = !tls && (options.stls() || !local);
         if (wantStls && capabilities.contains("STLS")) {
             send("STLS");
             StatusLine r = reader.status();
@@ -88,8 +90,11 @@ public final class Pop3Client implements AutoCloseable {
             tls = true;
             streams();
             capa();
-        } else if (wantStls && options.stls()) {
-            throw new FetchException(false, url.host() + " does not offer STLS (use pop3s:// for implicit TLS)");
+        } else if (wantStls && (options.stls() || !options.allowCleartext())) {
+            // before any login command and before the password is even looked up: nothing secret was sent
+            throw new FetchException(false, url.host() + " does not offer STLS: refusing to log in without TLS"
+                    + (options.stls() ? " (use pop3s:// for implicit TLS)"
+                    : " to another host (use pop3s://, or --allow-cleartext to send the login and the mail in clear)"));
         }
     }
 
@@ -129,22 +134,27 @@ public final class Pop3Client implements AutoCloseable {
     }
 
     /**
-     * Logs in with {@code secret} (a password, or a bearer token for OAUTHBEARER and XOAUTH2). Returns the method
-     * used ({@code SCRAM-SHA-256}, {@code APOP}, {@code USER}, ...).
+     * Logs in with the secret (a password, or a bearer token for OAUTHBEARER and XOAUTH2), which is looked up only
+     * when the method chosen needs one (GSSAPI does not: the Kerberos ticket is the credential). Returns the method
+     * used ({@code SCRAM-SHA-256}, {@code APOP}, {@code USER}, {@code GSSAPI}, ...).
      */
-    public String login(String secret) throws IOException, FetchException {
+    public String login(Fetcher.SecretSource secret) throws IOException, FetchException {
         String method = chooseMethod();
         boolean cleartext = method.equals("USER") || method.equals("PLAIN") || method.equals("LOGIN")
                 || ClientMechanism.FOR_TOKENS.contains(method);
-        if (cleartext && !tls && !url.isLoopback() && !options.allowCleartext()) {
+        if (cleartext && !tls && !local && !options.allowCleartext()) {
             throw new FetchException(false, "refusing to send a " + (method.startsWith("O") || method.startsWith("X")
                     ? "token" : "password") + " in clear to " + url.host()
                     + ": use pop3s://, a server with STLS, or --allow-cleartext");
         }
         StatusLine result = switch (method) {
-            case "USER" -> userPass(secret);
-            case "APOP" -> apop(secret);
-            default -> sasl(ClientMechanism.create(method, url.user(), secret, url.host(), url.port()));
+            case "USER" -> userPass(secret.get());
+            case "APOP" -> apop(secret.get());
+            case "GSSAPI" -> gssapi();
+            default -> {
+                ClientMechanism m = ClientMechanism.create(method, url.user(), secret.get(), url.host(), url.port());
+                yield sasl(m.name(), m.initialResponse(), m::respond);
+            }
         };
         if (!result.ok()) {
             boolean temporary = result.hasCode("SYS/TEMP") || result.hasCode("IN-USE") || result.hasCode("LOGIN-DELAY");
@@ -152,6 +162,17 @@ public final class Pop3Client implements AutoCloseable {
                     + result.code().map(c -> "[" + c + "] ").orElse("") + result.text());
         }
         return method;
+    }
+
+    private StatusLine gssapi() throws IOException, FetchException {
+        GssapiClient gss = GssapiClient.start(url.user(), url.host(), options.keytab(), url.user());
+        byte[] initial;
+        try {
+            initial = gss.initialResponse(); // before AUTH: without a service ticket nothing is sent
+        } catch (javax.security.sasl.SaslException e) {
+            throw new FetchException(false, "GSSAPI: no ticket for pop/" + url.host() + ": " + GssapiClient.reason(e), e);
+        }
+        return sasl("GSSAPI", initial, gss::respond);
     }
 
     private String chooseMethod() throws FetchException {
@@ -167,7 +188,7 @@ public final class Pop3Client implements AutoCloseable {
             if (a.equals("+USER")) {
                 return "USER";
             }
-            if (!ClientMechanism.FOR_PASSWORDS.contains(a) && !ClientMechanism.FOR_TOKENS.contains(a)) {
+            if (!ClientMechanism.FOR_PASSWORDS.contains(a) && !ClientMechanism.FOR_TOKENS.contains(a) && !a.equals("GSSAPI")) {
                 throw new FetchException(false, "unknown authentication method " + a);
             }
             if (!saslMechanisms.isEmpty() && !saslMechanisms.contains(a)) {
@@ -213,9 +234,14 @@ public final class Pop3Client implements AutoCloseable {
         return reader.status();
     }
 
-    private StatusLine sasl(ClientMechanism mech) throws IOException, FetchException {
-        byte[] initial = mech.initialResponse();
-        String line = "AUTH " + mech.name();
+    /** One step of a SASL exchange: the response to a server challenge. */
+    @FunctionalInterface
+    private interface Step {
+        byte[] respond(byte[] challenge) throws Exception;
+    }
+
+    private StatusLine sasl(String name, byte[] initial, Step step) throws IOException, FetchException {
+        String line = "AUTH " + name;
         if (initial != null) {
             String ir = initial.length == 0 ? "=" : Base64.getEncoder().encodeToString(initial);
             if (line.length() + 1 + ir.length() <= 253) {
@@ -232,12 +258,13 @@ public final class Pop3Client implements AutoCloseable {
             }
             byte[] response;
             try {
-                response = first && initial != null ? initial
-                        : mech.respond(Base64.getDecoder().decode(r.text().strip()));
-            } catch (ClientMechanism.BadChallengeException | IllegalArgumentException e) {
+                response = first && initial != null ? initial : step.respond(Base64.getDecoder().decode(r.text().strip()));
+            } catch (IOException e) {
+                throw e;
+            } catch (Exception e) {
                 send("*");
                 reader.status();
-                throw new FetchException(false, "authentication with " + mech.name() + " aborted: " + e.getMessage());
+                throw new FetchException(false, "authentication with " + name + " aborted: " + GssapiClient.reason(e));
             }
             first = false;
             send(response.length == 0 ? "" : Base64.getEncoder().encodeToString(response));

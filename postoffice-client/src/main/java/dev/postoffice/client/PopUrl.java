@@ -92,12 +92,6 @@ public record PopUrl(boolean implicitTls, String user, String host, int port, Op
         return user + "@" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
     }
 
-    /** Whether the host is this machine (cleartext passwords may go there without TLS). */
-    public boolean isLoopback() {
-        String h = host.toLowerCase(Locale.ROOT);
-        return h.equals("localhost") || h.startsWith("127.") || h.equals("::1");
-    }
-
     @Override
     public String toString() {
         return (implicitTls ? "pop3s://" : "pop3://") + account() + "/";

@@ -16,7 +16,8 @@ import java.util.Map;
 
 /**
  * What one account has already delivered: an append-only journal of {@code R <epoch-seconds> <uidl>} lines after a
- * header line, each batch fsynced before the server is told to delete anything. A line torn by a crash is cut off
+ * header line, each batch fsynced before the server is told to delete anything; {@code N <epoch-seconds> <uidl>}
+ * lines record the messages left on the server as too large whose note was delivered (so it is sent once). A line torn by a crash is cut off
  * when the journal is opened (it was never fsynced, so nothing was deleted on its strength). The journal is
  * rewritten (compacted) atomically: a new file is written and fsynced, renamed over the old one, and the directory
  * fsynced. A lock on {@code FILE.lock} (held until {@link #close}) keeps two fetches of one account apart.
@@ -28,6 +29,7 @@ public final class StateJournal implements AutoCloseable {
     private final FileChannel lockChannel;
     private final FileLock lock;
     private final Map<String, Long> retrieved = new LinkedHashMap<>();
+    private final Map<String, Long> noted = new LinkedHashMap<>();
     private FileChannel journal;
 
     private StateJournal(Path file, FileChannel lockChannel, FileLock lock) {
@@ -96,11 +98,11 @@ public final class StateJournal implements AutoCloseable {
         }
         for (int i = 1; i < lines.length; i++) {
             String[] f = lines[i].split(" ");
-            if (f.length != 3 || !f[0].equals("R") || !Uidls.isValid(f[2])) {
+            if (f.length != 3 || !(f[0].equals("R") || f[0].equals("N")) || !Uidls.isValid(f[2])) {
                 throw new FetchException(false, file + " line " + (i + 1) + " is damaged; refusing to guess what was fetched");
             }
             try {
-                retrieved.putIfAbsent(f[2], Long.parseLong(f[1]));
+                (f[0].equals("R") ? retrieved : noted).putIfAbsent(f[2], Long.parseLong(f[1]));
             } catch (NumberFormatException e) {
                 throw new FetchException(false, file + " line " + (i + 1) + " is damaged; refusing to guess what was fetched");
             }
@@ -118,15 +120,29 @@ public final class StateJournal implements AutoCloseable {
         return retrieved;
     }
 
+    /** UIDLs of messages left on the server as too large whose note was delivered, with the note's time. */
+    public Map<String, Long> noted() {
+        return noted;
+    }
+
     /** Records delivered messages and fsyncs; on return they survive any crash. */
     public void append(Collection<String> uidls, long epochSeconds) throws IOException {
-        if (uidls.isEmpty()) {
+        append(uidls, java.util.List.of(), epochSeconds);
+    }
+
+    /** Records delivered messages and delivered notes (of messages too large) in one fsynced write. */
+    public void append(Collection<String> uidls, Collection<String> notes, long epochSeconds) throws IOException {
+        if (uidls.isEmpty() && notes.isEmpty()) {
             return;
         }
-        StringBuilder sb = new StringBuilder(uidls.size() * 40);
+        StringBuilder sb = new StringBuilder((uidls.size() + notes.size()) * 40);
         for (String u : uidls) {
             sb.append("R ").append(epochSeconds).append(' ').append(u).append('\n');
             retrieved.putIfAbsent(u, epochSeconds);
+        }
+        for (String u : notes) {
+            sb.append("N ").append(epochSeconds).append(' ').append(u).append('\n');
+            noted.putIfAbsent(u, epochSeconds);
         }
         ByteBuffer b = ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.UTF_8));
         while (b.hasRemaining()) {
@@ -140,14 +156,25 @@ public final class StateJournal implements AutoCloseable {
      * complete session, when the server's list is known: entries of messages gone from the server are dropped.
      */
     public void compact(Map<String, Long> live) throws IOException {
+        compact(live, Map.of());
+    }
+
+    /** As {@link #compact(Map)}, keeping the notes of {@code liveNoted} too. */
+    public void compact(Map<String, Long> live, Map<String, Long> liveNoted) throws IOException {
         retrieved.keySet().retainAll(live.keySet());
-        rewrite(Map.copyOf(retrieved));
+        noted.keySet().retainAll(liveNoted.keySet());
+        rewrite(Map.copyOf(retrieved), Map.copyOf(noted));
     }
 
     private void rewrite(Map<String, Long> entries) throws IOException {
+        rewrite(entries, Map.of());
+    }
+
+    private void rewrite(Map<String, Long> entries, Map<String, Long> notes) throws IOException {
         Path tmp = Path.of(file + ".tmp");
         StringBuilder sb = new StringBuilder(HEADER).append('\n');
         entries.forEach((u, t) -> sb.append("R ").append(t).append(' ').append(u).append('\n'));
+        notes.forEach((u, t) -> sb.append("N ").append(t).append(' ').append(u).append('\n'));
         try (FileChannel c = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             ByteBuffer b = ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.UTF_8));

@@ -158,12 +158,55 @@ class FetchTest {
     }
 
     @Test
-    void maxSizeLeavesLargeMessagesOnTheServer() throws Exception {
-        server.deliver("alice", ("Subject: big\r\n\r\n" + "x".repeat(10_000) + "\r\n").getBytes(StandardCharsets.UTF_8));
-        FetchResult r = fetch(new FetchOptions(false, null, false, OptionalLong.of(5000), 64));
+    void maxSizeLeavesLargeMessagesOnTheServerWithOneNoteEachUntilTheLimitIsRaised() throws Exception {
+        String big = "From: Bob <bob@example.org>\r\nSubject: the holiday\r\n photos\r\nDate: Tue, 1 Dec 2026 10:00:00 +0000\r\n"
+                + "\r\n" + "x".repeat(10_000) + "\r\n";
+        server.deliver("alice", big.getBytes(StandardCharsets.UTF_8));
+        FetchOptions limited = new FetchOptions(false, null, false, OptionalLong.of(5000), 64);
+        FetchResult r = fetch(limited);
         assertThat(r.fetched()).isEqualTo(5);
         assertThat(r.tooLarge()).isEqualTo(1);
+        assertThat(r.noted()).isEqualTo(1);
+        assertThat(r.deleted()).isEqualTo(5);
+        assertThat(server.stored("alice")).isEqualTo(1); // left there, not deleted
+        List<String> notes = delivered().stream().filter(m -> m.contains(TooLargeNote.HEADER + ": ")).toList();
+        assertThat(notes).singleElement().asString()
+                .contains("Subject: [left on the server: 9.9 KB] the holiday photos\n")
+                .contains("  From:    Bob <bob@example.org>\n")
+                .contains("  Date:    Tue, 1 Dec 2026 10:00:00 +0000\n")
+                .contains("(--max-size 10k, or max-size = 10k in the accounts file)")
+                .doesNotContain("xxxx").doesNotContain("\r");
+        assertThat(Files.readString(state)).containsPattern("(?m)^N \\d+ \\S+$");
+
+        FetchResult again = fetch(limited); // remembered: not noted again, still not deleted
+        assertThat(again.tooLarge()).isEqualTo(1);
+        assertThat(again.noted()).isZero();
+        assertThat(again.anythingNew()).isFalse();
+        assertThat(delivered()).hasSize(6);
         assertThat(server.stored("alice")).isEqualTo(1);
+
+        Files.writeString(state, StateJournal.HEADER + "\n"); // a crash after the note, before its journal line
+        assertThat(fetch(limited).noted()).isZero();
+        assertThat(delivered()).hasSize(6);
+
+        FetchResult raised = fetch(FetchOptions.DELETE); // no limit: downloaded once like any other message
+        assertThat(raised.fetched()).isEqualTo(1);
+        assertThat(raised.tooLarge()).isZero();
+        assertThat(delivered()).hasSize(7).contains(big.replace("\r\n", "\n"));
+        assertThat(server.stored("alice")).isZero();
+        assertThat(Files.readString(state)).isEqualTo(StateJournal.HEADER + "\n"); // the note forgotten with it
+    }
+
+    @Test
+    void aNoteWithoutHeadersWhenTheServerRefusesTop() {
+        byte[] note = TooLargeNote.build(PopUrl.parse("pop3s://alice@mail.example.org/"), "u1", 3 * 1024 * 1024 + 1,
+                1024 * 1024, null, java.time.ZonedDateTime.parse("2026-12-03T03:00:00Z"), false);
+        assertThat(new String(note, StandardCharsets.UTF_8))
+                .startsWith("From: postoffice fetch <MAILER-DAEMON@localhost>\r\n")
+                .contains("Subject: [left on the server: 3.0 MB] (no subject)\r\n")
+                .contains("Date: Thu, 3 Dec 2026 03:00:00 GMT\r\n")
+                .contains("the server would not send the message's headers")
+                .contains("--max-size 4M");
     }
 
     @Test

@@ -21,14 +21,6 @@ class PopUrlTest {
     }
 
     @Test
-    void loopbackHostsAreRecognised() {
-        assertThat(PopUrl.parse("pop3://a@127.0.0.1/").isLoopback()).isTrue();
-        assertThat(PopUrl.parse("pop3://a@localhost/").isLoopback()).isTrue();
-        assertThat(PopUrl.parse("pop3://a@[::1]/").isLoopback()).isTrue();
-        assertThat(PopUrl.parse("pop3://a@mail.example.org/").isLoopback()).isFalse();
-    }
-
-    @Test
     void badUrlsSayWhatIsWrong() {
         assertThatThrownBy(() -> PopUrl.parse("imap://a@h/")).hasMessageContaining("unknown scheme");
         assertThatThrownBy(() -> PopUrl.parse("pop3://h/")).hasMessageContaining("no user");

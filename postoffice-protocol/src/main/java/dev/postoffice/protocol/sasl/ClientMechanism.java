@@ -75,22 +75,28 @@ public abstract sealed class ClientMechanism {
             case "SCRAM-SHA-256" -> new Scram("SCRAM-SHA-256", "HmacSHA256", "SHA-256", user, secret);
             case "SCRAM-SHA-1" -> new Scram("SCRAM-SHA-1", "HmacSHA1", "SHA-1", user, secret);
             case "CRAM-MD5" -> new CramMd5(user, secret);
-            case "PLAIN" -> new Fixed("PLAIN", utf8("\0" + user + "\0" + secret));
+            case "PLAIN" -> new Fixed("PLAIN", utf8("\0" + user + "\0" + secret), new byte[0]);
             case "LOGIN" -> new Login(user, secret);
             case "OAUTHBEARER" -> new Fixed("OAUTHBEARER", utf8("n,a=" + saslName(user) + ",\u0001host=" + host
-                    + "\u0001port=" + port + "\u0001auth=Bearer " + secret + "\u0001\u0001"));
-            case "XOAUTH2" -> new Fixed("XOAUTH2", utf8("user=" + user + "\u0001auth=Bearer " + secret + "\u0001\u0001"));
+                    + "\u0001port=" + port + "\u0001auth=Bearer " + secret + "\u0001\u0001"), new byte[] {1});
+            case "XOAUTH2" -> new Fixed("XOAUTH2", utf8("user=" + user + "\u0001auth=Bearer " + secret + "\u0001\u0001"),
+                    new byte[0]);
             default -> throw new IllegalStateException("unreachable");
         };
     }
 
-    /** PLAIN, OAUTHBEARER, XOAUTH2: one message; a later challenge (an error report) gets an empty answer. */
+    /**
+     * PLAIN, OAUTHBEARER, XOAUTH2: one message; a later challenge (an error report) gets the mechanism's dummy
+     * answer (OAUTHBEARER's {@code %x01}, RFC 7628 section 3.2.3; empty for the others).
+     */
     static final class Fixed extends ClientMechanism {
         private final byte[] message;
+        private final byte[] afterError;
 
-        Fixed(String name, byte[] message) {
+        Fixed(String name, byte[] message, byte[] afterError) {
             super(name);
             this.message = message;
+            this.afterError = afterError;
         }
 
         @Override
@@ -100,7 +106,7 @@ public abstract sealed class ClientMechanism {
 
         @Override
         byte[] answer(byte[] challenge) {
-            return challenge.length == 0 ? message.clone() : new byte[0];
+            return challenge.length == 0 ? message.clone() : afterError.clone();
         }
     }
 
