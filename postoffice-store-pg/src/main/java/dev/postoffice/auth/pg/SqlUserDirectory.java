@@ -108,6 +108,28 @@ public final class SqlUserDirectory implements EditableUserDirectory {
         update("DELETE FROM users WHERE name = ? AND ? IS NOT NULL", name, name);
     }
 
+    /**
+     * Copies a user from another directory (migration), keeping the secret, home and extra fields; false when the
+     * user exists already (left as it is), so a migration may run again.
+     */
+    public boolean copy(UserRecord user) throws IOException {
+        StringBuilder extra = new StringBuilder();
+        user.extra().forEach((k, v) -> extra.append(extra.isEmpty() ? "" : " ").append(k)
+                .append(v.isEmpty() ? "" : "=" + v));
+        try (Connection c = db.getConnection();
+                PreparedStatement ps = c.prepareStatement("INSERT INTO users (name, secret, home, extra)"
+                        + " VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING")) {
+            ps.setString(1, user.name());
+            ps.setString(2, user.secret());
+            ps.setString(3, user.home().map(Object::toString).orElse(""));
+            ps.setString(4, extra.toString());
+            capabilities = null;
+            return ps.executeUpdate() == 1;
+        } catch (SQLException e) {
+            throw new IOException("cannot copy the user " + user.name() + " to " + where + ": " + e.getMessage(), e);
+        }
+    }
+
     @Override
     public String describe() {
         return where;

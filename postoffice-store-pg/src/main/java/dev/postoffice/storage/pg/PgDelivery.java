@@ -66,6 +66,62 @@ final class PgDelivery {
     }
 
     /**
+     * Copies a message from another store keeping its UIDL, canonical size and first retrieval (migration), in one
+     * transaction. Returns false, storing nothing, when the maildrop already has that UIDL (a copy that ran
+     * before), so a migration may run again or resume.
+     *
+     * @throws StorageException permanent if the copy's canonical size is not {@code size} (the client would see
+     *                          another LIST size)
+     */
+    boolean copy(String user, String uidl, long size, InputStream message, java.util.Optional<java.time.Instant> retrieved)
+            throws StorageException {
+        String locator = "pg:" + UUID.randomUUID();
+        try (Connection c = db.getConnection()) {
+            long mailbox = PgStore.mailboxId(c, user);
+            try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM message WHERE mailbox_id = ? AND uidl = ?")) {
+                ps.setLong(1, mailbox);
+                ps.setString(2, uidl);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        return false;
+                    }
+                }
+            }
+            c.setAutoCommit(false);
+            try {
+                Written w = writeBody(c, locator, message);
+                if (w.size != size) {
+                    throw new StorageException("message " + uidl + " of " + user + " is " + w.size
+                            + " octets in canonical form, not " + size + " as listed", false);
+                }
+                long uid = account(c, mailbox, w.size, Quota.NONE);
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO message (mailbox_id, uid, uidl, size,"
+                        + " form, delivered, retrieved, body_locator) VALUES (?, ?, ?, ?, ?, now(), ?, ?)"
+                        + " ON CONFLICT (mailbox_id, uidl) DO NOTHING")) {
+                    ps.setLong(1, mailbox);
+                    ps.setLong(2, uid);
+                    ps.setString(3, uidl);
+                    ps.setLong(4, w.size);
+                    ps.setString(5, w.form.name());
+                    ps.setTimestamp(6, retrieved.map(java.sql.Timestamp::from).orElse(null));
+                    ps.setString(7, locator);
+                    if (ps.executeUpdate() == 0) { // copied meanwhile by another run
+                        c.rollback();
+                        return false;
+                    }
+                }
+                c.commit();
+                return true;
+            } catch (SQLException | StorageException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new StorageException("cannot copy message " + uidl + " of " + user + ": " + e.getMessage(), true, e);
+        }
+    }
+
+    /**
      * The UIDL of a message delivered here: the maildrop and the UID, which the maildrop never reuses; the
      * {@code P} cannot begin a Maildir base name (seconds), so a migrated Maildir's UIDLs never collide with it.
      */

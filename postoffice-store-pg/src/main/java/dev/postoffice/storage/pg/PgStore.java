@@ -178,6 +178,31 @@ public final class PgStore implements MaildropStore, MailDelivery, AutoCloseable
         return delivery.deliver(ref.user(), message, quota);
     }
 
+    /**
+     * Copies one message from another store keeping its UIDL, size and first retrieval (migration); false when the
+     * maildrop has that UIDL already, so a migration is idempotent and resumable. Takes no lease.
+     */
+    public boolean copy(MailboxRef ref, String uidl, long size, InputStream message, Optional<Instant> retrieved)
+            throws StorageException {
+        checkUser(ref);
+        return delivery.copy(ref.user(), uidl, size, message, retrieved);
+    }
+
+    /** Sets the maildrop's last login (LOGIN-DELAY) if it has none yet (migration). */
+    public void copyLastLogin(MailboxRef ref, Instant when) throws StorageException {
+        try (Connection c = db.getConnection()) {
+            long mailbox = mailboxId(c, ref.user());
+            try (PreparedStatement ps = c.prepareStatement(
+                    "UPDATE mailbox SET last_login = ? WHERE id = ? AND last_login IS NULL")) {
+                ps.setTimestamp(1, java.sql.Timestamp.from(when));
+                ps.setLong(2, mailbox);
+                ps.executeUpdate();
+            }
+        } catch (SQLException e) {
+            throw new StorageException("cannot copy the last login of " + ref.user() + ": " + e.getMessage(), true, e);
+        }
+    }
+
     @Override
     public Usage usage(MailboxRef ref) throws StorageException {
         checkUser(ref);
