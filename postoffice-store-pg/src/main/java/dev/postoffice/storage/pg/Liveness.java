@@ -32,6 +32,7 @@ final class Liveness implements AutoCloseable {
     private final Set<PgLease> leases = ConcurrentHashMap.newKeySet();
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService timer;
+    private final boolean heartbeat;
     private volatile String id;
     private volatile long renewedNanos;
     private volatile boolean closed;
@@ -40,6 +41,7 @@ final class Liveness implements AutoCloseable {
         this.db = db;
         this.ttl = ttl;
         this.host = hostName();
+        this.heartbeat = heartbeat;
         register();
         if (heartbeat) {
             timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -51,6 +53,16 @@ final class Liveness implements AutoCloseable {
             timer.scheduleWithFixedDelay(this::renew, every, every, TimeUnit.MILLISECONDS);
         } else {
             timer = null;
+        }
+    }
+
+    /**
+     * Before a login: without a heartbeat thread (a command, a test), renews the liveness now, so that a store
+     * idle for longer than the TTL logs in under a live id (a new one if the old expired).
+     */
+    void beforeLogin() {
+        if (!heartbeat) {
+            renew();
         }
     }
 

@@ -78,6 +78,7 @@ public final class PgStore implements MaildropStore, MailDelivery, AutoCloseable
     @Override
     public Maildrop open(MailboxRef ref) throws MaildropBusyException, StorageException {
         checkUser(ref);
+        liveness.beforeLogin();
         try (Connection c = db.getConnection()) {
             c.setAutoCommit(false);
             try {

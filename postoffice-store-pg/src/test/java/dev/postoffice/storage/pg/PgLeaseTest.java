@@ -138,6 +138,18 @@ class PgLeaseTest {
     }
 
     @Test
+    void aStoreWithoutHeartbeatLogsInUnderANewLivenessOnceItsOldOneExpired() throws Exception {
+        String old = nodeA.nodeId();
+        expire(old);
+
+        try (Maildrop drop = nodeA.open(ALICE)) {
+            assertThat(nodeA.nodeId()).isNotEqualTo(old);
+            assertThat(drop.messages()).hasSize(3);
+            assertThatThrownBy(() -> nodeB.open(ALICE)).as("held by a live node").isInstanceOf(MaildropBusyException.class);
+        }
+    }
+
+    @Test
     void fencingTokensOnlyGrow() throws Exception {
         long first;
         try (Maildrop drop = nodeA.open(ALICE)) {
