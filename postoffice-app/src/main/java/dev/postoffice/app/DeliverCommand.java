@@ -31,7 +31,7 @@ import picocli.CommandLine.Parameters;
  * {@code quota-full-tempfail = yes}).
  */
 @Command(name = "deliver", mixinStandardHelpOptions = true,
-        description = {"Deliver messages to a user's Maildir: each FILE, or one message from standard input.",
+        description = {"Deliver messages to a user's Maildir (or the --store database): each FILE, or one message from standard input.",
                 "Exit codes (sysexits.h): 0 ok, 65 unusable input, 66 cannot open FILE, 67 unknown user, 75 temporary failure,"
                         + " 77 over quota (75 with quota-full-tempfail = yes)."})
 final class DeliverCommand implements Callable<Integer> {
@@ -67,12 +67,13 @@ final class DeliverCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        DataDir dir = data.dataDir();
-        int code = deliver(dir);
-        if (files.size() <= 1) { // several files count one by one, below
-            DeliveryCounts.add(dir.path(), result(code));
+        try (DataDir dir = data.dataDir()) {
+            int code = deliver(dir);
+            if (files.size() <= 1) { // several files count one by one, below
+                DeliveryCounts.add(dir.path(), result(code));
+            }
+            return code;
         }
-        return code;
     }
 
     /** The delivery result a sysexits code stands for, as {@code postoffice_deliveries_total} counts it. */
@@ -83,10 +84,13 @@ final class DeliverCommand implements Callable<Integer> {
     private int deliver(DataDir dir) {
         Optional<UserRecord> record;
         try {
-            record = dir.users().find(user);
+            record = dir.directory().find(user);
         } catch (IOException e) {
-            System.err.println("postoffice deliver: cannot read " + dir.usersFile() + ": " + e.getMessage());
+            System.err.println("postoffice deliver: cannot read " + dir.usersDescription() + ": " + e.getMessage());
             return EX_TEMPFAIL;
+        } catch (UserError e) {
+            System.err.println("postoffice deliver: " + e.getMessage());
+            return e.exitCode() == 69 ? EX_TEMPFAIL : e.exitCode();
         }
         if (record.isEmpty()) {
             System.err.println("postoffice deliver: unknown user " + user);
@@ -98,11 +102,11 @@ final class DeliverCommand implements Callable<Integer> {
         try {
             quota = QuotaLimits.of(u, rules.quota());
         } catch (IllegalArgumentException e) {
-            System.err.println("postoffice deliver: " + dir.usersFile() + ": user " + user + ": " + e.getMessage());
+            System.err.println("postoffice deliver: " + dir.usersDescription() + ": user " + user + ": " + e.getMessage());
             return EX_TEMPFAIL;
         }
         int overQuota = rules.tempfail() ? EX_TEMPFAIL : EX_NOPERM;
-        MailDelivery store = dir.store(lineEnd);
+        MailDelivery store = dir.openDelivery(lineEnd);
         if (files.isEmpty()) {
             return deliverOne(store, u, quota, overQuota, System.in, "standard input");
         }

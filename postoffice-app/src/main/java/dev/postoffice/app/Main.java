@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         description = "Postoffice: a POP3 mail system for the JVM.",
         subcommands = {ServeCommand.class, DemoCommand.class, UserCommand.class, DeliverCommand.class, QuotaCommand.class,
                 FetchCommand.class, AdminCommands.Who.class, AdminCommands.Kick.class, AdminCommands.Reload.class,
-                DoctorCommand.class,
+                DoctorCommand.class, DbCommand.class, MigrateCommand.class,
                 BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

@@ -5,7 +5,6 @@ import dev.postoffice.auth.UserRecord;
 import dev.postoffice.storage.Quota;
 import dev.postoffice.storage.StorageException;
 import dev.postoffice.storage.Usage;
-import dev.postoffice.storage.maildir.MaildirStore;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -48,20 +47,20 @@ final class QuotaCommand implements Callable<Integer> {
         List<UserRecord> users;
         try {
             if (user != null) {
-                Optional<UserRecord> u = dir.users().find(user);
+                Optional<UserRecord> u = dir.directory().find(user);
                 if (u.isEmpty()) {
                     throw new UserError("unknown user " + user, 67);
                 }
                 users = List.of(u.get());
             } else {
-                users = dir.users().list();
+                users = dir.directory().list();
             }
         } catch (IOException e) {
-            throw new UserError("cannot read " + dir.usersFile() + ": " + e.getMessage(), 74);
+            throw new UserError("cannot read " + dir.usersDescription() + ": " + e.getMessage(), 74);
         }
         int worst = 0;
         System.out.printf("%-24s %14s %14s %9s %9s %6s%n", "user", "octets", "limit", "messages", "limit", "use");
-        try (MaildirStore store = dir.store()) {
+        try (dir; AppStore store = dir.openDelivery(dev.postoffice.message.MessageFormat.LineEnd.CRLF)) {
             for (UserRecord u : users) {
                 try {
                     Quota q = QuotaLimits.of(u, defaults);

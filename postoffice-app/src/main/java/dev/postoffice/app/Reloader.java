@@ -56,7 +56,7 @@ final class Reloader {
                 }
             }
             config = next.build(ServerConfig.builder());
-            auth = ServerAuth.create(dataDir.users(), config, service.hashing(), next.authCacheTtl());
+            auth = ServerAuth.create(dataDir.directory(), config, service.hashing(), next.authCacheTtl());
             service.server().reconfigure(config, auth);
         } catch (UserError e) {
             return rejected(e.getMessage());

@@ -9,7 +9,6 @@ import dev.postoffice.server.Scheduler;
 import dev.postoffice.server.ServerConfig;
 import dev.postoffice.server.ServerMetrics;
 import dev.postoffice.app.admin.Metrics;
-import dev.postoffice.storage.maildir.MaildirStore;
 import java.util.concurrent.ScheduledExecutorService;
 import dev.postoffice.server.auth.ServerAuth;
 import dev.postoffice.server.tls.TlsConfigException;
@@ -33,6 +32,14 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--data", paramLabel = "DIR", description = "Data directory: users file, Maildirs, generated keys (default: ./data).")
     Path data;
+
+    @Option(names = "--store", paramLabel = "URL",
+            description = "Where users and mail are: maildir (default: the data directory) or postgresql://HOST:PORT/DB?user=USER (password from password-file=F in the URL or POSTOFFICE_DB_PASSWORD); see docs/postgresql.md.")
+    String store;
+
+    @Option(names = "--migrate-schema",
+            description = "Apply pending PostgreSQL schema migrations at start (otherwise a node refuses to start on an old schema).")
+    boolean migrateSchema;
 
     @Option(names = "--pop3", paramLabel = "HOST:PORT", description = "POP3 listener with STLS (default: 0.0.0.0:110; 'off' for none).")
     String pop3;
@@ -96,7 +103,8 @@ final class ServeCommand implements Callable<Integer> {
         if ("json".equals(s.get("log-format") == null ? null : ServerSettings.logFormat(s.get("log-format")))) {
             dev.postoffice.app.logging.JsonLayout.enable();
         }
-        DataDir dataDir = new DataDir(dir, s.authCacheTtl()).dovecotUidlFormat(s.dovecotUidlFormat()).create();
+        DataDir dataDir = new DataDir(dir, s.authCacheTtl()).dovecotUidlFormat(s.dovecotUidlFormat())
+                .store(store != null ? store : s.get("store"), migrateSchema).create();
         LmtpSettings delivery = new LmtpSettings(s);
         delivery.config(cfg.hostname(), dataDir.path()); // bad values fail before anything listens
         return runUntilSignal(cfg, dataDir, delivery, service -> Operations.start(service, s, dataDir,
@@ -120,7 +128,8 @@ final class ServeCommand implements Callable<Integer> {
         }
         CountDownLatch stop = new CountDownLatch(1);
         Signals.onTermination(stop::countDown);
-        log.info("serving {} (users file {})", dataDir.path(), dataDir.usersFile());
+        log.info("serving {} (users {})", dataDir.postgres() ? "PostgreSQL" : dataDir.path(),
+                dataDir.usersDescription());
         try {
             stop.await();
         } catch (InterruptedException e) {
@@ -150,16 +159,27 @@ final class ServeCommand implements Callable<Integer> {
         // with the first login).
         ScheduledExecutorService scheduler = Scheduler.create();
         HashExecutor hashing = new HashExecutor();
-        MaildirStore store = dataDir.store(scheduler);
+        AppStore store;
+        try {
+            store = dataDir.openStore(scheduler);
+        } catch (RuntimeException e) {
+            scheduler.shutdownNow();
+            hashing.close();
+            throw e;
+        }
         try {
             // Decoy SCRAM salts for unknown users from a key kept in the data directory: stable across restarts.
             Decoys.useKeyFile(dataDir.path().resolve(Decoys.KEY_FILE));
-            AuthService auth = ServerAuth.create(dataDir.users(), cfg, hashing, dataDir.authCacheTtl());
+            AuthService auth = ServerAuth.create(dataDir.directory(), cfg, hashing, dataDir.authCacheTtl());
             Pop3Server server = Pop3Server.start(cfg, auth, store, dataDir.path(), scheduler, metrics);
+            if (dataDir.postgres()) { // its leases are gone: end its sessions without UPDATE, as kick does
+                dataDir.pg(true).store().onLivenessLost(
+                        () -> server.sessions().forEach(session -> server.kick(session.user())));
+            }
             LmtpServer lmtpServer;
             try {
                 lmtpServer = delivery == null ? null
-                        : delivery.start(cfg.hostname(), dataDir.path(), dataDir.users(), store,
+                        : delivery.start(cfg.hostname(), dataDir.path(), dataDir.directory(), store,
                                 server.context().tls().<LmtpServer.TlsUpgrade>map(t -> t::wrapForStls).orElse(null),
                                 deliveryObserver(metrics), scheduler);
             } catch (IOException | RuntimeException e) {
@@ -185,7 +205,7 @@ final class ServeCommand implements Callable<Integer> {
                 : dev.postoffice.lmtp.DeliveryObserver.NONE;
     }
 
-    private static void stop(MaildirStore store, ScheduledExecutorService scheduler, HashExecutor hashing) {
+    private static void stop(AppStore store, ScheduledExecutorService scheduler, HashExecutor hashing) {
         store.close();
         scheduler.shutdownNow();
         hashing.close();

@@ -29,6 +29,7 @@ final class ServerSettings {
 
     static {
         KEYS.put("data", (b, v) -> { });
+        KEYS.put("store", (b, v) -> { }); // read by serve (docs/postgresql.md)
         KEYS.put("pop3", (b, v) -> b.pop3Listen(off(v) ? null : Values.hostPort(v)));
         KEYS.put("pop3s", (b, v) -> b.pop3sListen(off(v) ? null : Values.hostPort(v)));
         KEYS.put("tls-cert", (b, v) -> { });
@@ -83,7 +84,7 @@ final class ServerSettings {
     }
 
     /** Keys a reload cannot apply to a running server: changing them needs a restart. */
-    static final java.util.Set<String> RESTART_KEYS = java.util.Set.of("data", "pop3", "pop3s", "admin", "admin-allow",
+    static final java.util.Set<String> RESTART_KEYS = java.util.Set.of("data", "store", "pop3", "pop3s", "admin", "admin-allow",
             "admin-token-file", "dovecot-uidl-format", "log-format", "lmtp", "lmtp-trusted-networks",
             "lmtp-max-message-size", "lmtp-max-recipients", "recipient-delimiter", "quota-bytes", "quota-messages",
             "quota-full-tempfail", "quota-grace");

@@ -4,7 +4,6 @@ import dev.postoffice.auth.HashExecutor;
 import dev.postoffice.lmtp.LmtpServer;
 import dev.postoffice.server.ServerMetrics;
 import dev.postoffice.server.listen.Pop3Server;
-import dev.postoffice.storage.maildir.MaildirStore;
 import java.util.concurrent.ScheduledExecutorService;
 
 /**
@@ -12,7 +11,7 @@ import java.util.concurrent.ScheduledExecutorService;
  * scheduler they share and the hashing pool. Closing it stops them in that order. {@code metrics} is what the server
  * reports to (a registry, see {@link dev.postoffice.app.admin.Metrics}), or {@link ServerMetrics#NONE}.
  */
-record Service(Pop3Server server, LmtpServer lmtp, MaildirStore store, ScheduledExecutorService scheduler,
+record Service(Pop3Server server, LmtpServer lmtp, AppStore store, ScheduledExecutorService scheduler,
         HashExecutor hashing, ServerMetrics metrics) implements AutoCloseable {
     int port() {
         return server.port();

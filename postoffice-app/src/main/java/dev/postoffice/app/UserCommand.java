@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code postoffice user add|passwd|del|list}: edits DIR/users. */
-@Command(name = "user", mixinStandardHelpOptions = true, description = "Manage users in DATA/users.",
+@Command(name = "user", mixinStandardHelpOptions = true, description = "Manage users in DATA/users (or the --store database's users table).",
         subcommands = {UserCommand.Add.class, UserCommand.Passwd.class, UserCommand.Del.class, UserCommand.List.class})
 final class UserCommand implements Runnable {
     @CommandLine.Spec
@@ -53,14 +53,15 @@ final class UserCommand implements Runnable {
         @Override
         public Integer call() {
             validate(name);
-            String secret = encode(scheme != null ? scheme : defaultScheme(data.dataDir(), offered(config)),
-                    readPassword());
-            try {
-                data.dataDir().create().users().add(name, secret);
-            } catch (IOException e) {
-                throw new UserError("cannot update " + data.dataDir().usersFile() + ": " + e.getMessage(), 74);
-            } catch (IllegalArgumentException | UserExistsException | NoSuchUserException e) {
-                throw new UserError(e.getMessage(), 1);
+            try (DataDir dir = data.dataDir()) {
+                String secret = encode(scheme != null ? scheme : defaultScheme(dir, offered(config)), readPassword());
+                try {
+                    (dir.postgres() ? dir : dir.create()).directory().add(name, secret);
+                } catch (IOException e) {
+                    throw new UserError("cannot update " + dir.usersDescription() + ": " + e.getMessage(), 74);
+                } catch (IllegalArgumentException | UserExistsException | NoSuchUserException e) {
+                    throw new UserError(e.getMessage(), 1);
+                }
             }
             System.out.println("added " + name);
             return 0;
@@ -82,10 +83,12 @@ final class UserCommand implements Runnable {
         @Override
         public Integer call() {
             String secret = encode(scheme, readPassword());
-            try {
-                data.dataDir().users().setSecret(name, secret);
-            } catch (IOException e) {
-                throw new UserError("cannot update " + data.dataDir().usersFile() + ": " + e.getMessage(), 74);
+            try (DataDir dir = data.dataDir()) {
+                try {
+                    dir.directory().setSecret(name, secret);
+                } catch (IOException e) {
+                    throw new UserError("cannot update " + dir.usersDescription() + ": " + e.getMessage(), 74);
+                }
             } catch (IllegalArgumentException | UserExistsException | NoSuchUserException e) {
                 throw new UserError(e.getMessage(), 67);
             }
@@ -105,10 +108,12 @@ final class UserCommand implements Runnable {
 
         @Override
         public Integer call() {
-            try {
-                data.dataDir().users().remove(name);
-            } catch (IOException e) {
-                throw new UserError("cannot update " + data.dataDir().usersFile() + ": " + e.getMessage(), 74);
+            try (DataDir dir = data.dataDir()) {
+                try {
+                    dir.directory().remove(name);
+                } catch (IOException e) {
+                    throw new UserError("cannot update " + dir.usersDescription() + ": " + e.getMessage(), 74);
+                }
             } catch (IllegalArgumentException | UserExistsException | NoSuchUserException e) {
                 throw new UserError(e.getMessage(), 67);
             }
@@ -124,12 +129,14 @@ final class UserCommand implements Runnable {
 
         @Override
         public Integer call() {
-            try {
-                for (UserRecord u : data.dataDir().users().list()) {
-                    System.out.println(u.name() + "\t" + schemeOf(u.secret()));
+            try (DataDir dir = data.dataDir()) {
+                try {
+                    for (UserRecord u : dir.directory().list()) {
+                        System.out.println(u.name() + "\t" + schemeOf(u.secret()));
+                    }
+                } catch (IOException e) {
+                    throw new UserError("cannot read " + dir.usersDescription() + ": " + e.getMessage(), 74);
                 }
-            } catch (IOException e) {
-                throw new UserError("cannot read " + data.dataDir().usersFile() + ": " + e.getMessage(), 74);
             }
             return 0;
         }
@@ -174,14 +181,14 @@ final class UserCommand implements Runnable {
                     + "unless added with --scheme PLAIN");
         }
         try {
-            if (java.nio.file.Files.exists(dir.usersFile())
-                    && dir.users().capabilities().everyoneCan("SCRAM-SHA-256")) {
+            if ((dir.postgres() || java.nio.file.Files.exists(dir.usersFile()))
+                    && dir.directory().capabilities().everyoneCan("SCRAM-SHA-256")) {
                 System.out.println("every user can use SCRAM-SHA-256, so the new password is stored as SCRAM-SHA-256 "
                         + "(--scheme ARGON2ID to choose otherwise)");
                 return "SCRAM-SHA-256";
             }
         } catch (IOException e) {
-            throw new UserError("cannot read " + dir.usersFile() + ": " + e.getMessage(), 74);
+            throw new UserError("cannot read " + dir.usersDescription() + ": " + e.getMessage(), 74);
         }
         return PasswordSchemes.DEFAULT_SCHEME;
     }

@@ -47,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * (temporary file in the same directory, fsync, rename, fsync of the directory). A new file gets mode 0600; an
  * existing file's mode, owner and group carry over as far as the process is allowed to set them.
  */
-public final class PasswdFile implements UserDirectory {
+public final class PasswdFile implements EditableUserDirectory {
     private static final Logger log = LoggerFactory.getLogger(PasswdFile.class);
 
     private static final int MAX_NAME_LENGTH = 255;
@@ -82,6 +82,25 @@ public final class PasswdFile implements UserDirectory {
     }
 
     @Override
+    public String describe() {
+        return file.toString();
+    }
+
+    /**
+     * Parses one line in this format (for directories that keep the same fields elsewhere, a SQL table), with the
+     * same rules as the file.
+     *
+     * @throws IllegalArgumentException saying what is wrong (never quoting the secret)
+     */
+    public static UserRecord parseLine(String line) {
+        return switch (PasswdLines.parse(new PasswdLines.Line(1, line.getBytes(StandardCharsets.UTF_8), ""))) {
+            case PasswdLines.Parsed.User u -> u.record();
+            case PasswdLines.Parsed.Malformed m -> throw new IllegalArgumentException(m.reason());
+            case PasswdLines.Parsed.Ignored i -> throw new IllegalArgumentException("not a user");
+        };
+    }
+
+    @Override
     public Optional<UserRecord> find(String name) throws IOException {
         Objects.requireNonNull(name, "name");
         return Optional.ofNullable(current().users().get(name));
@@ -97,6 +116,7 @@ public final class PasswdFile implements UserDirectory {
      * All users the file defines, in file order (the first line of a user that appears twice); for {@code user
      * list}, since the server needs only {@link #find} and {@link #capabilities}.
      */
+    @Override
     public List<UserRecord> list() throws IOException {
         return List.copyOf(current().users().values());
     }
@@ -135,6 +155,7 @@ public final class PasswdFile implements UserDirectory {
      *                                  contains {@code ':'} or a control character
      * @throws UserExistsException      if a line for the user exists already (even one skipped as malformed)
      */
+    @Override
     public void add(String name, String secret) throws IOException {
         validateName(name);
         validateSecret(secret);
@@ -164,6 +185,7 @@ public final class PasswdFile implements UserDirectory {
      * @throws IllegalArgumentException if the secret is empty or contains {@code ':'} or a control character
      * @throws NoSuchUserException      if the file has no line for the user
      */
+    @Override
     public void setSecret(String name, String secret) throws IOException {
         Objects.requireNonNull(name, "name");
         validateSecret(secret);
@@ -185,6 +207,7 @@ public final class PasswdFile implements UserDirectory {
      *
      * @throws NoSuchUserException if the file has no line for the user
      */
+    @Override
     public void remove(String name) throws IOException {
         Objects.requireNonNull(name, "name");
         edit(lines -> {

@@ -1,0 +1,179 @@
+package dev.postoffice.storage.pg;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.postoffice.storage.Envelope;
+import dev.postoffice.storage.LeaseLostException;
+import dev.postoffice.storage.MailboxRef;
+import dev.postoffice.storage.Maildrop;
+import dev.postoffice.storage.MaildropBusyException;
+import dev.postoffice.storage.StorageException;
+import dev.postoffice.testkit.pg.TestPostgres;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The cross-node lease: two stores on one database are two nodes. A node's liveness is expired by hand (as the
+ * database's clock would expire it for a node that stopped, was paused or cut off), never by waiting.
+ */
+class PgLeaseTest {
+    private static final MailboxRef ALICE = MailboxRef.of("alice");
+    private TestPostgres.Database database;
+    private final List<AutoCloseable> open = new ArrayList<>();
+    private PgStore nodeA;
+    private PgStore nodeB;
+
+    @BeforeEach
+    void start() throws Exception {
+        database = TestPostgres.newDatabase();
+        nodeA = node();
+        nodeB = node();
+        for (int i = 0; i < 3; i++) {
+            nodeA.deliver(ALICE, Envelope.none(), new ByteArrayInputStream(
+                    ("Subject: " + i + "\r\n\r\nbody " + i + "\r\n").getBytes(StandardCharsets.US_ASCII)));
+        }
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        for (AutoCloseable c : open.reversed()) {
+            c.close();
+        }
+    }
+
+    private PgStore node() throws StorageException {
+        PgDatabase db = PgDatabase.open(PgUrl.parse(database.url()), true);
+        open.add(db);
+        PgStore s = new PgStore(db, false);
+        open.add(s);
+        return s;
+    }
+
+    @Test
+    void aSecondLoginThroughAnotherNodeIsInUseUntilTheFirstEnds() throws Exception {
+        Maildrop held = nodeA.open(ALICE);
+        assertThatThrownBy(() -> nodeB.open(ALICE)).isInstanceOf(MaildropBusyException.class)
+                .hasMessageContaining("in use");
+        assertThat(nodeA.heartbeat()).as("a live node keeps its lease through heartbeats").isTrue();
+        assertThatThrownBy(() -> nodeB.open(ALICE)).isInstanceOf(MaildropBusyException.class);
+        held.close();
+
+        try (Maildrop drop = nodeB.open(ALICE)) {
+            assertThat(drop.messages()).hasSize(3);
+        }
+    }
+
+    @Test
+    void aNodeWhoseLivenessExpiredLosesTheLeaseAndItsUpdateDeletesNothing() throws Exception {
+        AtomicInteger told = new AtomicInteger();
+        nodeA.onLivenessLost(told::incrementAndGet);
+        Maildrop stale = nodeA.open(ALICE);
+        expire(nodeA.nodeId()); // paused past its TTL: the database's clock says it is gone
+
+        Maildrop taken = nodeB.open(ALICE);
+        assertThat(taken.messages()).hasSize(3);
+        assertThatThrownBy(() -> stale.commit(stale.messages(), List.of(), Instant.now()))
+                .isInstanceOf(LeaseLostException.class);
+        assertThat(count("SELECT count(*) FROM message")).isEqualTo(3);
+
+        assertThat(nodeA.heartbeat()).as("the resumed node finds its liveness gone").isFalse();
+        assertThat(told).hasValue(1);
+        stale.close(); // leaves the new holder's lease alone
+        assertThatThrownBy(() -> nodeA.open(ALICE)).isInstanceOf(MaildropBusyException.class);
+        taken.commit(List.of(taken.messages().get(0)), List.of(), Instant.now());
+        assertThat(count("SELECT count(*) FROM message")).isEqualTo(2);
+        taken.close();
+
+        try (Maildrop again = nodeA.open(ALICE)) {
+            assertThat(again.messages()).as("the node logs in again under its new liveness").hasSize(2);
+        }
+    }
+
+    @Test
+    void updateIsFencedEvenBeforeAnotherNodeTakesOver() throws Exception {
+        Maildrop drop = nodeA.open(ALICE);
+        expire(nodeA.nodeId());
+
+        assertThatThrownBy(() -> drop.commit(drop.messages(), List.of(), Instant.now()))
+                .isInstanceOf(LeaseLostException.class)
+                .satisfies(e -> assertThat(((StorageException) e).temporary()).isTrue());
+        assertThat(count("SELECT count(*) FROM message")).isEqualTo(3);
+        drop.close();
+    }
+
+    @Test
+    void aNodeThatLearnsItsLivenessExpiredFailsItsSessionsAtOnce() throws Exception {
+        Maildrop drop = nodeA.open(ALICE);
+        expire(nodeA.nodeId());
+        assertThat(nodeA.heartbeat()).isFalse();
+
+        assertThatThrownBy(() -> drop.commit(drop.messages(), List.of(), Instant.now()))
+                .isInstanceOf(LeaseLostException.class).hasMessageContaining("liveness");
+        assertThat(count("SELECT count(*) FROM message")).isEqualTo(3);
+    }
+
+    @Test
+    void aKilledNodesLeaseIsFreeOnceItsLivenessExpires() throws Exception {
+        nodeA.open(ALICE); // never closed: the process was killed
+        assertThatThrownBy(() -> nodeB.open(ALICE)).isInstanceOf(MaildropBusyException.class);
+        expire(nodeA.nodeId());
+
+        try (Maildrop drop = nodeB.open(ALICE)) {
+            drop.commit(List.of(drop.messages().get(2)), List.of(), Instant.now());
+        }
+        assertThat(count("SELECT count(*) FROM message")).isEqualTo(2);
+        assertThat(count("SELECT count(*) FROM lease")).isEqualTo(0);
+    }
+
+    @Test
+    void aStoreWithoutHeartbeatLogsInUnderANewLivenessOnceItsOldOneExpired() throws Exception {
+        String old = nodeA.nodeId();
+        expire(old);
+
+        try (Maildrop drop = nodeA.open(ALICE)) {
+            assertThat(nodeA.nodeId()).isNotEqualTo(old);
+            assertThat(drop.messages()).hasSize(3);
+            assertThatThrownBy(() -> nodeB.open(ALICE)).as("held by a live node").isInstanceOf(MaildropBusyException.class);
+        }
+    }
+
+    @Test
+    void fencingTokensOnlyGrow() throws Exception {
+        long first;
+        try (Maildrop drop = nodeA.open(ALICE)) {
+            first = count("SELECT token FROM lease");
+        }
+        try (Maildrop drop = nodeB.open(ALICE)) {
+            assertThat(count("SELECT token FROM lease")).isGreaterThan(first);
+        }
+    }
+
+    private void expire(String node) throws Exception {
+        try (Connection c = DriverManager.getConnection(database.jdbcUrl());
+                PreparedStatement ps = c.prepareStatement(
+                        "UPDATE node SET expires = now() - interval '1 second' WHERE id = ?")) {
+            ps.setString(1, node);
+            assertThat(ps.executeUpdate()).isEqualTo(1);
+        }
+    }
+
+    private long count(String sql) throws Exception {
+        try (Connection c = DriverManager.getConnection(database.jdbcUrl());
+                ResultSet rs = c.createStatement().executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+}
