@@ -4,6 +4,7 @@ import dev.postoffice.auth.AuthService;
 import dev.postoffice.auth.Decoys;
 import dev.postoffice.auth.HashExecutor;
 import dev.postoffice.lmtp.LmtpServer;
+import dev.postoffice.server.session.SessionInfo;
 import dev.postoffice.server.listen.Pop3Server;
 import dev.postoffice.server.Scheduler;
 import dev.postoffice.server.ServerConfig;
@@ -174,7 +175,8 @@ final class ServeCommand implements Callable<Integer> {
             Pop3Server server = Pop3Server.start(cfg, auth, store, dataDir.path(), scheduler, metrics);
             if (dataDir.postgres()) { // its leases are gone: end its sessions without UPDATE, as kick does
                 dataDir.pg(true).store().onLivenessLost(
-                        () -> server.sessions().forEach(session -> server.kick(session.user())));
+                        () -> server.sessions().stream().map(SessionInfo::user).filter(java.util.Objects::nonNull)
+                                .distinct().forEach(server::kick)); // sessions still logging in hold no lease
             }
             LmtpServer lmtpServer;
             try {

@@ -185,7 +185,7 @@ public final class Pop3Server implements AutoCloseable {
         int n = 0;
         for (Session s : sessions) {
             SessionInfo info = s.info();
-            if (user.equals(info.user()) && s.kick()) {
+            if (info.user() != null && info.user().equals(user) && s.kick()) {
                 n++;
             }
         }

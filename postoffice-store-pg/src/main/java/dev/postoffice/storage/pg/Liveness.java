@@ -50,9 +50,18 @@ final class Liveness implements AutoCloseable {
                 return t;
             });
             long every = Math.max(100, ttl.toMillis() / 3);
-            timer.scheduleWithFixedDelay(this::renew, every, every, TimeUnit.MILLISECONDS);
+            timer.scheduleWithFixedDelay(this::beat, every, every, TimeUnit.MILLISECONDS);
         } else {
             timer = null;
+        }
+    }
+
+    /** The timer's task: a failure it does not expect is logged, never allowed to end the heartbeat for good. */
+    private void beat() {
+        try {
+            renew();
+        } catch (RuntimeException e) {
+            log.error("heartbeat failed unexpectedly (the next one tries again)", e);
         }
     }
 
@@ -139,7 +148,13 @@ final class Liveness implements AutoCloseable {
             lease.lost();
         }
         leases.clear();
-        listeners.forEach(Runnable::run);
+        for (Runnable listener : listeners) {
+            try {
+                listener.run();
+            } catch (RuntimeException e) {
+                log.error("a listener of this node's lost liveness failed", e);
+            }
+        }
         try {
             register();
         } catch (SQLException e) {

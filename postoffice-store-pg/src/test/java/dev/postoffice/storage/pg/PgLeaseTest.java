@@ -125,6 +125,31 @@ class PgLeaseTest {
     }
 
     @Test
+    void theHeartbeatOutlivesAListenerThatThrows() throws Exception {
+        // Found live: the server's listener threw for a session still logging in, which ended the heartbeat.
+        PgDatabase db = PgDatabase.open(PgUrl.parse(database.url() + "&lease-ttl=1s"), true);
+        open.add(db);
+        PgStore node = new PgStore(db, true);
+        open.add(node);
+        java.util.concurrent.atomic.AtomicInteger lost = new java.util.concurrent.atomic.AtomicInteger();
+        node.onLivenessLost(() -> {
+            lost.incrementAndGet();
+            throw new IllegalStateException("a listener that fails");
+        });
+        for (int round = 1; round <= 2; round++) {
+            expire(node.nodeId());
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+            while (lost.get() < round) {
+                assertThat(System.nanoTime()).as("heartbeat %d noticed the expiry", round).isLessThan(deadline);
+                Thread.sleep(50);
+            }
+        }
+        Maildrop drop = node.open(ALICE);
+        assertThat(drop.messages()).hasSize(3);
+        drop.close();
+    }
+
+    @Test
     void aKilledNodesLeaseIsFreeOnceItsLivenessExpires() throws Exception {
         nodeA.open(ALICE); // never closed: the process was killed
         assertThatThrownBy(() -> nodeB.open(ALICE)).isInstanceOf(MaildropBusyException.class);
