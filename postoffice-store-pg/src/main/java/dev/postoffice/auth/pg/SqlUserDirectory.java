@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
 public final class SqlUserDirectory implements EditableUserDirectory {
     private static final Logger log = LoggerFactory.getLogger(SqlUserDirectory.class);
     private static final long CAPABILITIES_MILLIS = 10_000;
-    private static final String COLUMNS = "name, secret, uid, gid, gecos, home, shell, extra";
+    private static final String COLUMNS = "name, secret, uid, gid, gecos, home, shell, extra, quota_bytes, quota_messages";
 
     private final DataSource db;
     private final String where;
@@ -156,15 +156,36 @@ public final class SqlUserDirectory implements EditableUserDirectory {
     /** The row as the passwd-file line it stands for, parsed by the file's rules; a bad row is skipped. */
     private Optional<UserRecord> record(ResultSet rs) throws SQLException {
         StringBuilder line = new StringBuilder(rs.getString(1));
-        for (int i = 2; i <= 8; i++) {
+        for (int i = 2; i <= 7; i++) {
             line.append(':').append(rs.getString(i));
         }
+        line.append(':').append(extraWithQuotaColumns(rs.getString(8), rs.getObject(9, Long.class),
+                rs.getObject(10, Long.class)));
         try {
             return Optional.of(PasswdFile.parseLine(line.toString()));
         } catch (IllegalArgumentException e) {
             log.warn("users table: skipping the row of {}: {}", rs.getString(1), e.getMessage());
             return Optional.empty();
         }
+    }
+
+    /** The extra fields, where a quota column that is set replaces the extra field of the same name. */
+    static String extraWithQuotaColumns(String extra, Long bytes, Long messages) {
+        StringBuilder out = new StringBuilder();
+        for (String field : extra.trim().split("\\s+")) {
+            boolean replaced = (bytes != null && field.startsWith("quota_bytes="))
+                    || (messages != null && field.startsWith("quota_messages="));
+            if (!field.isEmpty() && !replaced) {
+                out.append(out.isEmpty() ? "" : " ").append(field);
+            }
+        }
+        if (bytes != null) {
+            out.append(out.isEmpty() ? "" : " ").append("quota_bytes=").append(bytes);
+        }
+        if (messages != null) {
+            out.append(out.isEmpty() ? "" : " ").append("quota_messages=").append(messages);
+        }
+        return out.toString();
     }
 
     private static void validateSecret(String secret) {

@@ -60,6 +60,35 @@ class SqlUserDirectoryTest {
     }
 
     @Test
+    void quotaColumnsWinOverTheExtraFieldsAndNullLeavesThem() throws Exception {
+        try (Connection c = db.dataSource().getConnection();
+                PreparedStatement ps = c.prepareStatement(
+                        "INSERT INTO users (name, secret, extra, quota_bytes, quota_messages) VALUES (?, ?, ?, ?, ?)")) {
+            ps.setString(1, "dave");
+            ps.setString(2, "{PLAIN}x");
+            ps.setString(3, "expire=3 quota_bytes=99 quota_messages=7");
+            ps.setLong(4, 2_000_000);
+            ps.setObject(5, null);
+            ps.executeUpdate();
+            ps.setString(1, "erin");
+            ps.setString(3, "");
+            ps.setObject(4, null);
+            ps.setLong(5, 0);
+            ps.executeUpdate();
+        }
+        UserRecord dave = users.find("dave").orElseThrow();
+        assertThat(QuotaLimits.of(dave, Quota.NONE)).isEqualTo(new Quota(2_000_000, 7, false));
+        assertThat(dave.account().policy().expire()).isEqualTo(new Expire.Days(3));
+        assertThat(QuotaLimits.of(users.find("erin").orElseThrow(), new Quota(500, 9, false)))
+                .as("0 is no limit; NULL keeps the default").isEqualTo(new Quota(500, 0, false));
+        try (Connection c = db.dataSource().getConnection();
+                PreparedStatement ps = c.prepareStatement("UPDATE users SET quota_bytes = -1 WHERE name = 'erin'")) {
+            assertThatThrownBy(ps::executeUpdate).as("the schema refuses a negative quota")
+                    .isInstanceOf(java.sql.SQLException.class);
+        }
+    }
+
+    @Test
     void editsAndTheirErrors() throws Exception {
         users.add("alice", PasswordSchemes.encode("PLAIN", "one"));
         assertThat(users.capabilities().cleartext()).isTrue();
