@@ -12,6 +12,9 @@ Steps the test cannot reach from outside (between two removals of UPDATE, betwee
 are reached with the test hook POSTOFFICE_TEST_CRASH_AT, with which the process kills itself there; the others
 are timing-free: the client kills the server after reading an answer (or part of RETR's), or kills `deliver`
 once its temporary file has data. KILL_MATRIX_RANDOM=N adds N iterations at random steps (a longer run).
+KILL_MATRIX_STORE=postgresql runs the same matrix on the PostgreSQL store (a private Debian PostgreSQL cluster),
+where the hooks sit at the same points of its transactions: body written but not committed, committed but not
+reported, and UPDATE's deletions made but not committed (so that, there, nothing may be gone).
 """
 import os
 import random
@@ -24,13 +27,17 @@ import tempfile
 import time
 
 import itlib
-from itlib import Server, add_user, canonical, free_port, run, test
+from itlib import Postgres, Server, add_user, canonical, ensure_package, free_port, run, test
 
 WORK = tempfile.mkdtemp(prefix="postoffice-kill-")
 DATA = os.path.join(WORK, "data")
 MAILDIR = os.path.join(DATA, "home", "alice", "Maildir")
 PASSWORD = "kill-matrix-pw"
 CRASH = "POSTOFFICE_TEST_CRASH_AT"
+STORE = os.environ.get("KILL_MATRIX_STORE", "maildir")
+PG = None           # the PostgreSQL cluster when STORE is postgresql
+STORE_ARGS = []     # --store URL for every command, on PostgreSQL
+LEASE_TTL = 3       # seconds: the PostgreSQL store's lease-ttl in this test (the default is 15)
 
 known = {}          # seq -> the bytes handed to deliver
 by_lmtp = set()     # seqs sent over LMTP: stored after the listener's trace headers
@@ -56,7 +63,7 @@ def message(size=0):
 
 def deliver(size=0, env=None):
     seq, body = message(size)
-    r = run(["deliver", "--user", "alice", "--data", DATA], stdin=body, env=env)
+    r = run(["deliver", "--user", "alice", "--data", DATA, *STORE_ARGS], stdin=body, env=env)
     if r.returncode == 0:
         acked.add(seq)
     return seq, r.returncode
@@ -68,7 +75,7 @@ LMTP_PORT = free_port()
 def start(env=None):
     global server
     t0 = time.time()
-    server = Server(DATA, WORK, env=env, extra=("--lmtp", f"127.0.0.1:{LMTP_PORT}"))
+    server = Server(DATA, WORK, env=env, extra=("--lmtp", f"127.0.0.1:{LMTP_PORT}", *STORE_ARGS))
     return t0
 
 
@@ -134,6 +141,14 @@ def restart_and_check(t_kill=None):
         start()
     p = server.client()
     r = p.login("alice", PASSWORD)
+    t0 = time.time()
+    while STORE == "postgresql" and b"[IN-USE]" in r:
+        # The killed node's lease lasts until its liveness expires: the documented limit, lease-ttl.
+        assert time.time() - t0 < LEASE_TTL + 5, f"still in use {LEASE_TTL + 5} s after the kill"
+        p.close()
+        time.sleep(0.2)
+        p = server.client()
+        r = p.login("alice", PASSWORD)
     assert r.startswith(b"+OK"), f"login after a kill: {r!r}\n{server.output()[-2000:]}"
     if t_kill is not None:
         stats["restart_to_login"].append(time.time() - t_kill)
@@ -164,7 +179,8 @@ def restart_and_check(t_kill=None):
     seen.update(present)
     assert p.cmd("QUIT").startswith(b"+OK")
     p.close()
-    assert not os.path.exists(os.path.join(MAILDIR, "postoffice-pop3.lock")), "lock left after QUIT"
+    if STORE == "maildir":
+        assert not os.path.exists(os.path.join(MAILDIR, "postoffice-pop3.lock")), "lock left after QUIT"
     return present
 
 
@@ -242,8 +258,11 @@ def kill_during_update_between_two_removals():
     by_number = {n: s for s, n in present.items()}
     dropped.update(by_number[n] for n in (1, 2, 3))
     after = restart_and_check(t)
-    assert by_number[1] not in after, "the first removal of the killed UPDATE came back"
-    assert by_number[2] in after and by_number[3] in after, "UPDATE was killed before the second removal"
+    if STORE == "maildir":
+        assert by_number[1] not in after, "the first removal of the killed UPDATE came back"
+        assert by_number[2] in after and by_number[3] in after, "UPDATE was killed before the second removal"
+    else:  # one transaction: killed before its commit, it removed nothing
+        assert all(by_number[n] in after for n in (1, 2, 3)), "a removal of an UPDATE killed before its commit"
 
 
 def kill_after_quit_reply():
@@ -261,14 +280,13 @@ def kill_after_quit_reply():
 
 def kill_deliver_during_the_body():
     seq, body = message(3_000_000)
-    proc = subprocess.Popen([itlib.LAUNCHER, "deliver", "--user", "alice", "--data", DATA], stdin=subprocess.PIPE,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen([itlib.LAUNCHER, "deliver", "--user", "alice", "--data", DATA, *STORE_ARGS],
+                            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     proc.stdin.write(body[: len(body) // 2])
     proc.stdin.flush()
-    tmp = os.path.join(MAILDIR, "tmp")
     deadline = time.time() + 120
-    while not any(os.path.getsize(os.path.join(tmp, f)) > 0 for f in os.listdir(tmp)):
-        assert time.time() < deadline and proc.poll() is None, "deliver never wrote its temporary file"
+    while not body_being_written():
+        assert time.time() < deadline and proc.poll() is None, "deliver never started writing the body"
         time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
@@ -277,6 +295,16 @@ def kill_deliver_during_the_body():
     except OSError:
         pass
     assert seq not in restart_and_check()
+
+
+def body_being_written():
+    """Whether a delivery has written part of a body: a Maildir tmp/ file with data, or body chunks inserted by a
+    transaction not yet committed (its last statement, as PostgreSQL shows it)."""
+    if STORE == "maildir":
+        tmp = os.path.join(MAILDIR, "tmp")
+        return any(os.path.getsize(os.path.join(tmp, f)) > 0 for f in os.listdir(tmp))
+    return PG.psql("SELECT count(*) FROM pg_stat_activity WHERE usename = 'postoffice'"
+                   " AND query ILIKE '%body_chunk%' AND xact_start IS NOT NULL").strip() != "0"
 
 
 def deliver_killed_at(step):
@@ -377,8 +405,21 @@ STEPS = [kill_after_login, kill_during_retr, kill_after_each_dele, kill_during_u
 
 
 def main():
+    global PG
     os.makedirs(DATA)
-    add_user(DATA, "alice", PASSWORD)
+    if STORE == "postgresql":
+        if not ensure_package("postgresql", "/usr/lib/postgresql/*/bin/initdb"):
+            print("SKIP kill matrix on PostgreSQL: the postgresql package is missing and cannot be installed here")
+            return 0
+        PG = Postgres(WORK)
+        os.environ["POSTOFFICE_DB_PASSWORD"] = PG.password
+        STORE_ARGS.extend(["--store", PG.url() + f"&lease-ttl={LEASE_TTL}s"])
+        r = run(["db", "migrate", *STORE_ARGS])
+        assert r.returncode == 0, r
+        r = run(["user", "add", "alice", *STORE_ARGS], stdin=(PASSWORD + "\n").encode())
+        assert r.returncode == 0, r
+    else:
+        add_user(DATA, "alice", PASSWORD)
     started = time.time()
     try:
         for step in STEPS:
@@ -392,8 +433,10 @@ def main():
     finally:
         if server is not None:
             server.kill9()
+        if PG is not None:
+            PG.stop()
     waits = stats["restart_to_login"]
-    print(f"kill matrix: {len(known)} messages, {len(acked)} acknowledged, {len(removed)} removed by UPDATE, "
+    print(f"kill matrix ({STORE}): {len(known)} messages, {len(acked)} acknowledged, {len(removed)} removed by UPDATE, "
           f"{len(gone)} gone; restart to first login after a kill: max {max(waits, default=0):.1f}s "
           f"(JVM start included); {time.time() - started:.0f}s", flush=True)
     if all(ok for _, ok in itlib.results):

@@ -2,6 +2,7 @@ package dev.postoffice.storage.pg;
 
 import dev.postoffice.message.MessageForm;
 import dev.postoffice.message.MessageFormat;
+import dev.postoffice.storage.CrashPoint;
 import dev.postoffice.storage.DeliveryResult;
 import dev.postoffice.storage.Quota;
 import dev.postoffice.storage.QuotaExceededException;
@@ -54,7 +55,9 @@ final class PgDelivery {
                     ps.setString(6, locator);
                     ps.executeUpdate();
                 }
+                CrashPoint.reach("deliver-tmp-written"); // test hook: all written, not committed (the kill -9 matrix)
                 c.commit();
+                CrashPoint.reach("deliver-renamed"); // test hook: committed, not yet reported
                 return new DeliveryResult(Long.toString(uid), w.size, w.form);
             } catch (SQLException | StorageException | RuntimeException e) {
                 c.rollback();

@@ -2,6 +2,7 @@ package dev.postoffice.storage.pg;
 
 import dev.postoffice.message.MessageBody;
 import dev.postoffice.message.MessageForm;
+import dev.postoffice.storage.CrashPoint;
 import dev.postoffice.storage.LeaseLostException;
 import dev.postoffice.storage.MailboxRef;
 import dev.postoffice.storage.Maildrop;
@@ -98,6 +99,7 @@ final class PgMaildrop implements Maildrop, RetrievalHistory {
                 if (!gone.isEmpty()) {
                     checkLease(c);
                     remove(c, gone);
+                    CrashPoint.reach("update-removed"); // test hook: deleted, not committed (the kill -9 matrix)
                 }
                 markRetrieved(c, seen, now);
                 c.commit();
