@@ -38,7 +38,7 @@ while [[ $# -gt 0 ]]; do
     --scheme) SCHEME=$2; shift ;;
     --profile) profile=1 ;;
     --keep) keep=1 ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "compare.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
