@@ -4,6 +4,9 @@
 #
 #   bench/compare.sh [--quick] [--rounds N] [--duration S] [--scheme S] [--profile] [--keep]
 #   bench/compare.sh --lmtp [OPTIONS]   LMTP deliveries/s against Dovecot's LMTP instead (bench/lmtp-compare.sh)
+#   bench/compare.sh --popload [OPTIONS]  download, login and TLS with the neutral C generator (bench/popload-compare.sh):
+#                the figures to quote against a ceiling, since this script's Java generator is itself the limit
+#                of its download ceiling
 #
 #   --quick      a small corpus (40 users x 10 messages, a 10 MB message) and short runs: a few minutes
 #   --rounds N   rounds of every scenario against every server, alternating (default 3; 1 with --quick)
@@ -23,6 +26,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 [[ ${1:-} == --lmtp ]] && exec "$root/bench/lmtp-compare.sh" "${@:2}"
+[[ ${1:-} == --popload ]] && exec "$root/bench/popload-compare.sh" "${@:2}"
 dovecot_sh="${POSTOFFICE_SHARED:-$root/../shared}/bench/dovecot.sh"
 
 quick=0 rounds="" duration="" profile=0 keep=0 SCHEME=SHA512-CRYPT
@@ -34,7 +38,7 @@ while [[ $# -gt 0 ]]; do
     --scheme) SCHEME=$2; shift ;;
     --profile) profile=1 ;;
     --keep) keep=1 ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "compare.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift

@@ -58,6 +58,11 @@ public final class Corpus implements Callable<Integer> {
     @Option(names = "--idle-users", defaultValue = "10000", description = "Users with empty maildrops for idle and stat (default: ${DEFAULT-VALUE}).")
     int idleUsers;
 
+    @Option(names = "--dotted-percent", defaultValue = "100", description = "Share of pool messages whose text may "
+            + "have lines starting with a dot, about one line in 40 (default: ${DEFAULT-VALUE}: every text message, "
+            + "the dot-heavy corpus; a few percent is closer to real mail).")
+    int dottedPercent;
+
     @Option(names = "--seed", defaultValue = "42", description = "Seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -78,6 +83,8 @@ public final class Corpus implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         SplittableRandom random = new SplittableRandom(seed);
+        // its own stream, so that the messages and the manifest stay those of the seed whatever the share
+        SplittableRandom dotted = new SplittableRandom(seed + 1);
         Path poolDir = out.resolve("pool");
         Files.createDirectories(poolDir);
         List<String> names = new ArrayList<>();
@@ -86,7 +93,7 @@ public final class Corpus implements Callable<Integer> {
         long poolOctets = 0;
         for (int i = 0; i < pool; i++) {
             int size = sampleSize(random, maxSize);
-            byte[] m = message(random.split(), i, size);
+            byte[] m = message(random.split(), i, size, dotted.nextInt(100) < dottedPercent);
             String name = String.format(Locale.ROOT, "pool/m%04d.eml", i);
             Files.write(out.resolve(name), m);
             names.add(name);
@@ -177,6 +184,11 @@ public final class Corpus implements Callable<Integer> {
      * with a dot.
      */
     static byte[] message(SplittableRandom r, int index, int size) {
+        return message(r, index, size, true);
+    }
+
+    /** As {@link #message(SplittableRandom, int, int)}; without {@code dotLines} no line starts with a dot. */
+    static byte[] message(SplittableRandom r, int index, int size, boolean dotLines) {
         StringBuilder m = new StringBuilder(Math.min(size, 1 << 20) + 1024);
         long epoch = 1_760_000_000L + index * 3_600L + r.nextInt(3_600);
         String date = DateTimeFormatter.RFC_1123_DATE_TIME.format(Instant.ofEpochSecond(epoch).atOffset(ZoneOffset.UTC));
@@ -195,13 +207,13 @@ public final class Corpus implements Callable<Integer> {
         m.append("MIME-Version: 1.0\n");
         if (size <= 40_000) {
             m.append("Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n");
-            text(r, m, size);
+            text(r, m, size, dotLines);
         } else {
             String boundary = "=_b" + Long.toHexString(r.nextLong());
             m.append("Content-Type: multipart/mixed; boundary=\"").append(boundary).append("\"\n\n");
             m.append("This is a multi-part message in MIME format.\n\n--").append(boundary).append('\n');
             m.append("Content-Type: text/plain; charset=utf-8\n\n");
-            text(r, m, m.length() + 1_500);
+            text(r, m, m.length() + 1_500, dotLines);
             m.append("\n--").append(boundary).append('\n');
             m.append("Content-Type: application/octet-stream; name=\"attachment-").append(index).append(".bin\"\n");
             m.append("Content-Transfer-Encoding: base64\n");
@@ -217,16 +229,16 @@ public final class Corpus implements Callable<Integer> {
     }
 
     /** Appends wrapped paragraphs until {@code m} is about {@code size} long. */
-    private static void text(SplittableRandom r, StringBuilder m, int size) {
+    private static void text(SplittableRandom r, StringBuilder m, int size, boolean dotLines) {
         while (m.length() < size) {
             int lines = 2 + r.nextInt(6);
             for (int l = 0; l < lines && m.length() < size; l++) {
                 int choice = r.nextInt(40);
-                if (choice == 0) {
+                if (choice == 0 && dotLines) {
                     m.append("..."); // a line that starts with a dot: byte-stuffed on the wire
-                } else if (choice == 1) {
+                } else if (choice == 1 && dotLines) {
                     m.append(". ");
-                } else if (choice == 2) {
+                } else if (choice <= 2) {
                     m.append("> ");
                 }
                 int len = 0;

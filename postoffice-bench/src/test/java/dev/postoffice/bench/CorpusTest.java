@@ -25,6 +25,15 @@ class CorpusTest {
     }
 
     @Test
+    void onlyDottedMessagesHaveLinesStartingWithADot() {
+        String dotted = new String(Corpus.message(new SplittableRandom(7), 1, 30_000, true), StandardCharsets.UTF_8);
+        String clean = new String(Corpus.message(new SplittableRandom(7), 1, 30_000, false), StandardCharsets.UTF_8);
+        assertThat(dotted).contains("\n.");
+        assertThat(clean).doesNotContain("\n.").doesNotStartWith(".");
+        assertThat(clean.length()).isBetween(27_000, 33_200);
+    }
+
+    @Test
     void sizesFollowTheMixWithinBounds() {
         SplittableRandom r = new SplittableRandom(1);
         int small = 0;

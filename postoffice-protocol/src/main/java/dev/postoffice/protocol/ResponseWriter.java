@@ -196,8 +196,9 @@ public final class ResponseWriter {
     /**
      * Sends a stored message whose octets are already in canonical form (see
      * {@link MessageFormat.SizeCounter#isCanonical()}), then the terminating line. Without {@code dotLines} the
-     * file is the wire form and goes out unchanged: a message larger than this writer's buffer through
-     * {@code direct} when given, else through borrowed bulk buffers. With {@code dotLines} it is copied through
+     * file is the wire form and goes out unchanged: a message larger than a {@linkplain BulkBuffers bulk buffer}
+     * through {@code direct} when given, else through borrowed bulk buffers (with its status line and terminator in
+     * one write when it fits one). With {@code dotLines} it is copied through
      * the JVM and every line that starts with '.' gets another; nothing else needs looking at.
      *
      * @param size     the message's size; exactly this many octets of {@code file} are sent (before stuffing)
@@ -229,7 +230,9 @@ public final class ResponseWriter {
             end();
             return size;
         }
-        if (direct == null) {
+        if (direct == null || count + size + END.length <= BulkBuffers.SIZE) {
+            // Under TLS; or small enough to leave with its status line and terminator in one write, where sendfile
+            // would cost three sends (status, file, terminator), each waking the client: one copy is cheaper.
             return withBulkBuffer(chunk -> {
                 copy(file, 0, size);
                 return size;

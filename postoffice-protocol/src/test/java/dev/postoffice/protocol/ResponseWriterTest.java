@@ -151,7 +151,8 @@ class ResponseWriterTest {
         }
         assertThat(sink.toString(StandardCharsets.UTF_8))
                 .isEqualTo("+OK " + size + " octets\r\n" + new String(data, StandardCharsets.UTF_8) + ".\r\n+OK after\r\n");
-        if (direct && data.length > buffer) {
+        if (direct && data.length > BulkBuffers.SIZE) {
+            // smaller ones leave with their status line and terminator in one write instead
             assertThat(transfers).as("octets moved by the direct path").isNotEmpty();
         } else {
             assertThat(transfers).isEmpty();
@@ -160,7 +161,7 @@ class ResponseWriterTest {
 
     static Stream<Arguments> wireMessageCases() {
         List<Arguments> out = new ArrayList<>();
-        for (int size : new int[] {20, 63, 64, 65, 5_000, 300_000}) {
+        for (int size : new int[] {20, 63, 64, 65, 5_000, 65_500, 65_536, 300_000}) {
             for (int buffer : new int[] {7, 64, 8192}) {
                 out.add(Arguments.of(size, buffer, false));
                 out.add(Arguments.of(size, buffer, true));

@@ -8,7 +8,7 @@ import java.util.List;
 
 /**
  * One user's maildrop, opened for a POP3 session and holding its lease (RFC 1939's exclusive lock). Not
- * thread-safe: one session uses it. The message list is the snapshot taken at open and never changes; mail
+ * thread-safe: one session uses it ({@link #releaseIdle()} excepted). The message list is the snapshot taken at open and never changes; mail
  * delivered meanwhile appears at the next open.
  */
 public interface Maildrop extends AutoCloseable {
@@ -39,6 +39,14 @@ public interface Maildrop extends AutoCloseable {
      */
     void commit(Collection<StoredMessage> deletions, Collection<StoredMessage> retrieved, Instant now)
             throws LeaseLostException, StorageException;
+
+    /**
+     * Closes what the maildrop keeps open between operations (Maildir: the directory handles a RETR keeps for the
+     * next one), unless an operation is using it; the next operation opens it again. Any thread may call this: the
+     * server's watchdog does for sessions waiting for their client, so that idle sessions hold no descriptor.
+     * Never throws.
+     */
+    default void releaseIdle() {}
 
     /** Releases the lease. Idempotent; never throws. */
     @Override

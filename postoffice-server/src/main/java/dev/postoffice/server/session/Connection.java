@@ -148,8 +148,11 @@ final class Connection {
         return (file, position, count) -> watchedOut.transfer(file, position, count, channel);
     }
 
-    /** Wakes a wait for the client that has lasted longer than the timeout; it then ends as a timeout. */
-    void checkReadIdle(long nowNanos) {
+    /**
+     * Wakes a wait for the client that has lasted longer than the timeout; it then ends as a timeout. Returns whether
+     * the session is waiting for the client now.
+     */
+    boolean checkReadIdle(long nowNanos) {
         long since = readingSince;
         long limit = readTimeoutNanos;
         if (since != 0 && limit > 0 && nowNanos - since > limit && !readTimedOut) {
@@ -160,6 +163,7 @@ final class Connection {
                 close();
             }
         }
+        return since != 0;
     }
 
     /**

@@ -206,8 +206,7 @@ public final class Session implements Runnable, CommandContext {
             throw e;
         }
         if (discarded > 0) {
-            log.info("STLS: discarded {} octets the client {} sent before the TLS handshake", discarded,
-                    login.peer());
+            log.info("STLS: discarded {} octets the client {} sent before the TLS handshake", discarded, login.peer());
         }
     }
 
@@ -215,8 +214,7 @@ public final class Session implements Runnable, CommandContext {
         try {
             conn.out().send(reply, null);
             conn.out().flush();
-        } catch (IOException | RuntimeException ignored) {
-            // the peer is gone, or never finished the TLS handshake; nothing to tell it
+        } catch (IOException | RuntimeException ignored) { // the peer is gone, or never finished the TLS handshake
         }
     }
 
@@ -340,15 +338,17 @@ public final class Session implements Runnable, CommandContext {
     }
 
     /**
-     * Ends a wait for the client that has lasted longer than the timeout, and a connection still not logged in after
-     * its pre-authentication lifetime (run by the server's watchdog once a second).
+     * Ends too long waits for the client and connections not logged in within their lifetime; a session waiting for
+     * its client has its maildrop close what a RETR kept open (run by the server's watchdog once a second).
      */
     public void checkReadIdle(long nowNanos) {
         if (!lifetimeOver && !authenticated() && nowNanos - startedNanos > config.preAuthLifetime().toNanos()) {
             lifetimeOver = true;
             conn.expireReads();
         }
-        conn.checkReadIdle(nowNanos);
+        if (conn.checkReadIdle(nowNanos) && state instanceof SessionState.Transaction t) {
+            t.maildrop().releaseIdle();
+        }
     }
 
     /** Sets what runs once when the session logs in (before it starts). */

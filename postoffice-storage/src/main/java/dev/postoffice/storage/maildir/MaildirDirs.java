@@ -21,13 +21,16 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The directories of a Maildir that {@link MaildirGuard#check} approved, used only through handles: the Maildir
  * opened and found to be the approved directory (device and inode), and {@code new/}, {@code cur/}, {@code tmp/}
  * opened relative to it without following a link and compared likewise ({@link SecureDirectoryStream}s). Every
  * listing, open, rename and unlink goes through them, so a directory swapped for a link is never followed. Handles
- * live until {@link #release()}, at the end of each operation, so an idle session holds none. Without secure streams
+ * live until {@link #release()}, at the end of each operation, or, after a RETR ({@link #keep()}), until the next
+ * operation or {@link #releaseIfIdle()} (the server's watchdog, for a session waiting for its client), so an idle
+ * session holds none. Without secure streams
  * (not Linux), paths are used and {@link MaildirGuard#verify} runs before each use. See docs/security.md.
  */
 final class MaildirDirs implements Closeable {
@@ -52,6 +55,11 @@ final class MaildirDirs implements Closeable {
     private final boolean secure;
     /** The handles held, in {@link #paths}' order; null where none is open. */
     private final SecureDirectoryStream<Path>[] streams;
+    /**
+     * Held by the thread using the handles, from an operation's first use until {@link #release()} or {@link #keep()},
+     * so that {@link #releaseIfIdle()} from another thread never closes a handle in use.
+     */
+    private final ReentrantLock owner = new ReentrantLock();
 
     @SuppressWarnings("unchecked")
     private MaildirDirs(Path maildir, Object[] keys, boolean secure) {
@@ -79,6 +87,7 @@ final class MaildirDirs implements Closeable {
             SecureDirectoryStream<Path> root = openRoot(maildir, keys[0]);
             if (root != null) {
                 MaildirDirs dirs = new MaildirDirs(maildir, keys, true);
+                dirs.own();
                 dirs.streams[ROOT] = root;
                 return dirs;
             }
@@ -102,6 +111,7 @@ final class MaildirDirs implements Closeable {
 
     /** A held handle, opened (and verified) if none is. */
     private SecureDirectoryStream<Path> stream(int dir) throws IOException {
+        own();
         SecureDirectoryStream<Path> s = streams[dir];
         if (s != null) {
             return s;
@@ -276,8 +286,56 @@ final class MaildirDirs implements Closeable {
         }
     }
 
-    /** Closes the handles held; the next use opens (and verifies) them again. */
+    private void own() {
+        if (!owner.isHeldByCurrentThread()) {
+            owner.lock();
+        }
+    }
+
+    /** Closes the handles held, ending an operation; the next use opens (and verifies) them again. */
     void release() {
+        own();
+        try {
+            closeAll();
+        } finally {
+            owner.unlock();
+        }
+    }
+
+    /**
+     * Ends an operation but keeps the handles for the next, which a RETR that follows another then saves opening
+     * and verifying (about ten system calls); {@link #releaseIfIdle()} or the next {@link #release()} closes them.
+     */
+    void keep() {
+        if (owner.isHeldByCurrentThread()) {
+            owner.unlock();
+        }
+    }
+
+    /** Closes the handles unless an operation is using them (then false); any thread may call this. */
+    boolean releaseIfIdle() {
+        if (!owner.tryLock()) {
+            return false;
+        }
+        try {
+            closeAll();
+            return true;
+        } finally {
+            owner.unlock();
+        }
+    }
+
+    /** Whether any handle is held (tests). */
+    boolean holding() {
+        for (SecureDirectoryStream<Path> s : streams) {
+            if (s != null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void closeAll() {
         for (int i = 0; i < streams.length; i++) {
             if (streams[i] != null) {
                 close(streams[i]);

@@ -184,7 +184,7 @@ final class MaildirMaildrop implements Maildrop {
         try {
             ch = openFile(message);
         } finally {
-            dirs.release();
+            dirs.keep(); // the next RETR is likely to follow at once; releaseIdle() closes them otherwise
         }
         MessageForm form;
         if (dotLines != null && ch.size() == message.size()) {
@@ -334,6 +334,16 @@ final class MaildirMaildrop implements Maildrop {
         if (closed) {
             throw new IllegalStateException("maildrop " + maildir + " is closed");
         }
+    }
+
+    /** The Maildir's directories (tests). */
+    MaildirDirs dirs() {
+        return dirs;
+    }
+
+    @Override
+    public void releaseIdle() {
+        dirs.releaseIfIdle();
     }
 
     @Override

@@ -1,0 +1,247 @@
+#!/usr/bin/env bash
+# bench/popload-compare.sh: Postoffice, Dovecot (fast mode, tuned read path) and the C ceiling responder,
+# measured with the neutral C load generator (../shared/bench/popload.c, built here with gcc -O2), at low and
+# high concurrency: cleartext login and download (a corpus with a realistic share of lines to byte-stuff, and
+# today's dot-heavy one), and over implicit TLS (TLS 1.3, the same EC P-256 certificate for both servers):
+# full-handshake logins, resumed-session logins, download MB/s.
+#
+#   bench/popload-compare.sh [--rounds N] [--duration S] [--keep]     (also: bench/compare.sh --popload ...)
+#
+#   --rounds N    rounds of every scenario against every server, the order rotating each round (default 3)
+#   --duration S  seconds per run (default 10)
+#   --keep        keep the working directory; BENCH_WORK=DIR reuses its mail on the next run
+#   POPLOAD_ONLY="login-2 download-2-real ..."  only these scenarios (names as in the summary)
+#
+# Run from the repository root as root (Dovecot runs as a service user). Installs dovecot-pop3d, gcc and
+# libssl-dev with apt-get when missing. Results in bench/results/popload-<time>/: runs.tsv (every run, with
+# the load average at its start, the generator's and the server's CPU) and summary.md (medians, ratios).
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+shared="${POSTOFFICE_SHARED:-$root/../shared}/bench"
+rounds=3 duration=10 keep=0
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --rounds) rounds=$2; shift ;;
+    --duration) duration=$2; shift ;;
+    --keep) keep=1 ;;
+    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "popload-compare.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+stamp=$(date +%Y%m%d-%H%M%S)
+results="$root/bench/results/popload-$stamp"
+work="${BENCH_WORK:-/tmp/postoffice-popload-$stamp}"
+[[ -n ${BENCH_WORK:-} ]] && keep=1
+mkdir -p "$results/logs" "$work"
+chmod 755 "$work"
+ln -sfn "popload-$stamp" "$root/bench/results/popload-latest"
+log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "popload-compare.sh: $*"; exit 1; }
+
+po_pid="" ce_pids=() dc_dir="$work/dovecot"
+stop_pid() {
+  local pid=$1
+  [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 300); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+}
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  stop_pid "$po_pid"
+  for p in "${ce_pids[@]}"; do stop_pid "$p"; done
+  [[ -f $dc_dir/dovecot.pid ]] && "$shared/dovecot.sh" stop "$dc_dir" || true
+  if ((keep)); then log "working directory kept: $work"; else rm -rf "$work"; fi
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---- what is needed ----
+[[ -f $shared/popload.c && -x $shared/dovecot.sh ]] || die "$shared has no popload.c or dovecot.sh (set POSTOFFICE_SHARED)"
+[[ $(id -u) == 0 ]] || die "run as root: Dovecot needs its service user and a chown of its directory"
+need_apt=()
+dpkg-query -W -f='${Status}' dovecot-pop3d 2>/dev/null | grep -q 'install ok installed' || need_apt+=(dovecot-pop3d)
+command -v gcc >/dev/null || need_apt+=(gcc)
+[[ -f /usr/include/openssl/ssl.h ]] || need_apt+=(libssl-dev)
+command -v openssl >/dev/null || need_apt+=(openssl)
+command -v ss >/dev/null || need_apt+=(iproute2)
+if ((${#need_apt[@]})); then
+  log "installing ${need_apt[*]}"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+ulimit -n "$(ulimit -Hn)"
+# shellcheck source=scripts/find-java.sh
+source "$root/scripts/find-java.sh"
+JAVA=$(find_java) || die "needs a JDK 21 or newer"
+
+# ---- build: the C generator and ceiling, the application, the corpus writer ----
+bin="$root/target/bench-c"
+mkdir -p "$bin"
+log "building popload and popceiling (gcc -O2) into $bin"
+gcc -O2 -pthread -o "$bin/popload" "$shared/popload.c" -lssl -lcrypto
+gcc -O2 -pthread -o "$bin/popceiling" "$shared/popceiling.c"
+log "building the application (log in $results/logs/build.log)"
+./postoffice --version >"$results/logs/build.log" 2>&1 || die "the application does not build"
+mvn_cp=(-B -q -pl postoffice-bench -am package -DskipTests dependency:build-classpath
+        -Dmdep.includeScope=runtime -Dmdep.outputFile="$work/bench.classpath")
+./mvnw -o "${mvn_cp[@]}" >>"$results/logs/build.log" 2>&1 || die "the bench module does not build"
+CP="$root/postoffice-bench/target/classes:$(cat "$work/bench.classpath")"
+export POSTOFFICE_NO_BUILD=1
+
+# ---- mail: two corpora of 50 users x 20 messages of 2-200 KB, plain passwords ----
+# real: 3 % of the messages have lines starting with a dot; heavy: every text message has them (about one line
+# in 40), as the corpus of bench/compare.sh. Users are real0001... and heavy0001...
+po_data="$work/postoffice" dc_mail="$dc_dir/mail"
+if [[ ! -f $work/ready ]]; then
+  mkdir -p "$po_data" "$dc_mail"
+  : >"$po_data/users"; : >"$dc_dir/users"
+  for kind in real heavy; do
+    pct=$([[ $kind == real ]] && echo 3 || echo 100)
+    c="$work/corpus-$kind"
+    "$JAVA" -cp "$CP" dev.postoffice.bench.Corpus --out "$c" --users 50 --messages 20 --pool 200 --max-size 200000 \
+      --big-mb 0 --many 0 --idle-users 0 --dotted-percent "$pct" >&2
+    sed -i "s/^user/$kind/" "$c/manifest" "$c/users-mail"
+    awk '{print $1 ":{PLAIN}" $2}' "$c/users-mail" >>"$po_data/users"
+    awk -v d="$dc_mail" '{print $1 ":{PLAIN}" $2 ":0:0::" d "/" $1 "::"}' "$c/users-mail" >>"$dc_dir/users"
+    log "delivering the $kind corpus with ./postoffice deliver"
+    export c po_data root
+    grep -v '^#' "$c/manifest" | tr '\t' ' ' \
+      | xargs -P 2 -L 1 bash -c 'cd "$c" && "$root/postoffice" deliver --data "$po_data" --user "$0" "$@"'
+    cut -f1 "$c/manifest" | grep -v '^#' | while read -r user; do
+      mkdir -p "$dc_mail/$user/Maildir"/{new,cur,tmp}
+      find "$po_data/home/$user/Maildir/new" -type f -exec cp -l -t "$dc_mail/$user/Maildir/new/" {} +
+    done
+  done
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 -subj /CN=localhost \
+    -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
+  touch "$work/ready"
+fi
+mean_size() { # the mean stored size of a corpus's messages (CRLF, as both servers send them before stuffing)
+  find "$po_data/home" -path "*/$1*/Maildir/*" -type f -name '*,S=*' -printf '%s\n' | awk '{s += $1; n++} END {printf "%d", s / n}'
+}
+
+# ---- servers ----
+free_port() { local p=$1; while ss -Hltn "sport = :$p" | grep -q .; do p=$((p + 1)); done; echo "$p"; }
+wait_port() { for _ in $(seq 300); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+PO=$(free_port 22110); POS=$(free_port $((PO + 1))); DC=$(free_port $((POS + 1))); DCS=$(free_port $((DC + 1)))
+CER=$(free_port $((DCS + 1))); CEH=$(free_port $((CER + 1)))
+printf 'max-connections = 100000\nmax-connections-per-address = 100000\nmax-connections-per-user = 100\n' >"$work/postoffice.conf"
+POSTOFFICE_JAVA_OPTS="${POSTOFFICE_JAVA_OPTS:-}" ./postoffice serve --data "$po_data" --pop3 "127.0.0.1:$PO" --pop3s "127.0.0.1:$POS" \
+  --tls-cert "$work/cert.pem" --tls-key "$work/key.pem" --config "$work/postoffice.conf" >"$results/logs/postoffice.log" 2>&1 &
+po_pid=$!
+wait_port "$PO" || die "Postoffice did not start (see $results/logs/postoffice.log)"
+DC_CERT="$work/cert.pem" DC_KEY="$work/key.pem" DC_TLSPORT=$DCS "$shared/dovecot.sh" start "$dc_dir" "$DC" fast >/dev/null
+wait_port "$DC" || die "Dovecot did not start (see $dc_dir/dovecot.log)"
+for p in $(pgrep -u popsrv); do runuser -u popsrv -- prlimit --pid "$p" --nofile="$(ulimit -Hn):$(ulimit -Hn)" 2>/dev/null || true; done
+# the ceiling holds 20 messages of the corpus's mean size: the same octets and RETRs per session
+MEAN_REAL=$(mean_size real) MEAN_HEAVY=$(mean_size heavy)
+"$bin/popceiling" "$CER" 20 "$MEAN_REAL" >"$results/logs/ceiling-real.log" 2>&1 & ce_pids+=($!)
+"$bin/popceiling" "$CEH" 20 "$MEAN_HEAVY" >"$results/logs/ceiling-heavy.log" 2>&1 & ce_pids+=($!)
+wait_port "$CER" && wait_port "$CEH" || die "popceiling did not start"
+log "Postoffice $PO (POP3S $POS), Dovecot $DC (POP3S $DCS), ceilings $CER and $CEH (20 x $MEAN_REAL and 20 x $MEAN_HEAVY octets)"
+for port in "$POS" "$DCS"; do
+  v=$(echo | openssl s_client -connect "127.0.0.1:$port" 2>/dev/null | sed -n 's/^ *Protocol *: *//p; s/^New, \(TLSv[0-9.]*\), .*/\1/p' | head -n1)
+  log "  TLS on $port: ${v:-unknown}"
+done
+
+# ---- runs ----
+proc_ticks() { local t=0 p s; for p in "$@"; do s=$(cat "/proc/$p/stat" 2>/dev/null) || continue
+  read -r -a f <<<"${s##*) }"; t=$((t + f[11] + f[12] + f[13] + f[14])); done; echo "$t"; }
+server_ticks() { case $1 in postoffice) proc_ticks "$po_pid" ;; dovecot) proc_ticks $(pgrep -u popsrv) ;; ceiling) proc_ticks "${ce_pids[@]}" ;; esac; }
+HZ=$(getconf CLK_TCK) NCPU=$(nproc)
+printf 'round\tscenario\tserver\tsessions_s\tmb_s\terrors\tp50_ms\tp99_ms\tgen_cpu_s\tserver_cpu_s\twall_s\tload1\n' >"$results/runs.tsv"
+# scenario: name mode threads corpus tls(0/1) resume(0/1) servers
+SCENARIOS=(
+  "login-2 login 2 real 0 0 postoffice,dovecot,ceiling"
+  "login-16 login 16 real 0 0 postoffice,dovecot,ceiling"
+  "download-2-real download 2 real 0 0 postoffice,dovecot,ceiling"
+  "download-16-real download 16 real 0 0 postoffice,dovecot,ceiling"
+  "download-2-heavy download 2 heavy 0 0 postoffice,dovecot,ceiling"
+  "download-16-heavy download 16 heavy 0 0 postoffice,dovecot,ceiling"
+  "pop3s-login-16 login 16 real 1 0 postoffice,dovecot"
+  "pop3s-resume-16 login 16 real 1 1 postoffice,dovecot"
+  "pop3s-download-2 download 2 real 1 0 postoffice,dovecot"
+  "pop3s-download-16 download 16 real 1 0 postoffice,dovecot"
+)
+port_of() { # server corpus tls
+  case $1 in
+    postoffice) (($3)) && echo "$POS" || echo "$PO" ;;
+    dovecot) (($3)) && echo "$DCS" || echo "$DC" ;;
+    ceiling) [[ $2 == real ]] && echo "$CER" || echo "$CEH" ;;
+  esac
+}
+run() { # run ROUND NAME MODE THREADS CORPUS TLS RESUME SERVER SECONDS
+  local round=$1 name=$2 mode=$3 threads=$4 corpus=$5 tls=$6 resume=$7 server=$8 secs=$9 load t0 t1 start out gen
+  load=$(cut -d' ' -f1 /proc/loadavg)
+  t0=$(server_ticks "$server") start=$(date +%s.%N)
+  out=$( { TIMEFORMAT='%U %S'; time POPLOAD_TLS=$tls POPLOAD_RESUME=$resume "$bin/popload" 127.0.0.1 \
+      "$(port_of "$server" "$corpus" "$tls")" "$work/corpus-$corpus/users-mail" "$threads" "$secs" "$mode" 2>&1; } 2>&1 ) || true
+  t1=$(server_ticks "$server")
+  gen=$(tail -n1 <<<"$out" | awk '{print $1 + $2}')
+  # popload: sessions/s X MB/s Y errors E p50_ms A p99_ms B sessions N
+  read -r _ ss _ mb _ err _ p50 _ p99 _ _ <<<"$(grep '^sessions/s' <<<"$out" || echo 'x 0 x 0 x -1 x 0 x 0 x 0')"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$name" "$server" "$ss" "$mb" "$err" "$p50" "$p99" "$gen" \
+    "$(awk -v a="$t0" -v b="$t1" -v hz="$HZ" 'BEGIN {printf "%.2f", (b - a) / hz}')" \
+    "$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN {printf "%.2f", b - a}')" "$load" >>"$results/runs.tsv"
+  [[ $round == warm ]] || log "  $name $server: $ss sessions/s, $mb MB/s, errors $err (load $load)"
+  sleep 1
+}
+
+log "warm-up: every maildrop downloaded, TLS handshakes (JIT, page cache, Dovecot's indexes)"
+for server in postoffice dovecot ceiling; do
+  for corpus in real heavy; do run warm warm download 4 "$corpus" 0 0 "$server" 3; done
+  [[ $server == ceiling ]] || run warm warm login 4 real 1 0 "$server" 3
+done
+servers=(postoffice dovecot ceiling)
+for round in $(seq "$rounds"); do
+  log "round $round of $rounds"
+  for s in "${SCENARIOS[@]}"; do
+    read -r name mode threads corpus tls resume list <<<"$s"
+    [[ -z ${POPLOAD_ONLY:-} || " $POPLOAD_ONLY " == *" $name "* ]] || continue
+    for i in 0 1 2; do
+      server=${servers[$(( (i + round - 1) % 3 ))]}
+      [[ ",$list," == *",$server,"* ]] || continue
+      run "$round" "$name" "$mode" "$threads" "$corpus" "$tls" "$resume" "$server" "$duration"
+    done
+  done
+done
+
+# ---- report: medians per scenario and server, ratios, the generator's CPU share ----
+python3 - "$results/runs.tsv" "$NCPU" >"$results/summary.md" <<'EOF'
+import csv, statistics, sys
+rows = [r for r in csv.DictReader(open(sys.argv[1]), delimiter='\t') if r['round'] != 'warm']
+ncpu = int(sys.argv[2])
+by = {}
+for r in rows:
+    by.setdefault((r['scenario'], r['server']), []).append(r)
+order = []
+for r in rows:
+    if r['scenario'] not in order:
+        order.append(r['scenario'])
+def med(rs, k):
+    return statistics.median(float(r[k]) for r in rs)
+def fmt(v):
+    return '-' if v is None else (f'{v:,.0f}' if v >= 100 else f'{v:.1f}')
+print('| scenario | metric | Postoffice | Dovecot | ceiling | PO/Dovecot | PO/ceiling | runs (PO) | generator CPU share (PO; ceiling) | load avg (min-max) |')
+print('|---|---|---:|---:|---:|---:|---:|---|---|---|')
+for s in order:
+    metric = 'MB/s' if 'download' in s else 'logins/s'
+    key = 'mb_s' if metric == 'MB/s' else 'sessions_s'
+    v = {srv: (med(by[(s, srv)], key) if (s, srv) in by else None) for srv in ('postoffice', 'dovecot', 'ceiling')}
+    ratio = lambda a, b: '-' if a is None or not b else f'{a / b:.2f}x'
+    share = lambda srv: '-' if (s, srv) not in by else f"{100 * med(by[(s, srv)], 'gen_cpu_s') / med(by[(s, srv)], 'wall_s') / ncpu:.0f} %"
+    runs = ', '.join(fmt(float(r[key])) for r in by.get((s, 'postoffice'), []))
+    loads = [float(r['load1']) for r in rows if r['scenario'] == s]
+    errors = sum(int(r['errors']) for r in rows if r['scenario'] == s)
+    print(f"| {s} | {metric}{'' if not errors else f' ({errors} errors)'} | {fmt(v['postoffice'])} | {fmt(v['dovecot'])} | {fmt(v['ceiling'])} | "
+          f"{ratio(v['postoffice'], v['dovecot'])} | {ratio(v['postoffice'], v['ceiling'])} | {runs} | {share('postoffice')}; {share('ceiling')} | "
+          f"{min(loads):.1f}-{max(loads):.1f} |")
+EOF
+cat "$results/summary.md"
+log "results in $results (runs.tsv, summary.md, logs/)"
