@@ -42,6 +42,10 @@ final class DoctorCommand implements Callable<Integer> {
     @Option(names = "--data", paramLabel = "DIR", description = "Data directory (default: the configuration's data, else ./data).")
     Path data;
 
+    @Option(names = "--store", paramLabel = "URL",
+            description = "Where users and mail are: maildir (default) or postgresql://HOST:PORT/DB?user=USER; checked for reachability, schema and users.")
+    private String store;
+
     private final List<String> findings = new ArrayList<>();
 
     private void finding(String where, String problem, String fix) {
@@ -52,9 +56,14 @@ final class DoctorCommand implements Callable<Integer> {
     public Integer call() {
         ServerSettings settings = checkConfiguration();
         Path dir = data != null ? data : settings.get("data") != null ? Path.of(settings.get("data")) : Path.of("data");
-        if (checkDataDirectory(dir)) {
+        String url = store != null ? store : settings.get("store");
+        boolean postgres = url != null && !url.equals("maildir");
+        if (checkDataDirectory(dir) && !postgres) {
             checkUsers(new DataDir(dir));
             checkMaildirs(new DataDir(dir));
+        }
+        if (postgres) {
+            checkDatabase(url);
         }
         checkPorts(settings);
         checkCertificate(settings, dir);
@@ -122,6 +131,25 @@ final class DoctorCommand implements Callable<Integer> {
                     "chown SERVICE-USER " + dir + " or run as its owner");
         }
         return true;
+    }
+
+    /** The PostgreSQL store: a valid URL, reachable, its schema current, and at least one user. */
+    private void checkDatabase(String url) {
+        String where = dev.postoffice.storage.pg.PgUrl.redact(url);
+        if (!dev.postoffice.storage.pg.PgUrl.isPostgres(url)) {
+            finding(where, "not a store URL", "store = maildir or postgresql://HOST:PORT/DB?user=USER");
+            return;
+        }
+        try (PgBackend pg = PgBackend.open(url, false, false)) {
+            if (pg.users().list().isEmpty()) {
+                finding(where, "no users in the database: nobody can log in", "postoffice user add NAME --store URL");
+            }
+        } catch (UserError e) {
+            finding(where, e.getMessage(), e.exitCode() == 78 ? "postoffice db migrate --store URL"
+                    : "check the host, port, database, user and password (password-file= or POSTOFFICE_DB_PASSWORD)");
+        } catch (java.io.IOException e) {
+            finding(where, "cannot list the users (" + e.getMessage() + ")", "grant the store's user access to its tables");
+        }
     }
 
     private void checkUsers(DataDir dir) {

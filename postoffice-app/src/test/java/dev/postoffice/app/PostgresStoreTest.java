@@ -61,6 +61,22 @@ class PostgresStoreTest {
     }
 
     @Test
+    void doctorChecksTheDatabaseInsteadOfTheUsersFile() {
+        String url = database.url();
+        Run before = run(null, "doctor", "--store", url);
+        assertThat(before.code).isEqualTo(1);
+        assertThat(before.out).contains("postoffice db migrate --store URL").doesNotContain("no users file");
+        assertThat(run(null, "db", "migrate", "--store", url).code).isZero();
+        assertThat(run(null, "doctor", "--store", url).out)
+                .contains("no users in the database").doesNotContain("db migrate");
+        assertThat(run("secret\n", "user", "add", "alice", "--scheme", "PLAIN", "--store", url).code).isZero();
+        assertThat(run(null, "doctor", "--store", url).out)
+                .doesNotContain("no users in the database").doesNotContain("db migrate");
+        Run gone = run(null, "doctor", "--store", "postgresql://127.0.0.1:1/none?user=x");
+        assertThat(gone.out).contains("postgresql://127.0.0.1:1/none").contains("check the host, port");
+    }
+
+    @Test
     void badStoreUrlsGetOneLine() {
         Run bad = run(null, "user", "list", "--store", "postgresql://h/d?password=secret");
         assertThat(bad.code).isEqualTo(2);
