@@ -9,7 +9,7 @@
 - a node paused (SIGSTOP) past the TTL loses its lease: the other node takes the maildrop, and when the paused
   node resumes its session's QUIT deletes nothing;
 - the nodes log the real client address HAProxy passes in PROXY v2 (connecting from 127.0.0.7);
-- with the database stopped, logins get -ERR [SYS/TEMP] and LMTP a 4xx; once it is back, both work again.
+- with the database stopped, logins get -ERR [SYS/TEMP], LMTP a 4xx and /ready a 503; once it is back, all work again.
 """
 import os
 import poplib
@@ -103,7 +103,10 @@ backend postoffice
     def start(self, name):
         data = os.path.join(WORK, f"node-{name}")
         os.makedirs(data, exist_ok=True)
-        extra = ["--store", self.url, "--set", "proxy-protocol-from=127.0.0.2/32", "--hostname", f"node-{name}.test"]
+        self.admin = getattr(self, "admin", {})
+        self.admin[name] = free_port()
+        extra = ["--store", self.url, "--set", "proxy-protocol-from=127.0.0.2/32", "--hostname", f"node-{name}.test",
+                 "--admin", f"127.0.0.1:{self.admin[name]}"]
         if name == "a":
             extra += ["--lmtp", f"127.0.0.1:{self.lmtp}"]
         self.nodes[name] = Server(data, WORK, env=self.env, extra=tuple(extra))
@@ -132,6 +135,17 @@ def swaks(port, data):
 
 def uidls(p):
     return [line.split()[1] for line in p.uidl()[1]]
+
+
+def ready(admin_port):
+    """GET /ready of a node's admin endpoint: (status, body)."""
+    import urllib.error
+    import urllib.request
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{admin_port}/ready", timeout=60) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
 
 
 def wait_login(port, limit):
@@ -246,6 +260,8 @@ def main():
                 p.close()
                 r = swaks(cluster.lmtp, MESSAGE)
                 assert re.search(rb"<\*\* 4\d\d ", r.stdout), r.stdout.decode()[-2000:]
+                code, body = ready(cluster.admin["b"])
+                assert code == 503 and "mail store not reachable" in body, (code, body)
             finally:
                 pg.start()
             deadline = time.time() + 60
@@ -258,6 +274,7 @@ def main():
                     time.sleep(0.5)
             r = swaks(cluster.lmtp, MESSAGE)
             assert r.returncode == 0, r.stdout.decode()[-2000:]
+            assert ready(cluster.admin["b"]) == (200, "ready\n")
             for name in ("a", "b"):
                 login_and_quit(cluster.port(name))
 

@@ -51,9 +51,19 @@ final class Operations implements AutoCloseable {
         Metrics metrics = service.metrics() instanceof Metrics m ? m : new Metrics();
         try {
             return new Operations(new AdminServer(Values.hostPort(address), service.server(), metrics, allowed, token,
-                    () -> storeReachable(dataDir.path()), reloader::reload));
+                    () -> dataDir.postgres() ? databaseReachable(dataDir) : storeReachable(dataDir.path()),
+                    reloader::reload));
         } catch (IOException e) {
             throw new UserError("cannot listen on admin " + address + ": " + e.getMessage(), 69);
+        }
+    }
+
+    /** The PostgreSQL store answers: a connection from the pool that the driver finds valid within 2 s. */
+    private static boolean databaseReachable(DataDir dataDir) {
+        try (java.sql.Connection c = dataDir.pg(true).database().dataSource().getConnection()) {
+            return c.isValid(2);
+        } catch (java.sql.SQLException | RuntimeException e) {
+            return false;
         }
     }
 
