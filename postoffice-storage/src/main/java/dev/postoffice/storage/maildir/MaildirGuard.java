@@ -7,6 +7,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -33,9 +34,23 @@ final class MaildirGuard {
      * @param home the user's home from the user directory, if any: its owner may own the Maildir too
      * @return the file keys of the Maildir, {@code new}, {@code cur} and {@code tmp}, for {@link MaildirDirs#open}
      *         and {@link #verify}
-     * @throws StorageException permanent, naming the reason, when the Maildir is refused
+     * @throws StorageException permanent, naming the reason, when the Maildir is refused; temporary when one of
+     *                          the four is missing (see {@link #checkIfComplete})
      */
     static Object[] check(Path maildir, Optional<Path> home) throws StorageException {
+        return check(maildir, home, true);
+    }
+
+    /**
+     * As {@link #check}, but null instead of a refusal when the Maildir or one of its directories is not (yet) a
+     * directory: the caller creates what is missing, as far as it can, and calls {@link #check}. One {@code stat}
+     * per directory, not following links.
+     */
+    static Object[] checkIfComplete(Path maildir, Optional<Path> home) throws StorageException {
+        return check(maildir, home, false);
+    }
+
+    private static Object[] check(Path maildir, Optional<Path> home, boolean strict) throws StorageException {
         int homeOwner = -1;
         if (home.isPresent()) {
             try {
@@ -48,38 +63,52 @@ final class MaildirGuard {
         Path[] paths = paths(maildir);
         Object[] keys = new Object[paths.length];
         for (int i = 0; i < paths.length; i++) {
-            keys[i] = checkOne(paths[i], owners);
+            keys[i] = checkOne(paths[i], owners, strict);
+            if (keys[i] == MISSING) {
+                return null;
+            }
         }
         return keys;
     }
 
-    private static Object checkOne(Path dir, Set<Integer> owners) throws StorageException {
-        BasicFileAttributes attrs;
+    /** What {@link #checkOne} returns, unless strict, for a directory that does not exist or is no directory. */
+    private static final Object MISSING = new Object();
+
+    private static Object checkOne(Path dir, Set<Integer> owners, boolean strict) throws StorageException {
+        Map<String, Object> attrs;
         try {
-            attrs = Files.readAttributes(dir, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            // One stat for type, identity and owner (the basic view's names are the unix view's too).
+            attrs = Files.readAttributes(dir, SERVER_UID >= 0 ? UNIX_ATTRIBUTES : BASIC_ATTRIBUTES,
+                    LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            if (strict) {
+                throw new StorageException("cannot check " + dir + ": " + e, true, e);
+            }
+            return MISSING;
         } catch (IOException e) {
             throw new StorageException("cannot check " + dir + ": " + e, true, e);
         }
-        if (attrs.isSymbolicLink()) {
+        if (!strict && !Boolean.TRUE.equals(attrs.get("isDirectory"))) {
+            return MISSING;
+        }
+        if (Boolean.TRUE.equals(attrs.get("isSymbolicLink"))) {
             throw new StorageException("refusing the maildir: " + dir + " is a symbolic link", false);
         }
-        if (!attrs.isDirectory()) {
+        if (!Boolean.TRUE.equals(attrs.get("isDirectory"))) {
             throw new StorageException("refusing the maildir: " + dir + " is not a directory", false);
         }
         if (SERVER_UID >= 0) {
-            int owner;
-            try {
-                owner = uid(Files.readAttributes(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS));
-            } catch (IOException e) {
-                throw new StorageException("cannot check " + dir + ": " + e, true, e);
-            }
+            int owner = uid(attrs);
             if (!owners.contains(owner)) {
                 throw new StorageException("refusing the maildir: " + dir + " is owned by uid " + owner
                         + ", neither the server's nor the home's owner", false);
             }
         }
-        return attrs.fileKey();
+        return attrs.get("fileKey");
     }
+
+    private static final String UNIX_ATTRIBUTES = "unix:uid,isDirectory,isSymbolicLink,fileKey";
+    private static final String BASIC_ATTRIBUTES = "basic:isDirectory,isSymbolicLink,fileKey";
 
     private static Path[] paths(Path maildir) {
         return new Path[] {maildir, maildir.resolve(MaildirMaildrop.NEW), maildir.resolve(MaildirMaildrop.CUR),
@@ -108,7 +137,7 @@ final class MaildirGuard {
         }
     }
 
-    private static int uid(java.util.Map<String, Object> attrs) {
+    private static int uid(Map<String, Object> attrs) {
         Object uid = attrs.get("uid");
         return uid instanceof Integer i ? i : -1;
     }

@@ -28,8 +28,10 @@ import java.nio.file.LinkOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.SecureRandom;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -60,9 +62,13 @@ public final class MaildirStore implements MaildropStore, MailDelivery, AutoClos
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final long PID = ProcessHandle.current().pid();
 
+    private static final int MAX_REAL_PATHS = 100_000;
+
     private final Path dataDir;
     private final MessageFormat.LineEnd lineEnd;
     private final SnapshotCache snapshots = new SnapshotCache();
+    /** Maildir paths and the real paths they led to when last resolved ({@link #realPath}). */
+    private final Map<Path, Path> realPaths = new ConcurrentHashMap<>();
     private final MaildirUsage usage = new MaildirUsage();
     private final Locks locks;
     private volatile UidlFormat dovecotUidlFormat = UidlFormat.parse(UidlFormat.DEFAULT);
@@ -131,14 +137,14 @@ public final class MaildirStore implements MaildropStore, MailDelivery, AutoClos
     @Override
     public Maildrop open(MailboxRef ref) throws MaildropBusyException, StorageException {
         Optional<Path> home = home(ref);
-        Path maildir = prepare(ref.user(), home);
-        Object[] dirKeys = MaildirGuard.check(maildir, home);
+        Path maildir = maildir(ref.user(), home);
+        Object[] dirKeys = approve(maildir, ref.user(), home);
         MaildirDirs dirs = openDirs(maildir, dirKeys);
         Lease lease = null;
         boolean opened = false;
         Path key = maildir;
         try {
-            key = realPath(maildir, dirs);
+            key = realPath(maildir, dirKeys[0]);
             lease = locks.lease(key.resolve(LOCK_FILE), home.isEmpty() ? dataDir.resolve("home") : null);
             Maildrop maildrop = MaildirMaildrop.open(ref, key, dirs, lease, snapshots, dovecotUidlFormat, usage);
             opened = true;
@@ -168,15 +174,34 @@ public final class MaildirStore implements MaildropStore, MailDelivery, AutoClos
 
     /**
      * The Maildir's real path, which names its lock file and its listing kept between sessions: only if it still
-     * leads to the directory opened (the lock file is used by path, see docs/security.md).
+     * leads to the directory opened, whose key is {@code rootKey} (the lock file is used by path, see
+     * docs/security.md). The path found is remembered, so a login resolves no links while it still leads there:
+     * any path to the directory names the same lock file, since the lock lives in the directory itself.
      */
-    private static Path realPath(Path maildir, MaildirDirs dirs) throws IOException {
+    private Path realPath(Path maildir, Object rootKey) throws IOException {
+        Path known = realPaths.get(maildir);
+        if (known != null && leadsTo(known, rootKey)) {
+            return known;
+        }
         Path real = maildir.toRealPath();
-        Object key = Files.readAttributes(real, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
-        if (key == null || !key.equals(dirs.attributes(MaildirDirs.ROOT).fileKey())) {
+        if (!leadsTo(real, rootKey)) {
+            realPaths.remove(maildir);
             throw new IOException("the maildir " + maildir + " was replaced while it was opened");
         }
+        if (realPaths.size() >= MAX_REAL_PATHS) {
+            realPaths.clear(); // a bound, not a policy: one resolution per Maildir again afterwards
+        }
+        realPaths.put(maildir, real);
         return real;
+    }
+
+    private static boolean leadsTo(Path path, Object key) {
+        try {
+            Object found = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+            return key != null && key.equals(found);
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /**
@@ -198,8 +223,8 @@ public final class MaildirStore implements MaildropStore, MailDelivery, AutoClos
         Objects.requireNonNull(message, "message");
         Objects.requireNonNull(quota, "quota");
         Optional<Path> home = home(ref);
-        Path maildir = prepare(ref.user(), home);
-        try (MaildirDirs dirs = openDirs(maildir, MaildirGuard.check(maildir, home))) {
+        Path maildir = maildir(ref.user(), home);
+        try (MaildirDirs dirs = openDirs(maildir, approve(maildir, ref.user(), home))) {
             return deliver(maildir, dirs, message, quota);
         }
     }
@@ -307,6 +332,21 @@ public final class MaildirStore implements MaildropStore, MailDelivery, AutoClos
         } catch (InvalidPathException e) {
             throw new StorageException("invalid user name", false, e);
         }
+    }
+
+    /**
+     * Checks the user's Maildir ({@link MaildirGuard}), first creating what is missing of it: one stat per directory
+     * at every login and delivery, where all four exist.
+     *
+     * @return the approved directories' keys
+     */
+    private Object[] approve(Path maildir, String user, Optional<Path> home) throws StorageException {
+        Object[] keys = MaildirGuard.checkIfComplete(maildir, home);
+        if (keys == null) {
+            prepare(user, home);
+            keys = MaildirGuard.check(maildir, home);
+        }
+        return keys;
     }
 
     /** Finds the user's Maildir and creates what is missing of it (mode 0700). */

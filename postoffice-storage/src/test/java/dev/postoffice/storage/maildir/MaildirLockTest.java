@@ -68,6 +68,36 @@ class MaildirLockTest {
         return store.open(dev.postoffice.storage.MailboxRef.of(USER));
     }
 
+    /**
+     * The store remembers where a Maildir's path led (so a login resolves no links); when the path leads to another
+     * directory since, the lock and the listing follow the directory opened, not the path remembered.
+     */
+    @Test
+    void aHomeRepointedBetweenSessionsIsLockedAndListedWhereItNowLeads(@TempDir Path elsewhere) throws Exception {
+        Path a = Fixtures.maildir(elsewhere.resolve("a"));
+        Path b = Fixtures.maildir(elsewhere.resolve("b"));
+        Fixtures.put(b, "new", "1700000000.P1.host,S=7", "Hello\r\n");
+        Path home = dataDir.resolve("home").resolve(USER);
+        Files.createDirectories(home.getParent());
+        Files.createSymbolicLink(home, a.getParent());
+        MaildirStore store = newStore();
+        try (Maildrop first = open(store)) {
+            assertThat(first.messages()).isEmpty();
+            assertThat(a.resolve(MaildirStore.LOCK_FILE)).exists();
+        }
+
+        Files.delete(home);
+        Files.createSymbolicLink(home, b.getParent());
+        try (Maildrop second = open(store)) {
+            assertThat(second.messages()).hasSize(1);
+            assertThat(b.resolve(MaildirStore.LOCK_FILE)).exists();
+            assertThat(a.resolve(MaildirStore.LOCK_FILE)).doesNotExist();
+            // Another store, resolving afresh, finds the same lock taken.
+            assertThatThrownBy(() -> open(newStore())).isInstanceOf(MaildropBusyException.class);
+        }
+        assertThat(b.resolve(MaildirStore.LOCK_FILE)).doesNotExist();
+    }
+
     @Test
     void secondOpenInTheSameJvmIsBusyUntilClose() throws Exception {
         MaildirStore store = newStore();
