@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * Decoys#cleartext()}. Empty passwords are always rejected, as is APOP and CRAM-MD5 for a user whose cleartext secret
  * is empty. A failing directory gives {@link AuthResult.Unavailable}.
  *
- * <p>Password verification and SCRAM key derivation run on the injected {@link HashExecutor}.
+ * <p>Password verification and SCRAM key derivation run on the injected {@link HashExecutor}, except a check against
+ * a cheap secret ({@link PasswordSchemes#cheap}: cleartext, one salted digest), done in the caller's thread.
  */
 public final class CredentialVerifier implements AuthService {
     private static final Logger log = LoggerFactory.getLogger(CredentialVerifier.class);
@@ -84,12 +85,15 @@ public final class CredentialVerifier implements AuthService {
     /** The password check of a user already looked up (empty: unknown), with the same work either way. */
     AuthResult checkPassword(Optional<UserRecord> record, String password) {
         String secret = record.map(UserRecord::secret).orElse(Decoys.secret());
+        java.util.function.Supplier<Boolean> check = () -> {
+            verifying.accept(secret.startsWith("{") ? secret.substring(0, secret.indexOf('}') + 1) : "");
+            return PasswordSchemes.verify(password, secret);
+        };
         boolean matches;
         try {
-            matches = hashing.run(() -> {
-                verifying.accept(secret.startsWith("{") ? secret.substring(0, secret.indexOf('}') + 1) : "");
-                return PasswordSchemes.verify(password, secret);
-            });
+            // A digest costs less than the two thread hand-offs of the pool: checked in place (Dovecot's auth
+            // process likewise checks cheap schemes itself and hands only the slow ones to its workers).
+            matches = PasswordSchemes.cheap(secret) ? check.get() : hashing.run(check);
         } catch (HashExecutor.Refused e) {
             return new AuthResult.Unavailable(e.getMessage());
         }

@@ -203,6 +203,20 @@ public final class PasswordSchemes {
                 .flatMap(p -> ScramSecret.parse(algorithm, p.data()));
     }
 
+    /**
+     * Whether checking a password against this secret costs about one digest ({PLAIN}, {SSHA256}, ...), so little
+     * that handing it to the hashing pool would cost more than the check: the caller may check it in place.
+     */
+    public static boolean cheap(String storedSecret) {
+        try {
+            return storedSecret != null && parse(storedSecret)
+                    .map(p -> p.scheme().kind() == Kind.CLEARTEXT || p.scheme().kind() == Kind.SALTED_DIGEST)
+                    .orElse(false);
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
     /** Whether a stored secret is in a scheme this server can check passwords against. */
     public static boolean verifiable(String storedSecret) {
         try {

@@ -80,6 +80,27 @@ class CredentialVerifierTest {
         assertThat(auth.checkPassword("rfc", RFC_SECRET)).isEqualTo(success("rfc"));
     }
 
+    /**
+     * A cleartext or salted-digest secret is checked in the session's own thread: a refusing hashing pool (queue
+     * of 0) still lets those users in, and still answers the slow schemes that need it with Unavailable.
+     */
+    @Test
+    void cheapSecretsAreCheckedWithoutThePoolAndSlowOnesStillUseIt() {
+        try (HashExecutor refusing = new HashExecutor(1, 0)) {
+            AuthService pooled = new CredentialVerifier(directory, refusing);
+            assertThat(pooled.checkPassword("rfc", RFC_SECRET)).isEqualTo(success("rfc"));
+            assertThat(pooled.checkPassword("rfc-b64", RFC_SECRET)).isEqualTo(success("rfc-b64"));
+            assertThat(pooled.checkPassword("rfc", "wrong")).isEqualTo(new AuthResult.Rejected());
+            assertThat(pooled.checkPassword("alice", DovecotVectors.P1)).isInstanceOf(AuthResult.Unavailable.class);
+            assertThat(pooled.checkPassword("nobody", RFC_SECRET)).isInstanceOf(AuthResult.Unavailable.class);
+        }
+        assertThat(PasswordSchemes.cheap("{PLAIN}x")).isTrue();
+        assertThat(PasswordSchemes.cheap(PasswordSchemes.encode("SHA512-CRYPT", "x"))).isFalse();
+        assertThat(PasswordSchemes.cheap(PasswordSchemes.encode("SCRAM-SHA-256", "x"))).isFalse();
+        assertThat(PasswordSchemes.cheap("{NOPE}x")).isFalse();
+        assertThat(PasswordSchemes.cheap(null)).isFalse();
+    }
+
     static Stream<Arguments> rejected() {
         return Stream.of(
                 Arguments.of("alice", "wrong"),
