@@ -14,6 +14,9 @@ import java.nio.charset.StandardCharsets;
  * <p>Nothing reaches the peer until the buffer fills or {@link #flush()} is called; the session flushes
  * when it is about to wait for the next command. A peer that stops reading makes the underlying write
  * block, which stops the session from reading further commands: back-pressure with constant memory.
+ *
+ * <p>Longer than 400 lines because the ways a stored message leaves (byte-stuffed through the heap, whole from an
+ * off-heap buffer, by sendfile) share this buffer's bookkeeping.
  */
 public final class ResponseWriter {
     private static final byte[] OK = "+OK".getBytes(StandardCharsets.US_ASCII);
@@ -175,7 +178,6 @@ public final class ResponseWriter {
      * Moves octets of a stored file to the peer without passing them through the JVM where the platform can
      * (sendfile on Linux). Sessions without TLS supply one to {@link #canonicalMessage}.
      */
-    @FunctionalInterface
     public interface DirectTransfer {
         /**
          * Sends up to {@code count} octets of {@code file} from {@code position} without blocking for long.
@@ -184,6 +186,9 @@ public final class ResponseWriter {
          *         the caller sends some octets through an ordinary, blocking write, which waits for the peer
          */
         long transfer(FileChannel file, long position, long count) throws IOException;
+
+        /** Writes all of {@code octets} (an off-heap buffer) to the peer, waiting for it as a write does. */
+        void write(ByteBuffer octets) throws IOException;
     }
 
     /** A failure to read the stored message, as opposed to a failure to write to the peer. */
@@ -196,9 +201,10 @@ public final class ResponseWriter {
     /**
      * Sends a stored message whose octets are already in canonical form (see
      * {@link MessageFormat.SizeCounter#isCanonical()}), then the terminating line. Without {@code dotLines} the
-     * file is the wire form and goes out unchanged: a message larger than a {@linkplain BulkBuffers bulk buffer}
-     * through {@code direct} when given, else through borrowed bulk buffers (with its status line and terminator in
-     * one write when it fits one). With {@code dotLines} it is copied through
+     * file is the wire form and goes out unchanged. With {@code direct}: read into a {@linkplain DirectBuffers direct
+     * buffer} and sent with its status line and terminator in one write where it fits one (and one is free), else
+     * through {@code direct}'s sendfile. Without it (TLS): through borrowed bulk buffers, with its status line and
+     * terminator in one write when it fits one. With {@code dotLines} it is copied through
      * the JVM and every line that starts with '.' gets another; nothing else needs looking at.
      *
      * @param size     the message's size; exactly this many octets of {@code file} are sent (before stuffing)
@@ -224,6 +230,17 @@ public final class ResponseWriter {
                 copyStuffed(file, size, chunk);
                 return size;
             });
+        }
+        if (direct != null && count + size + END.length <= DirectBuffers.SIZE) {
+            ByteBuffer whole = DirectBuffers.take();
+            if (whole != null) {
+                try {
+                    sendWhole(file, (int) size, whole, direct);
+                    return size;
+                } finally {
+                    DirectBuffers.give(whole);
+                }
+            }
         }
         if (size <= small.length) {
             copy(file, 0, size);
@@ -255,6 +272,31 @@ public final class ResponseWriter {
         }
         end();
         return size;
+    }
+
+    /**
+     * Sends what is buffered, the file's first {@code size} octets and the terminator in one write through
+     * {@code direct}: the file is read into {@code whole} (off-heap) right after the buffered octets.
+     */
+    private void sendWhole(FileChannel file, int size, ByteBuffer whole, DirectTransfer direct) throws IOException {
+        whole.put(buf, 0, count).limit(count + size);
+        for (long position = 0; whole.hasRemaining(); ) {
+            int n;
+            try {
+                n = file.read(whole, position);
+            } catch (IOException e) {
+                throw new MessageReadException("cannot read the message file: " + e.getMessage(), e);
+            }
+            if (n <= 0) {
+                throw new MessageReadException("the message file ended after " + position + " octets", null);
+            }
+            position += n;
+        }
+        whole.limit(whole.capacity()).put(END).flip();
+        int total = whole.remaining();
+        count = 0;
+        direct.write(whole);
+        bytesWritten += total;
     }
 
     /**

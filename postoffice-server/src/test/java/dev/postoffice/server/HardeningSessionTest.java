@@ -167,7 +167,8 @@ class HardeningSessionTest {
         HashExecutor pool = new HashExecutor(1);
         CountDownLatch release = new CountDownLatch(1);
         try {
-            server = new TestServer(data, UnaryOperator.identity(), pool).user("alice", "secret");
+            server = new TestServer(data, UnaryOperator.identity(), pool)
+                    .userWithScheme("alice", "secret", "SHA256-CRYPT"); // a slow scheme: checked on the pool
             Thread holder = Thread.ofVirtual().start(() -> pool.run(() -> await(release)));
             awaitValue(pool::inFlight, 1);
             try (RawClient c = new RawClient(server.port())) {
@@ -190,7 +191,8 @@ class HardeningSessionTest {
         HashExecutor pool = new HashExecutor(1);
         CountDownLatch release = new CountDownLatch(1);
         try {
-            server = new TestServer(data, UnaryOperator.identity(), pool).user("alice", "secret");
+            server = new TestServer(data, UnaryOperator.identity(), pool)
+                    .userWithScheme("alice", "secret", "SHA256-CRYPT"); // a slow scheme: checked on the pool
             Thread holder = Thread.ofVirtual().start(() -> pool.run(() -> await(release)));
             awaitValue(pool::inFlight, 1);
             try (RawClient c = new RawClient(TlsClient.trusting(data.resolve("tls/cert.pem"))

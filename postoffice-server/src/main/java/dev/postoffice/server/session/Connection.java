@@ -10,6 +10,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
@@ -145,7 +146,18 @@ final class Connection {
         if (channel == null) {
             return null;
         }
-        return (file, position, count) -> watchedOut.transfer(file, position, count, channel);
+        WatchedOutputStream watched = watchedOut;
+        return new ResponseWriter.DirectTransfer() {
+            @Override
+            public long transfer(FileChannel file, long position, long count) throws IOException {
+                return watched.transfer(file, position, count, channel);
+            }
+
+            @Override
+            public void write(ByteBuffer octets) throws IOException {
+                watched.write(octets, channel);
+            }
+        };
     }
 
     /**
@@ -274,6 +286,18 @@ final class Connection {
          * Sends file octets with {@link FileChannel#transferTo}, watched like a write. Virtual threads keep the
          * socket non-blocking underneath, so this returns 0 rather than waiting when the peer's window is full.
          */
+        /** Writes all of an off-heap buffer to the channel, watched like any write. */
+        void write(ByteBuffer octets, SocketChannel channel) throws IOException {
+            blockedSince = System.nanoTime() | 1;
+            try {
+                while (octets.hasRemaining()) {
+                    channel.write(octets);
+                }
+            } finally {
+                blockedSince = 0;
+            }
+        }
+
         long transfer(FileChannel file, long position, long count, SocketChannel channel) throws IOException {
             blockedSince = System.nanoTime() | 1;
             try {
