@@ -22,6 +22,8 @@ public final class ResponseWriter {
     private static final byte[] OK = "+OK".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] ERR = "-ERR".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] END = ".\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final ByteBuffer END_DIRECT = ByteBuffer.allocateDirect(3).put(END).flip().asReadOnlyBuffer();
+    private static final ByteBuffer DOT = ByteBuffer.allocateDirect(1).put((byte) '.').flip().asReadOnlyBuffer();
 
     private final OutputStream out;
     /** The session's own buffer; {@link #buf} is a borrowed bulk buffer while a large message is sent. */
@@ -187,8 +189,8 @@ public final class ResponseWriter {
          */
         long transfer(FileChannel file, long position, long count) throws IOException;
 
-        /** Writes all of {@code octets} (an off-heap buffer) to the peer, waiting for it as a write does. */
-        void write(ByteBuffer octets) throws IOException;
+        /** Writes all of {@code octets} (off-heap buffers, in order) to the peer, waiting for it as a write does. */
+        void write(ByteBuffer... octets) throws IOException;
     }
 
     /** A failure to read the stored message, as opposed to a failure to write to the peer. */
@@ -215,6 +217,17 @@ public final class ResponseWriter {
      */
     public long canonicalMessage(FileChannel file, long size, boolean dotLines, DirectTransfer direct)
             throws IOException {
+        if (direct != null && size > 0 && count + size + END.length <= DirectBuffers.SIZE) {
+            ByteBuffer whole = DirectBuffers.take();
+            if (whole != null) {
+                try {
+                    sendWhole(file, (int) size, dotLines, whole, direct);
+                    return size;
+                } finally {
+                    DirectBuffers.give(whole);
+                }
+            }
+        }
         if (dotLines) {
             if (size <= small.length) {
                 byte[] chunk = BulkBuffers.take();
@@ -230,17 +243,6 @@ public final class ResponseWriter {
                 copyStuffed(file, size, chunk);
                 return size;
             });
-        }
-        if (direct != null && count + size + END.length <= DirectBuffers.SIZE) {
-            ByteBuffer whole = DirectBuffers.take();
-            if (whole != null) {
-                try {
-                    sendWhole(file, (int) size, whole, direct);
-                    return size;
-                } finally {
-                    DirectBuffers.give(whole);
-                }
-            }
         }
         if (size <= small.length) {
             copy(file, 0, size);
@@ -275,11 +277,15 @@ public final class ResponseWriter {
     }
 
     /**
-     * Sends what is buffered, the file's first {@code size} octets and the terminator in one write through
-     * {@code direct}: the file is read into {@code whole} (off-heap) right after the buffered octets.
+     * Sends what is buffered, the file's first {@code size} octets and the terminator in one (gathering) write
+     * through {@code direct}: the file is read into {@code whole} (off-heap) right after the buffered octets; with
+     * {@code dotLines}, the write interleaves a '.' before every line that starts with one, so nothing is copied.
      */
-    private void sendWhole(FileChannel file, int size, ByteBuffer whole, DirectTransfer direct) throws IOException {
-        whole.put(buf, 0, count).limit(count + size);
+    private void sendWhole(FileChannel file, int size, boolean dotLines, ByteBuffer whole, DirectTransfer direct)
+            throws IOException {
+        int head = count;
+        int end = head + size;
+        whole.put(buf, 0, count).limit(end);
         for (long position = 0; whole.hasRemaining(); ) {
             int n;
             try {
@@ -292,11 +298,29 @@ public final class ResponseWriter {
             }
             position += n;
         }
-        whole.limit(whole.capacity()).put(END).flip();
-        int total = whole.remaining();
+        java.util.List<ByteBuffer> parts = new java.util.ArrayList<>();
+        int from = 0;
+        if (dotLines) {
+            // dot: where a line that starts with '.' begins (the body's first line, or after an LF)
+            for (int dot = whole.get(head) == '.' ? head : dotLineAfter(whole, head, end); dot >= 0;
+                    dot = dotLineAfter(whole, dot, end)) {
+                parts.add(whole.slice(from, dot - from));
+                parts.add(DOT.duplicate());
+                from = dot;
+            }
+        }
+        parts.add(whole.slice(from, end - from));
+        parts.add(END_DIRECT.duplicate());
+        long total = end + parts.size() / 2 - 1 + END.length;
         count = 0;
-        direct.write(whole);
+        direct.write(parts.toArray(ByteBuffer[]::new));
         bytesWritten += total;
+    }
+
+    /** Where the next line that starts with '.' begins, from {@code from} on, or -1. */
+    private static int dotLineAfter(ByteBuffer b, int from, int to) {
+        int lf = dev.postoffice.message.LineScan.nextLfDot(b, from, to);
+        return lf < 0 ? -1 : lf + 1;
     }
 
     /**

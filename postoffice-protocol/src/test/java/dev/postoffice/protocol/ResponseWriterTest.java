@@ -204,12 +204,16 @@ class ResponseWriterTest {
             }
 
             @Override
-            public void write(java.nio.ByteBuffer octets) throws IOException {
-                assertThat(octets.isDirect()).isTrue();
-                transfers.add(-(long) octets.remaining()); // negative: a whole reply in one write
-                while (octets.hasRemaining()) {
-                    target.write(octets);
+            public void write(java.nio.ByteBuffer... octets) throws IOException {
+                long n = 0;
+                for (java.nio.ByteBuffer b : octets) {
+                    assertThat(b.isDirect()).isTrue();
+                    n += b.remaining();
+                    while (b.hasRemaining()) {
+                        target.write(b);
+                    }
                 }
+                transfers.add(-n); // negative: a whole reply in one (gathering) write
             }
         };
     }
@@ -218,9 +222,10 @@ class ResponseWriterTest {
      * Canonical files with lines to byte-stuff, at the start, at chunk boundaries and in runs, against the
      * general encoder as the reference.
      */
-    @ParameterizedTest(name = "[{index}] {0} octets, buffer {1}")
+    @ParameterizedTest(name = "[{index}] {0} octets, buffer {1}, direct {2}")
     @MethodSource("stuffedCases")
-    void stuffsCanonicalFilesLikeTheEncoder(int size, int buffer, @TempDir Path dir) throws IOException {
+    void stuffsCanonicalFilesLikeTheEncoder(int size, int buffer, boolean direct, @TempDir Path dir)
+            throws IOException {
         StringBuilder b = new StringBuilder(".first line\r\n..\r\n.\r\n\r\n");
         for (int i = 0; b.length() < size; i++) {
             b.append(i % 7 == 0 ? "." : "").append("x".repeat(i % 131)).append("\r\n");
@@ -231,7 +236,13 @@ class ResponseWriterTest {
         ResponseWriter w = new ResponseWriter(sink, buffer);
         try (FileChannel ch = FileChannel.open(file)) {
             w.ok("x");
-            assertThat(w.canonicalMessage(ch, data.length, true, null)).isEqualTo(data.length);
+            List<Long> transfers = new ArrayList<>();
+            assertThat(w.canonicalMessage(ch, data.length, true, direct ? stingyTransfer(sink, transfers) : null))
+                    .isEqualTo(data.length);
+            if (direct) {
+                // up to a direct buffer's size in one gathering write; larger ones through the heap, stuffed
+                assertThat(transfers).hasSize(data.length + 20 <= DirectBuffers.SIZE ? 1 : 0);
+            }
             w.ok("after");
             w.flush();
         }
@@ -249,7 +260,8 @@ class ResponseWriterTest {
         List<Arguments> out = new ArrayList<>();
         for (int size : new int[] {10, 500, 8_191, 65_535, 65_536, 65_537, 200_000, 1_000_000}) {
             for (int buffer : new int[] {7, 8192}) {
-                out.add(Arguments.of(size, buffer));
+                out.add(Arguments.of(size, buffer, false));
+                out.add(Arguments.of(size, buffer, true));
             }
         }
         return out.stream();
@@ -317,6 +329,34 @@ class ResponseWriterTest {
             }
             assertThat(dev.postoffice.message.LineScan.nextLf(b, from, to)).as("%s [%d, %d)", java.util.Arrays.toString(b), from, to)
                     .isEqualTo(lf);
+        }
+    }
+
+    @Test
+    void lfDotScanFindsTheFirstLfThatADotFollowsInEitherByteOrder() {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(13);
+        byte[] alphabet = {'\n', '.', '.', 0x0b, 0x2f, (byte) (0x2e ^ 0x80), (byte) 0x8a, 0, '\r'};
+        for (int round = 0; round < 20_000; round++) {
+            byte[] b = new byte[random.nextInt(48)];
+            for (int i = 0; i < b.length; i++) {
+                // many LFs and dots, and octets one bit away from them (a borrow or carry would flag those)
+                b[i] = random.nextInt(3) == 0 ? (byte) random.nextInt(256) : alphabet[random.nextInt(alphabet.length)];
+            }
+            int from = b.length == 0 ? 0 : random.nextInt(b.length + 1);
+            int to = from + random.nextInt(b.length - from + 1);
+            int expected = -1;
+            for (int i = from; i + 1 < to; i++) {
+                if (b[i] == '\n' && b[i + 1] == '.') {
+                    expected = i;
+                    break;
+                }
+            }
+            java.nio.ByteBuffer direct = java.nio.ByteBuffer.allocateDirect(b.length).put(b).flip();
+            for (java.nio.ByteOrder order : new java.nio.ByteOrder[] {java.nio.ByteOrder.BIG_ENDIAN,
+                    java.nio.ByteOrder.LITTLE_ENDIAN}) {
+                assertThat(dev.postoffice.message.LineScan.nextLfDot(direct.order(order), from, to))
+                        .as("%s [%d, %d) %s", java.util.Arrays.toString(b), from, to, order).isEqualTo(expected);
+            }
         }
     }
 

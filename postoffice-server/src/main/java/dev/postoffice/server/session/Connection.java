@@ -154,7 +154,7 @@ final class Connection {
             }
 
             @Override
-            public void write(ByteBuffer octets) throws IOException {
+            public void write(ByteBuffer... octets) throws IOException {
                 watched.write(octets, channel);
             }
         };
@@ -286,11 +286,11 @@ final class Connection {
          * Sends file octets with {@link FileChannel#transferTo}, watched like a write. Virtual threads keep the
          * socket non-blocking underneath, so this returns 0 rather than waiting when the peer's window is full.
          */
-        /** Writes all of an off-heap buffer to the channel, watched like any write. */
-        void write(ByteBuffer octets, SocketChannel channel) throws IOException {
+        /** Writes all of some off-heap buffers to the channel (gathering), watched like any write. */
+        void write(ByteBuffer[] octets, SocketChannel channel) throws IOException {
             blockedSince = System.nanoTime() | 1;
             try {
-                while (octets.hasRemaining()) {
+                while (octets[octets.length - 1].hasRemaining()) {
                     channel.write(octets);
                 }
             } finally {
