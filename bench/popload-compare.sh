@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # bench/popload-compare.sh: Postoffice, Dovecot (fast mode, tuned read path) and the C ceiling responder,
-# measured with the neutral C load generator (../shared/bench/popload.c, built here with gcc -O2), at low and
+# measured with the neutral C load generator (bench/popload/popload.c, an extended copy of
+# ../shared/bench/popload.c that adds STLS, built here with gcc -O2), at low and
 # high concurrency: cleartext login and download (a corpus with a realistic share of lines to byte-stuff, and
 # today's dot-heavy one), and over implicit TLS (TLS 1.3, the same EC P-256 certificate for both servers):
-# full-handshake logins, resumed-session logins, download MB/s.
+# full-handshake logins, resumed-session logins, download MB/s; and the same over STLS on the cleartext port.
 #
 #   bench/popload-compare.sh [--rounds N] [--duration S] [--keep]     (also: bench/compare.sh --popload ...)
 #
@@ -63,7 +64,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # ---- what is needed ----
-[[ -f $shared/popload.c && -x $shared/dovecot.sh ]] || die "$shared has no popload.c or dovecot.sh (set POSTOFFICE_SHARED)"
+[[ -f $shared/popceiling.c && -x $shared/dovecot.sh ]] || die "$shared has no popceiling.c or dovecot.sh (set POSTOFFICE_SHARED)"
 [[ $(id -u) == 0 ]] || die "run as root: Dovecot needs its service user and a chown of its directory"
 need_apt=()
 dpkg-query -W -f='${Status}' dovecot-pop3d 2>/dev/null | grep -q 'install ok installed' || need_apt+=(dovecot-pop3d)
@@ -84,7 +85,7 @@ JAVA=$(find_java) || die "needs a JDK 21 or newer"
 bin="$root/target/bench-c"
 mkdir -p "$bin"
 log "building popload and popceiling (gcc -O2) into $bin"
-gcc -O2 -pthread -o "$bin/popload" "$shared/popload.c" -lssl -lcrypto
+gcc -O2 -pthread -o "$bin/popload" "$root/bench/popload/popload.c" -lssl -lcrypto
 gcc -O2 -pthread -o "$bin/popceiling" "$shared/popceiling.c"
 log "building the application (log in $results/logs/build.log)"
 ./postoffice --version >"$results/logs/build.log" 2>&1 || die "the application does not build"
@@ -156,7 +157,7 @@ proc_ticks() { local t=0 p s; for p in "$@"; do s=$(cat "/proc/$p/stat" 2>/dev/n
 server_ticks() { case $1 in postoffice) proc_ticks "$po_pid" ;; dovecot) proc_ticks $(pgrep -u popsrv) ;; ceiling) proc_ticks "${ce_pids[@]}" ;; esac; }
 HZ=$(getconf CLK_TCK) NCPU=$(nproc)
 printf 'round\tscenario\tserver\tsessions_s\tmb_s\terrors\tp50_ms\tp99_ms\tgen_cpu_s\tserver_cpu_s\twall_s\tload1\n' >"$results/runs.tsv"
-# scenario: name mode threads corpus tls(0/1) resume(0/1) servers
+# scenario: name mode threads corpus tls(0, 1 implicit, stls) resume(0/1) servers
 SCENARIOS=(
   "login-2 login 2 real 0 0 postoffice,dovecot,ceiling"
   "login-16 login 16 real 0 0 postoffice,dovecot,ceiling"
@@ -168,11 +169,14 @@ SCENARIOS=(
   "pop3s-resume-16 login 16 real 1 1 postoffice,dovecot"
   "pop3s-download-2 download 2 real 1 0 postoffice,dovecot"
   "pop3s-download-16 download 16 real 1 0 postoffice,dovecot"
+  "stls-login-16 login 16 real stls 0 postoffice,dovecot"
+  "stls-resume-16 login 16 real stls 1 postoffice,dovecot"
+  "stls-download-16 download 16 real stls 0 postoffice,dovecot"
 )
 port_of() { # server corpus tls
   case $1 in
-    postoffice) (($3)) && echo "$POS" || echo "$PO" ;;
-    dovecot) (($3)) && echo "$DCS" || echo "$DC" ;;
+    postoffice) [[ $3 == 1 ]] && echo "$POS" || echo "$PO" ;;
+    dovecot) [[ $3 == 1 ]] && echo "$DCS" || echo "$DC" ;;
     ceiling) [[ $2 == real ]] && echo "$CER" || echo "$CEH" ;;
   esac
 }
@@ -180,7 +184,8 @@ run() { # run ROUND NAME MODE THREADS CORPUS TLS RESUME SERVER SECONDS
   local round=$1 name=$2 mode=$3 threads=$4 corpus=$5 tls=$6 resume=$7 server=$8 secs=$9 load t0 t1 start out gen
   load=$(cut -d' ' -f1 /proc/loadavg)
   t0=$(server_ticks "$server") start=$(date +%s.%N)
-  out=$( { TIMEFORMAT='%U %S'; time POPLOAD_TLS=$tls POPLOAD_RESUME=$resume "$bin/popload" 127.0.0.1 \
+  out=$( { TIMEFORMAT='%U %S'; time POPLOAD_TLS=$([[ $tls == 1 ]] && echo 1 || echo 0) POPLOAD_STLS=$([[ $tls == stls ]] && echo 1 || echo 0) \
+      POPLOAD_RESUME=$resume "$bin/popload" 127.0.0.1 \
       "$(port_of "$server" "$corpus" "$tls")" "$work/corpus-$corpus/users-mail" "$threads" "$secs" "$mode" 2>&1; } 2>&1 ) || true
   t1=$(server_ticks "$server")
   gen=$(tail -n1 <<<"$out" | awk '{print $1 + $2}')
