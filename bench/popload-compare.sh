@@ -12,6 +12,8 @@
 #   --duration S  seconds per run (default 10)
 #   --keep        keep the working directory; BENCH_WORK=DIR reuses its mail on the next run
 #   POPLOAD_ONLY="login-2 download-2-real ..."  only these scenarios (names as in the summary)
+#   POPLOAD_TLS_PROVIDERS="conscrypt bouncycastle"  also one Postoffice per TLS provider (tls-provider, the same
+#                 mail), named postoffice-<provider>, in the TLS scenarios; summary.md gets a table of them
 #
 # Run from the repository root as root (Dovecot runs as a service user). Installs dovecot-pop3d, gcc and
 # libssl-dev with apt-get when missing. Results in bench/results/popload-<time>/: runs.tsv (every run, with
@@ -27,7 +29,7 @@ while [[ $# -gt 0 ]]; do
     --rounds) rounds=$2; shift ;;
     --duration) duration=$2; shift ;;
     --keep) keep=1 ;;
-    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "popload-compare.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -44,6 +46,7 @@ log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "popload-compare.sh: $*"; exit 1; }
 
 po_pid="" ce_pids=() dc_dir="$work/dovecot"
+declare -A x_pid=() x_port=() x_ports=() # the extra Postoffice servers, by TLS provider
 stop_pid() {
   local pid=$1
   [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 0
@@ -55,6 +58,7 @@ cleanup() {
   local rc=$?
   trap - EXIT INT TERM
   stop_pid "$po_pid"
+  for p in "${x_pid[@]}"; do stop_pid "$p"; done
   for p in "${ce_pids[@]}"; do stop_pid "$p"; done
   [[ -f $dc_dir/dovecot.pid ]] && "$shared/dovecot.sh" stop "$dc_dir" || true
   if ((keep)); then log "working directory kept: $work"; else rm -rf "$work"; fi
@@ -137,6 +141,18 @@ POSTOFFICE_JAVA_OPTS="${POSTOFFICE_JAVA_OPTS:-}" ./postoffice serve --data "$po_
   --tls-cert "$work/cert.pem" --tls-key "$work/key.pem" --config "$work/postoffice.conf" >"$results/logs/postoffice.log" 2>&1 &
 po_pid=$!
 wait_port "$PO" || die "Postoffice did not start (see $results/logs/postoffice.log)"
+extras=() next=$((CEH + 1))
+for tp in ${POPLOAD_TLS_PROVIDERS:-}; do
+  x_port[$tp]=$(free_port "$next"); x_ports[$tp]=$(free_port $((x_port[$tp] + 1))); next=$((x_ports[$tp] + 1))
+  { cat "$work/postoffice.conf"; echo "tls-provider = $tp"; } >"$work/postoffice-$tp.conf"
+  POSTOFFICE_JAVA_OPTS="${POSTOFFICE_JAVA_OPTS:-}" ./postoffice serve --data "$po_data" --pop3 "127.0.0.1:${x_port[$tp]}" \
+    --pop3s "127.0.0.1:${x_ports[$tp]}" --tls-cert "$work/cert.pem" --tls-key "$work/key.pem" \
+    --config "$work/postoffice-$tp.conf" >"$results/logs/postoffice-$tp.log" 2>&1 &
+  x_pid[$tp]=$!
+  wait_port "${x_port[$tp]}" || die "Postoffice with tls-provider = $tp did not start (see $results/logs/postoffice-$tp.log)"
+  extras+=("postoffice-$tp")
+  log "Postoffice with tls-provider = $tp: ${x_port[$tp]} (POP3S ${x_ports[$tp]})"
+done
 DC_CERT="$work/cert.pem" DC_KEY="$work/key.pem" DC_TLSPORT=$DCS "$shared/dovecot.sh" start "$dc_dir" "$DC" fast >/dev/null
 wait_port "$DC" || die "Dovecot did not start (see $dc_dir/dovecot.log)"
 for p in $(pgrep -u popsrv); do runuser -u popsrv -- prlimit --pid "$p" --nofile="$(ulimit -Hn):$(ulimit -Hn)" 2>/dev/null || true; done
@@ -154,7 +170,7 @@ done
 # ---- runs ----
 proc_ticks() { local t=0 p s; for p in "$@"; do s=$(cat "/proc/$p/stat" 2>/dev/null) || continue
   read -r -a f <<<"${s##*) }"; t=$((t + f[11] + f[12] + f[13] + f[14])); done; echo "$t"; }
-server_ticks() { case $1 in postoffice) proc_ticks "$po_pid" ;; dovecot) proc_ticks $(pgrep -u popsrv) ;; ceiling) proc_ticks "${ce_pids[@]}" ;; esac; }
+server_ticks() { case $1 in postoffice) proc_ticks "$po_pid" ;; postoffice-*) proc_ticks "${x_pid[${1#postoffice-}]}" ;; dovecot) proc_ticks $(pgrep -u popsrv) ;; ceiling) proc_ticks "${ce_pids[@]}" ;; esac; }
 HZ=$(getconf CLK_TCK) NCPU=$(nproc)
 printf 'round\tscenario\tserver\tsessions_s\tmb_s\terrors\tp50_ms\tp99_ms\tgen_cpu_s\tserver_cpu_s\twall_s\tload1\n' >"$results/runs.tsv"
 # scenario: name mode threads corpus tls(0, 1 implicit, stls) resume(0/1) servers
@@ -176,6 +192,7 @@ SCENARIOS=(
 port_of() { # server corpus tls
   case $1 in
     postoffice) [[ $3 == 1 ]] && echo "$POS" || echo "$PO" ;;
+    postoffice-*) [[ $3 == 1 ]] && echo "${x_ports[${1#postoffice-}]}" || echo "${x_port[${1#postoffice-}]}" ;;
     dovecot) [[ $3 == 1 ]] && echo "$DCS" || echo "$DC" ;;
     ceiling) [[ $2 == real ]] && echo "$CER" || echo "$CEH" ;;
   esac
@@ -199,18 +216,19 @@ run() { # run ROUND NAME MODE THREADS CORPUS TLS RESUME SERVER SECONDS
 }
 
 log "warm-up: every maildrop downloaded, TLS handshakes (JIT, page cache, Dovecot's indexes)"
-for server in postoffice dovecot ceiling; do
-  for corpus in real heavy; do run warm warm download 4 "$corpus" 0 0 "$server" 3; done
+for server in postoffice dovecot ceiling "${extras[@]}"; do
+  [[ $server == postoffice-* ]] || for corpus in real heavy; do run warm warm download 4 "$corpus" 0 0 "$server" 3; done
   [[ $server == ceiling ]] || run warm warm login 4 real 1 0 "$server" 3
 done
-servers=(postoffice dovecot ceiling)
+servers=(postoffice dovecot ceiling "${extras[@]}")
 for round in $(seq "$rounds"); do
   log "round $round of $rounds"
   for s in "${SCENARIOS[@]}"; do
     read -r name mode threads corpus tls resume list <<<"$s"
     [[ -z ${POPLOAD_ONLY:-} || " $POPLOAD_ONLY " == *" $name "* ]] || continue
-    for i in 0 1 2; do
-      server=${servers[$(( (i + round - 1) % 3 ))]}
+    [[ $tls == 0 ]] || for x in "${extras[@]}"; do list+=",$x"; done
+    for i in "${!servers[@]}"; do
+      server=${servers[$(( (i + round - 1) % ${#servers[@]} ))]}
       [[ ",$list," == *",$server,"* ]] || continue
       run "$round" "$name" "$mode" "$threads" "$corpus" "$tls" "$resume" "$server" "$duration"
     done
@@ -247,6 +265,28 @@ for s in order:
     print(f"| {s} | {metric}{'' if not errors else f' ({errors} errors)'} | {fmt(v['postoffice'])} | {fmt(v['dovecot'])} | {fmt(v['ceiling'])} | "
           f"{ratio(v['postoffice'], v['dovecot'])} | {ratio(v['postoffice'], v['ceiling'])} | {runs} | {share('postoffice')}; {share('ceiling')} | "
           f"{min(loads):.1f}-{max(loads):.1f} |")
+extra = sorted({r['server'] for r in rows if r['server'].startswith('postoffice-')})
+if extra:
+    print()
+    print('TLS by provider (POPLOAD_TLS_PROVIDERS); "postoffice" is the JDK\'s TLS. Server cores: its CPU seconds per wall second.')
+    print()
+    print('| scenario | server | metric | median | runs | / Dovecot | / postoffice (jdk) | server cores | generator CPU share |')
+    print('|---|---|---|---:|---|---:|---:|---:|---:|')
+    for s in order:
+        if not any((s, x) in by for x in extra):
+            continue
+        metric = 'MB/s' if 'download' in s else 'logins/s'
+        key = 'mb_s' if metric == 'MB/s' else 'sessions_s'
+        base = {srv: med(by[(s, srv)], key) for srv in ('postoffice', 'dovecot') if (s, srv) in by}
+        for srv in ['postoffice'] + extra + ['dovecot']:
+            if (s, srv) not in by:
+                continue
+            rs = by[(s, srv)]
+            v = med(rs, key)
+            ratio = lambda b: f'{v / base[b]:.2f}x' if base.get(b) else '-'
+            print(f"| {s} | {srv} | {metric} | {fmt(v)} | {', '.join(fmt(float(r[key])) for r in rs)} | {ratio('dovecot')} | "
+                  f"{ratio('postoffice')} | {med(rs, 'server_cpu_s') / med(rs, 'wall_s'):.2f} | "
+                  f"{100 * med(rs, 'gen_cpu_s') / med(rs, 'wall_s') / ncpu:.0f} % |")
 EOF
 cat "$results/summary.md"
 log "results in $results (runs.tsv, summary.md, logs/)"
