@@ -295,6 +295,8 @@ public final class TlsManager {
             String fingerprint = HexFormat.ofDelimiter(":").withUpperCase()
                     .formatHex(MessageDigest.getInstance("SHA-256").digest(material.leaf().getEncoded()));
             loaded = Loaded.of(context, provider.socketFactory(context), material, fingerprint, stamps);
+        } catch (TlsConfigException e) {
+            throw e;
         } catch (IOException | GeneralSecurityException e) {
             throw new TlsConfigException("cannot use the TLS certificate " + certificateFile + " with key " + keyFile
                     + ": " + KeyMaterial.oneLine(e), e);

@@ -171,6 +171,24 @@ class TlsProvidersTest {
         }
     }
 
+    @Test
+    void conscryptWithoutItsNativeLibraryIsAClearStartupError() throws Exception {
+        // The jar's library is copied to a work directory before loading: a plain file there makes it fail.
+        Path nowhere = Files.writeString(dir.resolve("not a directory"), "x");
+        Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dorg.conscrypt.native.workdir=" + nowhere, "-Djava.io.tmpdir=" + nowhere,
+                "-cp", System.getProperty("java.class.path"), ConscryptUnavailable.class.getName(),
+                ec.certificate().toString(), ec.key().toString(), dir.resolve("generated").toString())
+                .redirectErrorStream(true).start();
+        String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(child.waitFor(EchoServer.PATIENCE_SECONDS, TimeUnit.SECONDS)).isTrue();
+        assertThat(output.lines()).as(output).anySatisfy(line -> assertThat(line)
+                .startsWith("error: tls-provider = conscrypt: its native library (BoringSSL) cannot be loaded on "
+                        + System.getProperty("os.name") + " " + System.getProperty("os.arch") + ": ")
+                .endsWith("; use tls-provider = jdk"));
+        assertThat(output).doesNotContain("\tat ");
+    }
+
     private static String[] concat(String[] first, String... rest) {
         String[] all = java.util.Arrays.copyOf(first, first.length + rest.length);
         System.arraycopy(rest, 0, all, first.length, rest.length);
