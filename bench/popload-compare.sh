@@ -29,7 +29,7 @@ while [[ $# -gt 0 ]]; do
     --rounds) rounds=$2; shift ;;
     --duration) duration=$2; shift ;;
     --keep) keep=1 ;;
-    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "popload-compare.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
