@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # bench/popload-compare.sh: Postoffice, Dovecot (fast mode, tuned read path) and the C ceiling responder,
-# measured with the neutral C load generator (../shared/bench/popload.c, built here with gcc -O2), at low and
+# measured with the neutral C load generator (bench/popload/popload.c, an extended copy of
+# ../shared/bench/popload.c that adds STLS, built here with gcc -O2), at low and
 # high concurrency: cleartext login and download (a corpus with a realistic share of lines to byte-stuff, and
 # today's dot-heavy one), and over implicit TLS (TLS 1.3, the same EC P-256 certificate for both servers):
-# full-handshake logins, resumed-session logins, download MB/s. Login at 32 threads is issue 18's own figure.
-# Both servers check every password: Postoffice's auth cache is off (auth-cache-ttl = 0), as Dovecot's is by default.
+# full-handshake logins, resumed-session logins, download MB/s; and the same over STLS on the cleartext port.
+# Login at 32 threads is issue 18's own figure. Both servers check every password: Postoffice's auth cache is off
+# (auth-cache-ttl = 0), as Dovecot's is by default.
 #
 #   bench/popload-compare.sh [--rounds N] [--duration S] [--keep]     (also: bench/compare.sh --popload ...)
 #
@@ -12,6 +14,8 @@
 #   --duration S  seconds per run (default 10)
 #   --keep        keep the working directory; BENCH_WORK=DIR reuses its mail on the next run
 #   POPLOAD_ONLY="login-2 download-2-real ..."  only these scenarios (names as in the summary)
+#   POPLOAD_TLS_PROVIDERS="conscrypt bouncycastle"  also one Postoffice per TLS provider (tls-provider, the same
+#                 mail), named postoffice-<provider>, in the TLS scenarios; summary.md gets a table of them
 #
 # Run from the repository root as root (Dovecot runs as a service user). Installs dovecot-pop3d, gcc and
 # libssl-dev with apt-get when missing. Results in bench/results/popload-<time>/: runs.tsv (every run, with
@@ -27,7 +31,7 @@ while [[ $# -gt 0 ]]; do
     --rounds) rounds=$2; shift ;;
     --duration) duration=$2; shift ;;
     --keep) keep=1 ;;
-    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "popload-compare.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -44,6 +48,7 @@ log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "popload-compare.sh: $*"; exit 1; }
 
 po_pid="" ce_pids=() dc_dir="$work/dovecot"
+declare -A x_pid=() x_port=() x_ports=() # the extra Postoffice servers, by TLS provider
 stop_pid() {
   local pid=$1
   [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 0
@@ -55,6 +60,7 @@ cleanup() {
   local rc=$?
   trap - EXIT INT TERM
   stop_pid "$po_pid"
+  for p in "${x_pid[@]}"; do stop_pid "$p"; done
   for p in "${ce_pids[@]}"; do stop_pid "$p"; done
   [[ -f $dc_dir/dovecot.pid ]] && "$shared/dovecot.sh" stop "$dc_dir" || true
   if ((keep)); then log "working directory kept: $work"; else rm -rf "$work"; fi
@@ -64,7 +70,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # ---- what is needed ----
-[[ -f $shared/popload.c && -x $shared/dovecot.sh ]] || die "$shared has no popload.c or dovecot.sh (set POSTOFFICE_SHARED)"
+[[ -f $shared/popceiling.c && -x $shared/dovecot.sh ]] || die "$shared has no popceiling.c or dovecot.sh (set POSTOFFICE_SHARED)"
 [[ $(id -u) == 0 ]] || die "run as root: Dovecot needs its service user and a chown of its directory"
 need_apt=()
 dpkg-query -W -f='${Status}' dovecot-pop3d 2>/dev/null | grep -q 'install ok installed' || need_apt+=(dovecot-pop3d)
@@ -85,7 +91,7 @@ JAVA=$(find_java) || die "needs a JDK 21 or newer"
 bin="$root/target/bench-c"
 mkdir -p "$bin"
 log "building popload and popceiling (gcc -O2) into $bin"
-gcc -O2 -pthread -o "$bin/popload" "$shared/popload.c" -lssl -lcrypto
+gcc -O2 -pthread -o "$bin/popload" "$root/bench/popload/popload.c" -lssl -lcrypto
 gcc -O2 -pthread -o "$bin/popceiling" "$shared/popceiling.c"
 log "building the application (log in $results/logs/build.log)"
 ./postoffice --version >"$results/logs/build.log" 2>&1 || die "the application does not build"
@@ -137,6 +143,18 @@ POSTOFFICE_JAVA_OPTS="${POSTOFFICE_JAVA_OPTS:-}" ./postoffice serve --data "$po_
   --tls-cert "$work/cert.pem" --tls-key "$work/key.pem" --config "$work/postoffice.conf" >"$results/logs/postoffice.log" 2>&1 &
 po_pid=$!
 wait_port "$PO" || die "Postoffice did not start (see $results/logs/postoffice.log)"
+extras=() next=$((CEH + 1))
+for tp in ${POPLOAD_TLS_PROVIDERS:-}; do
+  x_port[$tp]=$(free_port "$next"); x_ports[$tp]=$(free_port $((x_port[$tp] + 1))); next=$((x_ports[$tp] + 1))
+  { cat "$work/postoffice.conf"; echo "tls-provider = $tp"; } >"$work/postoffice-$tp.conf"
+  POSTOFFICE_JAVA_OPTS="${POSTOFFICE_JAVA_OPTS:-}" ./postoffice serve --data "$po_data" --pop3 "127.0.0.1:${x_port[$tp]}" \
+    --pop3s "127.0.0.1:${x_ports[$tp]}" --tls-cert "$work/cert.pem" --tls-key "$work/key.pem" \
+    --config "$work/postoffice-$tp.conf" >"$results/logs/postoffice-$tp.log" 2>&1 &
+  x_pid[$tp]=$!
+  wait_port "${x_port[$tp]}" || die "Postoffice with tls-provider = $tp did not start (see $results/logs/postoffice-$tp.log)"
+  extras+=("postoffice-$tp")
+  log "Postoffice with tls-provider = $tp: ${x_port[$tp]} (POP3S ${x_ports[$tp]})"
+done
 DC_CERT="$work/cert.pem" DC_KEY="$work/key.pem" DC_TLSPORT=$DCS "$shared/dovecot.sh" start "$dc_dir" "$DC" fast >/dev/null
 wait_port "$DC" || die "Dovecot did not start (see $dc_dir/dovecot.log)"
 for p in $(pgrep -u popsrv); do runuser -u popsrv -- prlimit --pid "$p" --nofile="$(ulimit -Hn):$(ulimit -Hn)" 2>/dev/null || true; done
@@ -154,10 +172,10 @@ done
 # ---- runs ----
 proc_ticks() { local t=0 p s; for p in "$@"; do s=$(cat "/proc/$p/stat" 2>/dev/null) || continue
   read -r -a f <<<"${s##*) }"; t=$((t + f[11] + f[12] + f[13] + f[14])); done; echo "$t"; }
-server_ticks() { case $1 in postoffice) proc_ticks "$po_pid" ;; dovecot) proc_ticks $(pgrep -u popsrv) ;; ceiling) proc_ticks "${ce_pids[@]}" ;; esac; }
+server_ticks() { case $1 in postoffice) proc_ticks "$po_pid" ;; postoffice-*) proc_ticks "${x_pid[${1#postoffice-}]}" ;; dovecot) proc_ticks $(pgrep -u popsrv) ;; ceiling) proc_ticks "${ce_pids[@]}" ;; esac; }
 HZ=$(getconf CLK_TCK) NCPU=$(nproc)
 printf 'round\tscenario\tserver\tsessions_s\tmb_s\terrors\tp50_ms\tp99_ms\tgen_cpu_s\tserver_cpu_s\twall_s\tload1\n' >"$results/runs.tsv"
-# scenario: name mode threads corpus tls(0/1) resume(0/1) servers
+# scenario: name mode threads corpus tls(0, 1 implicit, stls) resume(0/1) servers
 SCENARIOS=(
   "login-2 login 2 real 0 0 postoffice,dovecot,ceiling"
   "login-16 login 16 real 0 0 postoffice,dovecot,ceiling"
@@ -170,11 +188,15 @@ SCENARIOS=(
   "pop3s-resume-16 login 16 real 1 1 postoffice,dovecot"
   "pop3s-download-2 download 2 real 1 0 postoffice,dovecot"
   "pop3s-download-16 download 16 real 1 0 postoffice,dovecot"
+  "stls-login-16 login 16 real stls 0 postoffice,dovecot"
+  "stls-resume-16 login 16 real stls 1 postoffice,dovecot"
+  "stls-download-16 download 16 real stls 0 postoffice,dovecot"
 )
 port_of() { # server corpus tls
   case $1 in
-    postoffice) (($3)) && echo "$POS" || echo "$PO" ;;
-    dovecot) (($3)) && echo "$DCS" || echo "$DC" ;;
+    postoffice) [[ $3 == 1 ]] && echo "$POS" || echo "$PO" ;;
+    postoffice-*) [[ $3 == 1 ]] && echo "${x_ports[${1#postoffice-}]}" || echo "${x_port[${1#postoffice-}]}" ;;
+    dovecot) [[ $3 == 1 ]] && echo "$DCS" || echo "$DC" ;;
     ceiling) [[ $2 == real ]] && echo "$CER" || echo "$CEH" ;;
   esac
 }
@@ -182,7 +204,8 @@ run() { # run ROUND NAME MODE THREADS CORPUS TLS RESUME SERVER SECONDS
   local round=$1 name=$2 mode=$3 threads=$4 corpus=$5 tls=$6 resume=$7 server=$8 secs=$9 load t0 t1 start out gen
   load=$(cut -d' ' -f1 /proc/loadavg)
   t0=$(server_ticks "$server") start=$(date +%s.%N)
-  out=$( { TIMEFORMAT='%U %S'; time POPLOAD_TLS=$tls POPLOAD_RESUME=$resume "$bin/popload" 127.0.0.1 \
+  out=$( { TIMEFORMAT='%U %S'; time POPLOAD_TLS=$([[ $tls == 1 ]] && echo 1 || echo 0) POPLOAD_STLS=$([[ $tls == stls ]] && echo 1 || echo 0) \
+      POPLOAD_RESUME=$resume "$bin/popload" 127.0.0.1 \
       "$(port_of "$server" "$corpus" "$tls")" "$work/corpus-$corpus/users-mail" "$threads" "$secs" "$mode" 2>&1; } 2>&1 ) || true
   t1=$(server_ticks "$server")
   gen=$(tail -n1 <<<"$out" | awk '{print $1 + $2}')
@@ -196,18 +219,19 @@ run() { # run ROUND NAME MODE THREADS CORPUS TLS RESUME SERVER SECONDS
 }
 
 log "warm-up: every maildrop downloaded, TLS handshakes (JIT, page cache, Dovecot's indexes)"
-for server in postoffice dovecot ceiling; do
-  for corpus in real heavy; do run warm warm download 4 "$corpus" 0 0 "$server" 3; done
+for server in postoffice dovecot ceiling "${extras[@]}"; do
+  [[ $server == postoffice-* ]] || for corpus in real heavy; do run warm warm download 4 "$corpus" 0 0 "$server" 3; done
   [[ $server == ceiling ]] || run warm warm login 4 real 1 0 "$server" 3
 done
-servers=(postoffice dovecot ceiling)
+servers=(postoffice dovecot ceiling "${extras[@]}")
 for round in $(seq "$rounds"); do
   log "round $round of $rounds"
   for s in "${SCENARIOS[@]}"; do
     read -r name mode threads corpus tls resume list <<<"$s"
     [[ -z ${POPLOAD_ONLY:-} || " $POPLOAD_ONLY " == *" $name "* ]] || continue
-    for i in 0 1 2; do
-      server=${servers[$(( (i + round - 1) % 3 ))]}
+    [[ $tls == 0 ]] || for x in "${extras[@]}"; do list+=",$x"; done
+    for i in "${!servers[@]}"; do
+      server=${servers[$(( (i + round - 1) % ${#servers[@]} ))]}
       [[ ",$list," == *",$server,"* ]] || continue
       run "$round" "$name" "$mode" "$threads" "$corpus" "$tls" "$resume" "$server" "$duration"
     done
@@ -244,6 +268,28 @@ for s in order:
     print(f"| {s} | {metric}{'' if not errors else f' ({errors} errors)'} | {fmt(v['postoffice'])} | {fmt(v['dovecot'])} | {fmt(v['ceiling'])} | "
           f"{ratio(v['postoffice'], v['dovecot'])} | {ratio(v['postoffice'], v['ceiling'])} | {runs} | {share('postoffice')}; {share('ceiling')} | "
           f"{min(loads):.1f}-{max(loads):.1f} |")
+extra = sorted({r['server'] for r in rows if r['server'].startswith('postoffice-')})
+if extra:
+    print()
+    print('TLS by provider (POPLOAD_TLS_PROVIDERS); "postoffice" is the JDK\'s TLS. Server cores: its CPU seconds per wall second.')
+    print()
+    print('| scenario | server | metric | median | runs | / Dovecot | / postoffice (jdk) | server cores | generator CPU share |')
+    print('|---|---|---|---:|---|---:|---:|---:|---:|')
+    for s in order:
+        if not any((s, x) in by for x in extra):
+            continue
+        metric = 'MB/s' if 'download' in s else 'logins/s'
+        key = 'mb_s' if metric == 'MB/s' else 'sessions_s'
+        base = {srv: med(by[(s, srv)], key) for srv in ('postoffice', 'dovecot') if (s, srv) in by}
+        for srv in ['postoffice'] + extra + ['dovecot']:
+            if (s, srv) not in by:
+                continue
+            rs = by[(s, srv)]
+            v = med(rs, key)
+            ratio = lambda b: f'{v / base[b]:.2f}x' if base.get(b) else '-'
+            print(f"| {s} | {srv} | {metric} | {fmt(v)} | {', '.join(fmt(float(r[key])) for r in rs)} | {ratio('dovecot')} | "
+                  f"{ratio('postoffice')} | {med(rs, 'server_cpu_s') / med(rs, 'wall_s'):.2f} | "
+                  f"{100 * med(rs, 'gen_cpu_s') / med(rs, 'wall_s') / ncpu:.0f} % |")
 EOF
 cat "$results/summary.md"
 log "results in $results (runs.tsv, summary.md, logs/)"

@@ -4,6 +4,7 @@ import dev.postoffice.auth.UserRecord;
 import dev.postoffice.server.ServerConfig;
 import dev.postoffice.server.tls.TlsConfigException;
 import dev.postoffice.server.tls.TlsManager;
+import dev.postoffice.server.tls.TlsProvider;
 import dev.postoffice.server.tls.TlsSettings;
 import java.io.IOException;
 import java.io.InputStream;
@@ -241,9 +242,18 @@ final class DoctorCommand implements Callable<Integer> {
         }
         String hostname = s.get("hostname") != null ? s.get("hostname") : ServerConfig.defaults().hostname();
         try {
-            TlsManager.create(new TlsSettings(cert, key, generated, hostname, Duration.ofSeconds(30)));
+            String named = s.get("tls-provider");
+            TlsProvider provider = named == null ? TlsProvider.JDK : TlsProvider.parse(named);
+            TlsManager.create(new TlsSettings(cert, key, generated, hostname, Duration.ofSeconds(30), provider));
         } catch (TlsConfigException e) {
-            finding(certFile.toString(), e.getMessage(), "install the matching certificate chain and key");
+            if (e.getMessage().startsWith("tls-provider")) {
+                finding("tls-provider", e.getMessage(), "set tls-provider = jdk");
+            } else {
+                finding(certFile.toString(), e.getMessage(), "install the matching certificate chain and key");
+            }
+            return;
+        } catch (IllegalArgumentException e) {
+            finding("tls-provider", e.getMessage(), "set tls-provider to jdk, conscrypt or bouncycastle");
             return;
         }
         List<X509Certificate> chain = new ArrayList<>();

@@ -2,6 +2,7 @@ package dev.postoffice.app;
 
 import dev.postoffice.server.Cidr;
 import dev.postoffice.server.ServerConfig;
+import dev.postoffice.server.tls.TlsProvider;
 import dev.postoffice.storage.maildir.UidlFormat;
 import java.io.IOException;
 import java.io.Reader;
@@ -39,6 +40,7 @@ final class ServerSettings {
         KEYS.put("preauth-timeout", (b, v) -> b.preAuthTimeout(Values.duration(v)));
         KEYS.put("preauth-lifetime", (b, v) -> b.preAuthLifetime(Values.duration(v)));
         KEYS.put("tls-handshake-timeout", (b, v) -> b.handshakeTimeout(Values.duration(v)));
+        KEYS.put("tls-provider", (b, v) -> b.tlsProvider(TlsProvider.parse(v)));
         KEYS.put("auth-failure-delay", (b, v) -> b.authFailureDelay(Values.duration(v)));
         KEYS.put("auth-failure-delay-max", (b, v) -> b.authFailureDelayMax(Values.duration(v)));
         KEYS.put("max-auth-failures", (b, v) -> b.maxAuthFailures(integer(v)));

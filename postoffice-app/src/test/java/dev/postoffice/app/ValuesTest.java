@@ -79,7 +79,7 @@ class ValuesTest {
         Path file = dir.resolve("all.conf");
         Files.writeString(file, String.join("\n",
                 "pop3 = off", "pop3s = 127.0.0.1:1995", "preauth-timeout = 30s", "preauth-lifetime = 2m",
-                "oauth-require-email-verified = no", "tls-handshake-timeout = 10s",
+                "oauth-require-email-verified = no", "tls-handshake-timeout = 10s", "tls-provider = Conscrypt",
                 "auth-failure-delay-max = 20s", "max-auth-failures = 5", "max-connections = 50",
                 "max-connections-per-address = 5", "max-connections-per-user = 2", "allow-plaintext-auth = yes",
                 "local-networks = 10.0.0.0/8, ::1", "sasl-mechanisms = plain scram-sha-256",
@@ -88,6 +88,7 @@ class ValuesTest {
                 "oauth-audience = pop3", "oauth-user-claim = preferred_username", ""));
         ServerConfig c = ServerSettings.load(file).build(ServerConfig.builder());
         assertThat(c.pop3Listen()).isEmpty();
+        assertThat(c.tlsProvider()).isEqualTo(dev.postoffice.server.tls.TlsProvider.CONSCRYPT);
         assertThat(c.maxConnectionsPerUser()).isEqualTo(2);
         assertThat(c.allowPlaintextAuth()).isTrue();
         assertThat(c.localNetworks()).hasSize(2);
@@ -108,6 +109,9 @@ class ValuesTest {
                 .isInstanceOf(UserError.class).hasMessageStartingWith(file + ":1: local-networks: ");
         assertThatThrownBy(() -> new ServerSettings().set("local-networks", "x").build(ServerConfig.builder()))
                 .isInstanceOf(UserError.class).hasMessageStartingWith("local-networks: ");
+        assertThatThrownBy(() -> new ServerSettings().set("tls-provider", "openssl").build(ServerConfig.builder()))
+                .isInstanceOf(UserError.class)
+                .hasMessage("tls-provider: unknown TLS provider 'openssl', expected one of jdk, conscrypt, bouncycastle");
     }
 
     @Test

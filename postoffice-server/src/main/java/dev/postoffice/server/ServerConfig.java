@@ -1,5 +1,6 @@
 package dev.postoffice.server;
 
+import dev.postoffice.server.tls.TlsProvider;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -45,6 +46,7 @@ import java.util.Set;
  * @param proxyProtocolFrom      proxies (HAProxy) whose connections start with a PROXY protocol header naming
  *                               the real client; empty: none
  * @param gssapi                 Kerberos service credentials for SASL GSSAPI; empty: not offered
+ * @param tlsProvider            the TLS implementation for STLS and implicit TLS ({@code tls-provider})
  */
 public record ServerConfig(
         Optional<InetSocketAddress> pop3Listen,
@@ -74,7 +76,8 @@ public record ServerConfig(
         Duration shutdownGrace,
         Optional<OAuth> oauth,
         List<Cidr> proxyProtocolFrom,
-        Optional<Gssapi> gssapi) {
+        Optional<Gssapi> gssapi,
+        TlsProvider tlsProvider) {
 
     /** RFC 1939 section 3: an autologout timer must be at least 10 minutes. */
     public static final Duration RFC_MIN_IDLE_TIMEOUT = Duration.ofMinutes(10);
@@ -117,6 +120,7 @@ public record ServerConfig(
 
     public ServerConfig {
         Objects.requireNonNull(hostname, "hostname");
+        Objects.requireNonNull(tlsProvider, "tlsProvider");
         positive(idleTimeout, "idle timeout");
         positive(preAuthTimeout, "pre-authentication timeout");
         positive(preAuthLifetime, "pre-authentication lifetime");
@@ -199,6 +203,7 @@ public record ServerConfig(
         private Optional<OAuth> oauth = Optional.empty();
         private List<Cidr> proxyProtocolFrom = List.of();
         private Optional<Gssapi> gssapi = Optional.empty();
+        private TlsProvider tlsProvider = TlsProvider.JDK;
 
         private Builder() {}
 
@@ -231,6 +236,7 @@ public record ServerConfig(
             oauth = c.oauth;
             proxyProtocolFrom = c.proxyProtocolFrom;
             gssapi = c.gssapi;
+            tlsProvider = c.tlsProvider;
         }
 
         public Builder pop3Listen(InetSocketAddress a) { pop3Listen = Optional.ofNullable(a); return this; }
@@ -264,13 +270,14 @@ public record ServerConfig(
         public Builder oauth(OAuth o) { oauth = Optional.ofNullable(o); return this; }
         public Builder proxyProtocolFrom(List<Cidr> n) { proxyProtocolFrom = n; return this; }
         public Builder gssapi(Gssapi g) { gssapi = Optional.ofNullable(g); return this; }
+        public Builder tlsProvider(TlsProvider p) { tlsProvider = p; return this; }
 
         public ServerConfig build() {
             return new ServerConfig(pop3Listen, pop3sListen, tlsCertificate, tlsPrivateKey, tlsDirectory, hostname,
                     idleTimeout, preAuthTimeout, preAuthLifetime, handshakeTimeout, authFailureDelay, authFailureDelayMax,
                     maxAuthFailures, maxBadCommands, maxConnections, maxConnectionsPerAddress, maxConnectionsPerUser,
                     allowPlaintextAuth, localNetworks, saslMechanisms, masterUsers, loginAliases, loginDelay,
-                    expireDays, shutdownGrace, oauth, proxyProtocolFrom, gssapi);
+                    expireDays, shutdownGrace, oauth, proxyProtocolFrom, gssapi, tlsProvider);
         }
     }
 

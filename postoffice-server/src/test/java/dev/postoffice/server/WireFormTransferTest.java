@@ -3,6 +3,7 @@ package dev.postoffice.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.postoffice.message.MessageFormat;
+import dev.postoffice.server.tls.TlsProvider;
 import dev.postoffice.storage.maildir.MaildirStore;
 import dev.postoffice.testkit.RawClient;
 import dev.postoffice.testkit.TlsClient;
@@ -22,6 +23,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * RETR of messages stored in their wire form (the default for delivered mail), which leave the file
@@ -73,6 +76,12 @@ class WireFormTransferTest {
                 .getBytes(StandardCharsets.US_ASCII));
     }
 
+    /** Restarts the server on the same mail with another TLS implementation. */
+    private void withTlsProvider(TlsProvider provider) throws Exception {
+        server.close();
+        server = new TestServer(data, b -> b.tlsProvider(provider)); // alice is in the users file already
+    }
+
     /** Sends every RETR and QUIT in one go, then checks each answer octet for octet. */
     private void retrievePipelined(RawClient c) throws Exception {
         StringBuilder commands = new StringBuilder();
@@ -96,8 +105,10 @@ class WireFormTransferTest {
         assertThat(server.storedCount("alice")).isEqualTo(canonical.size());
     }
 
-    @Test
-    void implicitTlsRetrievalIsExact() throws Exception {
+    @ParameterizedTest
+    @EnumSource(TlsProvider.class)
+    void implicitTlsRetrievalIsExact(TlsProvider provider) throws Exception {
+        withTlsProvider(provider);
         Socket tls = TlsClient.trusting(data.resolve("tls/cert.pem")).getSocketFactory()
                 .createSocket("127.0.0.1", server.tlsPort());
         try (RawClient c = new RawClient(tls).login("alice", "secret")) {
@@ -105,8 +116,10 @@ class WireFormTransferTest {
         }
     }
 
-    @Test
-    void startTlsRetrievalIsExact() throws Exception {
+    @ParameterizedTest
+    @EnumSource(TlsProvider.class)
+    void startTlsRetrievalIsExact(TlsProvider provider) throws Exception {
+        withTlsProvider(provider);
         try (RawClient c = new RawClient(server.port())) {
             assertThat(c.cmd("STLS")).startsWith("+OK");
             c.startTls(TlsClient.trusting(data.resolve("tls/cert.pem"))).login("alice", "secret");

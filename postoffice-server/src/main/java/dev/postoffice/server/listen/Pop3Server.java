@@ -140,7 +140,8 @@ public final class Pop3Server implements AutoCloseable {
     private static TlsManager tls(ServerConfig config, Path dataDir, ScheduledExecutorService scheduler)
             throws IOException {
         return TlsManager.create(new TlsSettings(config.tlsCertificate(), config.tlsPrivateKey(),
-                config.tlsDirectory().orElse(dataDir.resolve("tls")), config.hostname(), config.handshakeTimeout()),
+                config.tlsDirectory().orElse(dataDir.resolve("tls")), config.hostname(), config.handshakeTimeout(),
+                config.tlsProvider()),
                 scheduler);
     }
 
@@ -160,7 +161,8 @@ public final class Pop3Server implements AutoCloseable {
         boolean tlsChanged = !config.tlsCertificate().equals(old.tlsCertificate())
                 || !config.tlsPrivateKey().equals(old.tlsPrivateKey())
                 || !config.tlsDirectory().equals(old.tlsDirectory()) || !config.hostname().equals(old.hostname())
-                || !config.handshakeTimeout().equals(old.handshakeTimeout());
+                || !config.handshakeTimeout().equals(old.handshakeTimeout())
+                || config.tlsProvider() != old.tlsProvider();
         if (tlsChanged && dataDir != null) {
             tls = Optional.of(tls(config, dataDir, scheduler));
         }

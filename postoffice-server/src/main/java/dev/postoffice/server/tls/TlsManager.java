@@ -30,6 +30,7 @@ import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSocketFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,7 +43,8 @@ import org.slf4j.LoggerFactory;
  * and a broken replacement is reported once and ignored until the files change again.
  *
  * <p>Only TLS 1.3 and 1.2 are offered; for TLS 1.2 only ECDHE key exchange with AES-GCM or
- * ChaCha20-Poly1305, in the server's order of preference. Thread-safe.
+ * ChaCha20-Poly1305, in the server's order of preference, whichever {@link TlsProvider} implements it.
+ * Thread-safe.
  */
 public final class TlsManager {
     static final int RECHECK_SECONDS = 2;
@@ -56,6 +58,7 @@ public final class TlsManager {
     private final ScheduledExecutorService deadlines;
     private final Path certificateFile;
     private final Path keyFile;
+    private final TlsProvider provider;
     private final int handshakeTimeoutMillis;
     private final long recheckNanos;
     private final ReentrantLock reloadLock = new ReentrantLock();
@@ -64,11 +67,12 @@ public final class TlsManager {
     /** The file state whose loading failed and was reported; guarded by {@code reloadLock}. */
     private Stamps reported;
 
-    private TlsManager(ScheduledExecutorService deadlines, Path certificateFile, Path keyFile,
+    private TlsManager(ScheduledExecutorService deadlines, Path certificateFile, Path keyFile, TlsProvider provider,
             Duration handshakeTimeout, Duration recheck, Loaded loaded) {
         this.deadlines = deadlines;
         this.certificateFile = certificateFile;
         this.keyFile = keyFile;
+        this.provider = provider;
         this.handshakeTimeoutMillis = (int) handshakeTimeout.toMillis();
         this.recheckNanos = recheck.toNanos();
         this.current = loaded;
@@ -116,9 +120,9 @@ public final class TlsManager {
         }
         Loaded loaded;
         try {
-            loaded = load(certificateFile, keyFile);
+            loaded = load(certificateFile, keyFile, settings.provider());
         } catch (TlsConfigException e) {
-            if (!generated) {
+            if (!generated || e.getMessage().startsWith("tls-provider")) {
                 throw e;
             }
             throw new TlsConfigException(e.getMessage() + "; delete " + certificateFile + " and " + keyFile
@@ -137,7 +141,11 @@ public final class TlsManager {
                     certificateFile, names(leaf), settings.hostname().strip(), keyFile);
         }
         warnAboutValidity(loaded.material(), certificateFile);
-        return new TlsManager(deadlines, certificateFile, keyFile, settings.handshakeTimeout(), recheck, loaded);
+        if (settings.provider() != TlsProvider.JDK) {
+            log.info("TLS provider {} ({})", settings.provider().configName(), loaded.context().getProvider());
+        }
+        return new TlsManager(deadlines, certificateFile, keyFile, settings.provider(), settings.handshakeTimeout(),
+                recheck, loaded);
     }
 
     /**
@@ -177,6 +185,11 @@ public final class TlsManager {
         return certificateFile;
     }
 
+    /** The TLS implementation in use. */
+    public TlsProvider provider() {
+        return provider;
+    }
+
     private SSLSocket wrap(Socket plain, String mode) throws IOException {
         Objects.requireNonNull(plain, "plain");
         Loaded tls = currentChecked();
@@ -185,8 +198,12 @@ public final class TlsManager {
         HandshakeDeadline deadline = null;
         try {
             int previousTimeout = plain.getSoTimeout();
-            socket = (SSLSocket) tls.context().getSocketFactory().createSocket(plain, null, true);
+            // the peer's address as its "host": Conscrypt would otherwise look for a name by reflection
+            String host = plain.getInetAddress() == null ? null : plain.getInetAddress().getHostAddress();
+            socket = (SSLSocket) tls.factory().createSocket(plain, host, plain.getPort(), true);
+            socket.setUseClientMode(false);
             socket.setSSLParameters(tls.parameters());
+            provider.configure(socket);
             plain.setSoTimeout(handshakeTimeoutMillis);
             deadline = new HandshakeDeadline(deadlines, plain, handshakeTimeoutMillis);
             socket.startHandshake();
@@ -248,7 +265,7 @@ public final class TlsManager {
             return;
         }
         try {
-            Loaded loaded = load(certificateFile, keyFile);
+            Loaded loaded = load(certificateFile, keyFile, provider);
             current = loaded;
             reported = null;
             X509Certificate leaf = loaded.material().leaf();
@@ -262,7 +279,7 @@ public final class TlsManager {
         }
     }
 
-    private static Loaded load(Path certificateFile, Path keyFile) throws TlsConfigException {
+    private static Loaded load(Path certificateFile, Path keyFile, TlsProvider provider) throws TlsConfigException {
         Stamps stamps = Stamps.of(certificateFile, keyFile);
         KeyMaterial material = KeyMaterial.load(certificateFile, keyFile);
         Loaded loaded;
@@ -271,13 +288,15 @@ public final class TlsManager {
             keyStore.load(null, null);
             keyStore.setKeyEntry("server", material.key(), KEYSTORE_PASSWORD,
                     material.chain().toArray(X509Certificate[]::new));
-            KeyManagerFactory keyManagers = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            KeyManagerFactory keyManagers = provider.keyManagerFactory();
             keyManagers.init(keyStore, KEYSTORE_PASSWORD);
-            SSLContext context = SSLContext.getInstance("TLS");
+            SSLContext context = provider.newContext();
             context.init(keyManagers.getKeyManagers(), null, null);
             String fingerprint = HexFormat.ofDelimiter(":").withUpperCase()
                     .formatHex(MessageDigest.getInstance("SHA-256").digest(material.leaf().getEncoded()));
-            loaded = Loaded.of(context, material, fingerprint, stamps);
+            loaded = Loaded.of(context, provider.socketFactory(context), material, fingerprint, stamps);
+        } catch (TlsConfigException e) {
+            throw e;
         } catch (IOException | GeneralSecurityException e) {
             throw new TlsConfigException("cannot use the TLS certificate " + certificateFile + " with key " + keyFile
                     + ": " + KeyMaterial.oneLine(e), e);
@@ -345,11 +364,12 @@ public final class TlsManager {
     }
 
     /** One loaded certificate and key, ready to serve, with the protocols and suites allowed by the policy. */
-    private record Loaded(SSLContext context, KeyMaterial material, String fingerprint, Stamps stamps,
-                          List<String> protocols, List<String> cipherSuites) {
-        static Loaded of(SSLContext context, KeyMaterial material, String fingerprint, Stamps stamps) {
+    private record Loaded(SSLContext context, SSLSocketFactory factory, KeyMaterial material, String fingerprint,
+                          Stamps stamps, List<String> protocols, List<String> cipherSuites) {
+        static Loaded of(SSLContext context, SSLSocketFactory factory, KeyMaterial material, String fingerprint,
+                Stamps stamps) {
             Set<String> supported = Set.of(context.getSupportedSSLParameters().getProtocols());
-            return new Loaded(context, material, fingerprint, stamps,
+            return new Loaded(context, factory, material, fingerprint, stamps,
                     PROTOCOLS.stream().filter(supported::contains).toList(),
                     Arrays.stream(context.getDefaultSSLParameters().getCipherSuites())
                             .filter(s -> CIPHER_SUITES.matcher(s).matches())

@@ -19,13 +19,15 @@ import java.util.Optional;
  * @param hostname         subject CN and DNS name of a generated certificate
  * @param handshakeTimeout how long the server waits for each read during a TLS handshake; {@code null}
  *                         means {@link #DEFAULT_HANDSHAKE_TIMEOUT}
+ * @param provider         the TLS implementation; {@code null} means {@link TlsProvider#JDK}
  */
 public record TlsSettings(
         Optional<Path> certificate,
         Optional<Path> privateKey,
         Path generatedDir,
         String hostname,
-        Duration handshakeTimeout) {
+        Duration handshakeTimeout,
+        TlsProvider provider) {
 
     /** 30 seconds. */
     public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(30);
@@ -42,6 +44,15 @@ public record TlsSettings(
                 || handshakeTimeout.compareTo(Duration.ofMillis(Integer.MAX_VALUE)) > 0) {
             throw new IllegalArgumentException("handshake timeout must be between 1ms and 24 days: " + handshakeTimeout);
         }
+        if (provider == null) {
+            provider = TlsProvider.JDK;
+        }
+    }
+
+    /** With the JDK's TLS. */
+    public TlsSettings(Optional<Path> certificate, Optional<Path> privateKey, Path generatedDir, String hostname,
+            Duration handshakeTimeout) {
+        this(certificate, privateKey, generatedDir, hostname, handshakeTimeout, TlsProvider.JDK);
     }
 
     /** A self-signed certificate for {@code hostname}, generated in (or reused from) {@code generatedDir}. */
@@ -56,6 +67,10 @@ public record TlsSettings(
     }
 
     public TlsSettings withHandshakeTimeout(Duration timeout) {
-        return new TlsSettings(certificate, privateKey, generatedDir, hostname, timeout);
+        return new TlsSettings(certificate, privateKey, generatedDir, hostname, timeout, provider);
+    }
+
+    public TlsSettings withProvider(TlsProvider tlsProvider) {
+        return new TlsSettings(certificate, privateKey, generatedDir, hostname, handshakeTimeout, tlsProvider);
     }
 }
