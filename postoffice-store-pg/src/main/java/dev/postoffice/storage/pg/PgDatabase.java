@@ -42,9 +42,15 @@ public final class PgDatabase implements AutoCloseable {
         config.setMaximumPoolSize(url.pool());
         config.setMinimumIdle(Math.min(2, url.pool()));
         config.setPoolName("postoffice-pg");
-        config.setConnectionTimeout(10_000);
+        // A login waits at most this for a connection, so that it answers -ERR [SYS/TEMP] soon when the database is away.
+        config.setConnectionTimeout(url.connectTimeout().toMillis());
+        config.setValidationTimeout(url.connectTimeout().toMillis());
         config.setInitializationFailTimeout(-1); // a clear error below rather than Hikari's at construction
         config.addDataSourceProperty("ApplicationName", "postoffice");
+        config.addDataSourceProperty("connectTimeout", Long.toString(Math.max(1, url.connectTimeout().toSeconds())));
+        // Every statement server-prepared from its first use on a connection, so that its results come in binary
+        // (bytea as raw octets, not hex) from the second; connections are pooled, so nearly always.
+        config.addDataSourceProperty("prepareThreshold", "1");
         HikariDataSource pool = new HikariDataSource(config);
         PgDatabase db = new PgDatabase(url, pool);
         try {
