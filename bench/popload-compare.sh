@@ -164,7 +164,7 @@ if ((pg)); then
   rm -rf "$pgdata" "$work/pgnode" && mkdir -p "$pgdata" "$work/pgsock" "$work/pgnode"
   chown postgres: "$pgdata" "$work/pgsock" && chmod 700 "$pgdata"
   runuser -u postgres -- "$pgbin/initdb" -D "$pgdata" -U postgres --auth-local=trust --auth-host=trust -E UTF8 --locale=C >"$results/logs/initdb.log"
-  runuser -u postgres -- "$pgbin/pg_ctl" -D "$pgdata" -w -l "$results/logs/postgresql.log" \
+  runuser -u postgres -- "$pgbin/pg_ctl" -D "$pgdata" -w -l "$work/pgsock/postgresql.log" \
     -o "-p $PG_PORT -k $work/pgsock -c listen_addresses=127.0.0.1 -c shared_buffers=256MB" start >/dev/null
   runuser -u postgres -- "$pgbin/psql" -X -q -h "$work/pgsock" -p "$PG_PORT" -U postgres -c "CREATE ROLE postoffice LOGIN" \
     -c "CREATE DATABASE postoffice OWNER postoffice"
