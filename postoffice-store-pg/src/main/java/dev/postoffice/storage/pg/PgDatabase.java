@@ -54,11 +54,7 @@ public final class PgDatabase implements AutoCloseable {
         HikariDataSource pool = new HikariDataSource(config);
         PgDatabase db = new PgDatabase(url, pool);
         try {
-            try (Connection c = pool.getConnection()) {
-                c.isValid(5);
-            } catch (SQLException e) {
-                throw new StorageException("cannot connect to " + url + ": " + e.getMessage(), true, e);
-            }
+            firstConnection(pool, url);
             if (migrate) {
                 db.migrate();
             } else {
@@ -70,6 +66,26 @@ public final class PgDatabase implements AutoCloseable {
             throw e;
         }
     }
+
+    /**
+     * Waits for the pool's first connection for up to {@value #STARTUP_WAIT_MILLIS} ms, a connect timeout at a time:
+     * a starting JVM on a busy machine may take longer than a login's short timeout to load the driver and log in.
+     */
+    private static void firstConnection(HikariDataSource pool, PgUrl url) throws StorageException {
+        long deadline = System.nanoTime() + STARTUP_WAIT_MILLIS * 1_000_000L;
+        while (true) {
+            try (Connection c = pool.getConnection()) {
+                c.isValid(5);
+                return;
+            } catch (SQLException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new StorageException("cannot connect to " + url + ": " + e.getMessage(), true, e);
+                }
+            }
+        }
+    }
+
+    private static final long STARTUP_WAIT_MILLIS = 10_000;
 
     /** The pool. */
     public DataSource dataSource() {
