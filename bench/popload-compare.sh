@@ -8,11 +8,13 @@
 # Login at 32 threads is issue 18's own figure. Both servers check every password: Postoffice's auth cache is off
 # (auth-cache-ttl = 0), as Dovecot's is by default.
 #
-#   bench/popload-compare.sh [--rounds N] [--duration S] [--keep]     (also: bench/compare.sh --popload ...)
+#   bench/popload-compare.sh [--rounds N] [--duration S] [--pg] [--keep]  (also: bench/compare.sh --popload ...)
 #
 #   --rounds N    rounds of every scenario against every server, the order rotating each round (default 3)
 #   --duration S  seconds per run (default 10)
 #   --keep        keep the working directory; BENCH_WORK=DIR reuses its mail on the next run
+#   --pg          also a Postoffice on the PostgreSQL store (a private Debian PostgreSQL, fsync on, the same mail
+#                 copied with `postoffice migrate`) in the cleartext scenarios: a PostgreSQL column and PG/Maildir
 #   POPLOAD_ONLY="login-2 download-2-real ..."  only these scenarios (names as in the summary)
 #   POPLOAD_TLS_PROVIDERS="conscrypt bouncycastle"  also one Postoffice per TLS provider (tls-provider, the same
 #                 mail), named postoffice-<provider>, in the TLS scenarios; summary.md gets a table of them
@@ -25,13 +27,14 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 shared="${POSTOFFICE_SHARED:-$root/../shared}/bench"
-rounds=3 duration=10 keep=0
+rounds=3 duration=10 keep=0 pg=0
 while [[ $# -gt 0 ]]; do
   case $1 in
     --rounds) rounds=$2; shift ;;
     --duration) duration=$2; shift ;;
     --keep) keep=1 ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --pg) pg=1 ;;
+    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "popload-compare.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -47,7 +50,7 @@ ln -sfn "popload-$stamp" "$root/bench/results/popload-latest"
 log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "popload-compare.sh: $*"; exit 1; }
 
-po_pid="" ce_pids=() dc_dir="$work/dovecot"
+po_pid="" ce_pids=() dc_dir="$work/dovecot" pg_pid="" pgbin="" pgdata="$work/pg"
 declare -A x_pid=() x_port=() x_ports=() # the extra Postoffice servers, by TLS provider
 stop_pid() {
   local pid=$1
@@ -60,7 +63,9 @@ cleanup() {
   local rc=$?
   trap - EXIT INT TERM
   stop_pid "$po_pid"
+  stop_pid "$pg_pid"
   for p in "${x_pid[@]}"; do stop_pid "$p"; done
+  [[ -n $pgbin && -f $pgdata/postmaster.pid ]] && runuser -u postgres -- "$pgbin/pg_ctl" -D "$pgdata" -m fast stop >/dev/null 2>&1 || true
   for p in "${ce_pids[@]}"; do stop_pid "$p"; done
   [[ -f $dc_dir/dovecot.pid ]] && "$shared/dovecot.sh" stop "$dc_dir" || true
   if ((keep)); then log "working directory kept: $work"; else rm -rf "$work"; fi
@@ -78,6 +83,7 @@ command -v gcc >/dev/null || need_apt+=(gcc)
 [[ -f /usr/include/openssl/ssl.h ]] || need_apt+=(libssl-dev)
 command -v openssl >/dev/null || need_apt+=(openssl)
 command -v ss >/dev/null || need_apt+=(iproute2)
+((pg)) && ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null && need_apt+=(postgresql)
 if ((${#need_apt[@]})); then
   log "installing ${need_apt[*]}"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
@@ -169,10 +175,35 @@ for port in "$POS" "$DCS"; do
   log "  TLS on $port: ${v:-unknown}"
 done
 
+# ---- the PostgreSQL store (--pg): a private cluster as bench/pg-compare.sh starts it, the same mail migrated ----
+PGPO=""
+if ((pg)); then
+  pgbin=$(dirname "$(ls -d /usr/lib/postgresql/*/bin/initdb | sort -V | tail -1)")
+  PG_PORT=$(free_port 25432) PGPO=$(free_port $((CEH + 1)))
+  rm -rf "$pgdata" "$work/pgnode" && mkdir -p "$pgdata" "$work/pgsock" "$work/pgnode"
+  chown postgres: "$pgdata" "$work/pgsock" && chmod 700 "$pgdata"
+  runuser -u postgres -- "$pgbin/initdb" -D "$pgdata" -U postgres --auth-local=trust --auth-host=trust -E UTF8 --locale=C >"$results/logs/initdb.log"
+  runuser -u postgres -- "$pgbin/pg_ctl" -D "$pgdata" -w -l "$work/pgsock/postgresql.log" \
+    -o "-p $PG_PORT -k $work/pgsock -c listen_addresses=127.0.0.1 -c shared_buffers=256MB" start >/dev/null
+  runuser -u postgres -- "$pgbin/psql" -X -q -h "$work/pgsock" -p "$PG_PORT" -U postgres -c "CREATE ROLE postoffice LOGIN" \
+    -c "CREATE DATABASE postoffice OWNER postoffice"
+  PG_URL="postgresql://127.0.0.1:$PG_PORT/postoffice?user=postoffice&pool=20"
+  ./postoffice migrate --from "maildir:$po_data" --to "$PG_URL" --migrate-schema >"$results/logs/migrate.log" 2>&1 \
+    || die "postoffice migrate failed (see $results/logs/migrate.log)"
+  { cat "$work/postoffice.conf"; echo "pop3s = off"; } >"$work/postoffice-pg.conf"
+  ./postoffice serve --data "$work/pgnode" --store "$PG_URL" --pop3 "127.0.0.1:$PGPO" --config "$work/postoffice-pg.conf" \
+    >"$results/logs/postoffice-pg.log" 2>&1 &
+  pg_pid=$!
+  wait_port "$PGPO" || die "Postoffice on PostgreSQL did not start (see $results/logs/postoffice-pg.log)"
+  log "Postoffice on PostgreSQL $PGPO (PostgreSQL $("$pgbin/postgres" --version | awk '{print $3}') on $PG_PORT, fsync on)"
+fi
+
 # ---- runs ----
 proc_ticks() { local t=0 p s; for p in "$@"; do s=$(cat "/proc/$p/stat" 2>/dev/null) || continue
   read -r -a f <<<"${s##*) }"; t=$((t + f[11] + f[12] + f[13] + f[14])); done; echo "$t"; }
-server_ticks() { case $1 in postoffice) proc_ticks "$po_pid" ;; postoffice-*) proc_ticks "${x_pid[${1#postoffice-}]}" ;; dovecot) proc_ticks $(pgrep -u popsrv) ;; ceiling) proc_ticks "${ce_pids[@]}" ;; esac; }
+server_ticks() { case $1 in postoffice) proc_ticks "$po_pid" ;; postoffice-*) proc_ticks "${x_pid[${1#postoffice-}]}" ;;
+  dovecot) proc_ticks $(pgrep -u popsrv) ;; ceiling) proc_ticks "${ce_pids[@]}" ;;
+  postgresql) proc_ticks "$pg_pid" $(pgrep -u postgres) ;; esac; }
 HZ=$(getconf CLK_TCK) NCPU=$(nproc)
 printf 'round\tscenario\tserver\tsessions_s\tmb_s\terrors\tp50_ms\tp99_ms\tgen_cpu_s\tserver_cpu_s\twall_s\tload1\n' >"$results/runs.tsv"
 # scenario: name mode threads corpus tls(0, 1 implicit, stls) resume(0/1) servers
@@ -198,6 +229,7 @@ port_of() { # server corpus tls
     postoffice-*) [[ $3 == 1 ]] && echo "${x_ports[${1#postoffice-}]}" || echo "${x_port[${1#postoffice-}]}" ;;
     dovecot) [[ $3 == 1 ]] && echo "$DCS" || echo "$DC" ;;
     ceiling) [[ $2 == real ]] && echo "$CER" || echo "$CEH" ;;
+    postgresql) echo "$PGPO" ;;
   esac
 }
 run() { # run ROUND NAME MODE THREADS CORPUS TLS RESUME SERVER SECONDS
@@ -219,11 +251,12 @@ run() { # run ROUND NAME MODE THREADS CORPUS TLS RESUME SERVER SECONDS
 }
 
 log "warm-up: every maildrop downloaded, TLS handshakes (JIT, page cache, Dovecot's indexes)"
-for server in postoffice dovecot ceiling "${extras[@]}"; do
-  [[ $server == postoffice-* ]] || for corpus in real heavy; do run warm warm download 4 "$corpus" 0 0 "$server" 3; done
-  [[ $server == ceiling ]] || run warm warm login 4 real 1 0 "$server" 3
-done
 servers=(postoffice dovecot ceiling "${extras[@]}")
+((pg)) && servers+=(postgresql)
+for server in "${servers[@]}"; do
+  [[ $server == postoffice-* ]] || for corpus in real heavy; do run warm warm download 4 "$corpus" 0 0 "$server" 3; done
+  [[ $server == ceiling || $server == postgresql ]] || run warm warm login 4 real 1 0 "$server" 3
+done
 for round in $(seq "$rounds"); do
   log "round $round of $rounds"
   for s in "${SCENARIOS[@]}"; do
@@ -232,7 +265,7 @@ for round in $(seq "$rounds"); do
     [[ $tls == 0 ]] || for x in "${extras[@]}"; do list+=",$x"; done
     for i in "${!servers[@]}"; do
       server=${servers[$(( (i + round - 1) % ${#servers[@]} ))]}
-      [[ ",$list," == *",$server,"* ]] || continue
+      [[ ",$list," == *",$server,"* || ($server == postgresql && $tls == 0 && ",$list," == *",postoffice,"*) ]] || continue
       run "$round" "$name" "$mode" "$threads" "$corpus" "$tls" "$resume" "$server" "$duration"
     done
   done
@@ -291,5 +324,26 @@ if extra:
                   f"{ratio('postoffice')} | {med(rs, 'server_cpu_s') / med(rs, 'wall_s'):.2f} | "
                   f"{100 * med(rs, 'gen_cpu_s') / med(rs, 'wall_s') / ncpu:.0f} % |")
 EOF
+if ((pg)); then # the PostgreSQL store beside Maildir (the column Postoffice above) and Dovecot, same runs
+  python3 - "$results/runs.tsv" >>"$results/summary.md" <<'PGEOF'
+import csv, statistics, sys
+rows = [r for r in csv.DictReader(open(sys.argv[1]), delimiter='\t') if r['round'] != 'warm']
+by = {}
+for r in rows:
+    by.setdefault((r['scenario'], r['server']), []).append(r)
+print('\n| scenario | metric | Postoffice, Maildir | Postoffice, PostgreSQL | Dovecot | PG/Maildir | PG/Dovecot | runs (PG) |')
+print('|---|---|---:|---:|---:|---:|---:|---|')
+for s in dict.fromkeys(r['scenario'] for r in rows if r['server'] == 'postgresql'):
+    key = 'mb_s' if 'download' in s else 'sessions_s'
+    v = {srv: statistics.median(float(r[key]) for r in by[(s, srv)]) if (s, srv) in by else None
+         for srv in ('postoffice', 'postgresql', 'dovecot')}
+    fmt = lambda x: '-' if x is None else (f'{x:,.0f}' if x >= 100 else f'{x:.1f}')
+    ratio = lambda a, b: '-' if a is None or not b else f'{a / b:.2f}x'
+    errors = sum(int(r['errors']) for r in by[(s, 'postgresql')])
+    print(f"| {s} | {'MB/s' if key == 'mb_s' else 'logins/s'}{f' ({errors} errors)' if errors else ''} | {fmt(v['postoffice'])} | "
+          f"{fmt(v['postgresql'])} | {fmt(v['dovecot'])} | {ratio(v['postgresql'], v['postoffice'])} | "
+          f"{ratio(v['postgresql'], v['dovecot'])} | {', '.join(fmt(float(r[key])) for r in by[(s, 'postgresql')])} |")
+PGEOF
+fi
 cat "$results/summary.md"
 log "results in $results (runs.tsv, summary.md, logs/)"

@@ -15,8 +15,8 @@ import java.nio.charset.StandardCharsets;
  * when it is about to wait for the next command. A peer that stops reading makes the underlying write
  * block, which stops the session from reading further commands: back-pressure with constant memory.
  *
- * <p>Longer than 400 lines because the ways a stored message leaves (byte-stuffed through the heap, whole from an
- * off-heap buffer, by sendfile) share this buffer's bookkeeping.
+ * <p>Longer than 400 lines because every way a stored message reaches the wire (whole from an off-heap buffer,
+ * sendfile, a file or a stream copied, byte-stuffed or converted) shares this buffer's bookkeeping.
  */
 public final class ResponseWriter {
     private static final byte[] OK = "+OK".getBytes(StandardCharsets.US_ASCII);
@@ -134,7 +134,9 @@ public final class ResponseWriter {
                 }
             } else {
                 try (InputStream stream = new ReadFailures(in)) {
-                    sent = message(stream, r.bodyLines(), body.size());
+                    sent = r.bodyLines() < 0 && body.form().canonical()
+                            ? canonicalStream(stream, body.size(), body.form() == dev.postoffice.message.MessageForm.DOTTED)
+                            : message(stream, r.bodyLines(), body.size());
                 } catch (ReadFailures.Failed e) {
                     throw new MessageReadException("cannot read the message: " + e.getCause().getMessage(), e);
                 }
@@ -332,21 +334,60 @@ public final class ResponseWriter {
         long position = 0;
         while (position < size) {
             int n = readSome(file, read, 0, (int) Math.min(read.length, size - position), position);
-            int from = 0;
-            if (lineStart && read[0] == '.') {
-                writeByte('.');
-            }
-            for (int lf = dev.postoffice.message.LineScan.nextLf(read, 0, n); lf + 1 < n; lf = dev.postoffice.message.LineScan.nextLf(read, lf + 1, n)) {
-                if (read[lf + 1] == '.') {
-                    write(read, from, lf + 1 - from);
-                    writeByte('.');
-                    from = lf + 1;
-                }
-            }
-            write(read, from, n - from);
-            lineStart = read[n - 1] == '\n';
+            lineStart = stuffed(read, n, lineStart);
             position += n;
         }
+    }
+
+    /** Appends {@code n} canonical octets, byte-stuffed; returns whether they end a line. */
+    private boolean stuffed(byte[] read, int n, boolean lineStart) throws IOException {
+        int from = 0;
+        if (lineStart && read[0] == '.') {
+            writeByte('.');
+        }
+        for (int lf = dev.postoffice.message.LineScan.nextLf(read, 0, n); lf + 1 < n; lf = dev.postoffice.message.LineScan.nextLf(read, lf + 1, n)) {
+            if (read[lf + 1] == '.') {
+                write(read, from, lf + 1 - from);
+                writeByte('.');
+                from = lf + 1;
+            }
+        }
+        write(read, from, n - from);
+        return read[n - 1] == '\n';
+    }
+
+    /**
+     * Sends a canonical body that comes as a stream (a database's rows) as {@link #canonicalMessage} sends a file:
+     * copied as it is, or only byte-stuffed, without the {@link WireEncoder}'s work on line ends; then the
+     * terminating line. A stream that does not hold exactly {@code size} octets fails the response.
+     */
+    private long canonicalStream(InputStream in, long size, boolean dotLines) throws IOException {
+        BulkBody copy = chunk -> {
+            long n = 0;
+            boolean lineStart = true;
+            for (int k; (k = in.read(chunk)) > 0; n += k) {
+                if (dotLines) {
+                    lineStart = stuffed(chunk, k, lineStart);
+                } else {
+                    write(chunk, 0, k);
+                }
+            }
+            if (n != size) {
+                throw new MessageReadException("the stored message has " + n + " octets, not " + size, null);
+            }
+            return n;
+        };
+        if (size > small.length) {
+            return withBulkBuffer(copy);
+        }
+        byte[] chunk = BulkBuffers.take();
+        try {
+            copy.write(chunk);
+        } finally {
+            BulkBuffers.give(chunk);
+        }
+        end();
+        return size;
     }
 
     /** Reads up to {@code want} octets of the file at {@code position} into {@code dst[off]}; at least one. */

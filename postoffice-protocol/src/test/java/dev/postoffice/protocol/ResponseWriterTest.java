@@ -267,6 +267,62 @@ class ResponseWriterTest {
         return out.stream();
     }
 
+    /**
+     * A canonical body that comes as a stream (the PostgreSQL store's rows), WIRE or DOTTED, read in chunks of every
+     * size from 1 octet: sent as the general encoder sends it, and a stream shorter than its size is a read failure.
+     */
+    @ParameterizedTest(name = "[{index}] {0} octets, buffer {1}")
+    @MethodSource("stuffedCases")
+    void sendsCanonicalStreamsLikeTheEncoder(int size, int buffer) throws IOException {
+        StringBuilder b = new StringBuilder(".first line\r\n..\r\n.\r\n\r\n");
+        for (int i = 0; b.length() < size; i++) {
+            b.append(i % 7 == 0 ? "." : "").append("x".repeat(i % 131)).append("\r\n");
+        }
+        byte[] dotted = b.toString().getBytes(StandardCharsets.US_ASCII);
+        byte[] wire = b.toString().replace("\n.", "\nx").replace(".first", "first").getBytes(StandardCharsets.US_ASCII);
+        for (int chunk : new int[] {1, 3, 8192, 1 << 20}) {
+            for (byte[] data : List.of(dotted, wire)) {
+                dev.postoffice.message.MessageForm form = data == wire ? dev.postoffice.message.MessageForm.WIRE
+                        : dev.postoffice.message.MessageForm.DOTTED;
+                ByteArrayOutputStream sink = new ByteArrayOutputStream();
+                ResponseWriter w = new ResponseWriter(sink, buffer);
+                long[] sent = {-1};
+                w.send(new Reply.Message("x", streamBody(form, data, data.length, chunk), -1, n -> sent[0] = n), null);
+                w.ok("after");
+                w.flush();
+                ByteArrayOutputStream reference = new ByteArrayOutputStream();
+                ResponseWriter r = new ResponseWriter(reference, 64);
+                r.ok("x");
+                r.message(new java.io.ByteArrayInputStream(data), -1);
+                r.ok("after");
+                r.flush();
+                assertThat(sink.toString(StandardCharsets.US_ASCII)).isEqualTo(reference.toString(StandardCharsets.US_ASCII));
+                assertThat(sent[0]).isEqualTo(data.length);
+            }
+        }
+        ResponseWriter w = new ResponseWriter(new ByteArrayOutputStream(), buffer);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> w.send(new Reply.Message("x",
+                        streamBody(dev.postoffice.message.MessageForm.WIRE, wire, wire.length + 1, 8192), -1, n -> {}), null))
+                .isInstanceOf(ResponseWriter.MessageReadException.class).hasMessageContaining("octets, not");
+    }
+
+    private static dev.postoffice.message.MessageBody streamBody(dev.postoffice.message.MessageForm form, byte[] data,
+            long size, int chunk) {
+        return new dev.postoffice.message.MessageBody() {
+            public dev.postoffice.message.MessageForm form() {
+                return form;
+            }
+
+            public long size() {
+                return size;
+            }
+
+            public java.io.InputStream open() {
+                return new ChunkedInputStream(data, chunk);
+            }
+        };
+    }
+
     @Test
     void aShortWireFormFileIsAReadFailure(@TempDir Path dir) throws IOException {
         Path file = Files.write(dir.resolve("m"), wireFormMessage(50_000));

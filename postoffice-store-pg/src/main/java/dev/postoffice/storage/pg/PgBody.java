@@ -8,21 +8,29 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayDeque;
 import javax.sql.DataSource;
 
 /**
- * A message body behind a {@code pg:} locator: its chunks read one row at a time, each on a connection borrowed
- * from the pool for that one query, so a slow client holds no connection and no more than a chunk in memory.
+ * A message body behind a {@code pg:} locator: its chunks read {@value #CHUNKS_PER_QUERY} rows per query (one query
+ * for a message of up to 1 MiB), each query on a connection borrowed from the pool for it alone, so a slow client
+ * holds no connection and no more than those chunks in memory. The message's row is found by its maildrop and UID
+ * in the same query, so the login's snapshot need not carry the locator.
  */
 final class PgBody implements MessageBody {
+    /** Chunk rows per query: 1 MiB, a bound on what a RETR holds in memory. */
+    static final int CHUNKS_PER_QUERY = 4;
+
     private final DataSource db;
-    private final String locator;
+    private final long mailbox;
+    private final long uid;
     private final MessageForm form;
     private final long size;
 
-    PgBody(DataSource db, String locator, MessageForm form, long size) {
+    PgBody(DataSource db, long mailbox, long uid, MessageForm form, long size) {
         this.db = db;
-        this.locator = locator;
+        this.mailbox = mailbox;
+        this.uid = uid;
         this.form = form;
         this.size = size;
     }
@@ -44,6 +52,7 @@ final class PgBody implements MessageBody {
 
     /** Reads chunk after chunk; a chunk missing before {@link #size} octets came is an error, not an end. */
     private final class ChunkStream extends InputStream {
+        private final ArrayDeque<byte[]> fetched = new ArrayDeque<>(CHUNKS_PER_QUERY);
         private byte[] chunk = new byte[0];
         private int pos;
         private int seq;
@@ -64,7 +73,10 @@ final class PgBody implements MessageBody {
                 if (delivered >= size) {
                     return -1;
                 }
-                chunk = fetch(seq++);
+                if (fetched.isEmpty()) {
+                    fetch();
+                }
+                chunk = fetched.poll();
                 pos = 0;
             }
             int n = Math.min(len, chunk.length - pos);
@@ -74,25 +86,31 @@ final class PgBody implements MessageBody {
             return n;
         }
 
-        private byte[] fetch(int n) throws IOException {
-            try (Connection c = db.getConnection();
-                    PreparedStatement ps = c.prepareStatement(
-                            "SELECT data FROM body_chunk WHERE locator = ? AND seq = ?")) {
-                ps.setString(1, locator);
-                ps.setInt(2, n);
+        /** The next chunks, from {@link #seq} on; at least one, else an error. */
+        private void fetch() throws IOException {
+            try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
+                    "SELECT c.seq, c.data FROM message m JOIN body_chunk c ON c.locator = m.body_locator"
+                            + " WHERE m.mailbox_id = ? AND m.uid = ? AND c.seq >= ? ORDER BY c.seq LIMIT "
+                            + CHUNKS_PER_QUERY)) {
+                ps.setLong(1, mailbox);
+                ps.setLong(2, uid);
+                ps.setInt(3, seq);
                 try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next()) {
-                        throw new IOException("the body " + locator + " ends after " + delivered + " of " + size
-                                + " octets (the message was removed?)");
+                    while (rs.next()) {
+                        byte[] data = rs.getBytes(2);
+                        if (rs.getInt(1) != seq || data.length == 0) {
+                            throw new IOException("the body of message " + uid + " has a missing or empty chunk " + seq);
+                        }
+                        fetched.add(data);
+                        seq++;
                     }
-                    byte[] data = rs.getBytes(1);
-                    if (data.length == 0) {
-                        throw new IOException("the body " + locator + " has an empty chunk " + n);
-                    }
-                    return data;
                 }
             } catch (SQLException e) {
-                throw new IOException("cannot read the body " + locator + ": " + e.getMessage(), e);
+                throw new IOException("cannot read the body of message " + uid + ": " + e.getMessage(), e);
+            }
+            if (fetched.isEmpty()) {
+                throw new IOException("the body of message " + uid + " ends after " + delivered + " of " + size
+                        + " octets (the message was removed?)");
             }
         }
     }

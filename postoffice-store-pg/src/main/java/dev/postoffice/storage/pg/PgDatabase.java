@@ -42,17 +42,19 @@ public final class PgDatabase implements AutoCloseable {
         config.setMaximumPoolSize(url.pool());
         config.setMinimumIdle(Math.min(2, url.pool()));
         config.setPoolName("postoffice-pg");
-        config.setConnectionTimeout(10_000);
+        // A login waits at most this for a connection, so that it answers -ERR [SYS/TEMP] soon when the database is away.
+        config.setConnectionTimeout(url.connectTimeout().toMillis());
+        config.setValidationTimeout(url.connectTimeout().toMillis());
         config.setInitializationFailTimeout(-1); // a clear error below rather than Hikari's at construction
         config.addDataSourceProperty("ApplicationName", "postoffice");
+        config.addDataSourceProperty("connectTimeout", Long.toString(Math.max(1, url.connectTimeout().toSeconds())));
+        // Every statement server-prepared from its first use on a connection, so that its results come in binary
+        // (bytea as raw octets, not hex) from the second; connections are pooled, so nearly always.
+        config.addDataSourceProperty("prepareThreshold", "1");
         HikariDataSource pool = new HikariDataSource(config);
         PgDatabase db = new PgDatabase(url, pool);
         try {
-            try (Connection c = pool.getConnection()) {
-                c.isValid(5);
-            } catch (SQLException e) {
-                throw new StorageException("cannot connect to " + url + ": " + e.getMessage(), true, e);
-            }
+            firstConnection(pool, url);
             if (migrate) {
                 db.migrate();
             } else {
@@ -64,6 +66,26 @@ public final class PgDatabase implements AutoCloseable {
             throw e;
         }
     }
+
+    /**
+     * Waits for the pool's first connection for up to {@value #STARTUP_WAIT_MILLIS} ms, a connect timeout at a time:
+     * a starting JVM on a busy machine may take longer than a login's short timeout to load the driver and log in.
+     */
+    private static void firstConnection(HikariDataSource pool, PgUrl url) throws StorageException {
+        long deadline = System.nanoTime() + STARTUP_WAIT_MILLIS * 1_000_000L;
+        while (true) {
+            try (Connection c = pool.getConnection()) {
+                c.isValid(5);
+                return;
+            } catch (SQLException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new StorageException("cannot connect to " + url + ": " + e.getMessage(), true, e);
+                }
+            }
+        }
+    }
+
+    private static final long STARTUP_WAIT_MILLIS = 10_000;
 
     /** The pool. */
     public DataSource dataSource() {

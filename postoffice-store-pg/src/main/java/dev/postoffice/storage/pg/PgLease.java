@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A session's lease row: the maildrop, this node's incarnation and the fencing token from the {@code lease_token}
  * sequence. UPDATE checks the token in its own transaction ({@link PgMaildrop#commit}); this object only remembers
- * whether the node already knows the lease is lost, and deletes the row at close if it is still this token's.
+ * whether the node already knows the lease is lost, and deletes the row at close if it is still this token's, in one
+ * statement that does not wait for the WAL flush ({@code postoffice_release}, docs/postgresql.md "Round trips").
  */
 final class PgLease implements Lease {
     private static final Logger log = LoggerFactory.getLogger(PgLease.class);
@@ -62,10 +63,10 @@ final class PgLease implements Lease {
         closed = true;
         liveness.remove(this);
         try (Connection c = db.getConnection();
-                PreparedStatement ps = c.prepareStatement("DELETE FROM lease WHERE mailbox_id = ? AND token = ?")) {
+                PreparedStatement ps = c.prepareStatement("SELECT postoffice_release(?, ?)")) {
             ps.setLong(1, mailboxId);
             ps.setLong(2, token);
-            ps.executeUpdate();
+            ps.execute();
         } catch (SQLException e) {
             log.warn("cannot release the lease on the maildrop of {} (it expires with this node): {}", user,
                     e.getMessage());

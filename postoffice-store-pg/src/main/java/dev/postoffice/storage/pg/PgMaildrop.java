@@ -17,13 +17,13 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import javax.sql.DataSource;
 
 /**
@@ -36,23 +36,69 @@ final class PgMaildrop implements Maildrop, RetrievalHistory {
     private final DataSource db;
     private final MailboxRef ref;
     private final PgLease lease;
-    private final List<StoredMessage> messages;
-    private final Map<String, PgStore.Row> rows;
-    private final Set<StoredMessage> inSnapshot;
-    private final Map<String, Instant> firstRetrieved = new HashMap<>();
-    private final Set<String> removed = new HashSet<>();
+    private final Snapshot snapshot;
+    private final Map<Integer, Instant> firstRetrieved = new HashMap<>();
+    private final BitSet removed = new BitSet();
     private Optional<Instant> lastLogin;
 
-    PgMaildrop(DataSource db, MailboxRef ref, PgLease lease, List<StoredMessage> messages,
-            Map<String, PgStore.Row> rows, Optional<Instant> lastLogin) {
+    PgMaildrop(DataSource db, MailboxRef ref, PgLease lease, Snapshot snapshot, Optional<Instant> lastLogin) {
         this.db = db;
         this.ref = ref;
         this.lease = lease;
-        this.messages = messages;
-        this.rows = rows;
-        this.inSnapshot = new HashSet<>(messages);
+        this.snapshot = snapshot;
         this.lastLogin = lastLogin;
-        rows.forEach((id, row) -> row.retrieved().ifPresent(t -> firstRetrieved.put(id, t)));
+        firstRetrieved.putAll(snapshot.retrieved());
+    }
+
+    /**
+     * The messages read at login, in UID order, and by the same index their UIDs and forms: arrays rather than an
+     * object per message beside its {@link StoredMessage}, since a maildrop may hold 100,000 of them.
+     *
+     * @param retrieved the first retrieval of the messages that have one, by index
+     */
+    record Snapshot(List<StoredMessage> messages, long[] uids, byte[] forms, Map<Integer, Instant> retrieved) {
+        private static final MessageForm[] FORMS = {MessageForm.WIRE, MessageForm.DOTTED, MessageForm.RAW};
+
+        /** Reads the rows (uid, uidl, size, form as 0 WIRE, 1 DOTTED, 2 RAW, retrieved) of the login's query. */
+        static Snapshot read(ResultSet rs) throws SQLException {
+            List<StoredMessage> messages = new ArrayList<>();
+            long[] uids = new long[64];
+            byte[] forms = new byte[64];
+            Map<Integer, Instant> retrieved = new HashMap<>();
+            int n = 0;
+            while (rs.next()) {
+                if (n == uids.length) {
+                    uids = Arrays.copyOf(uids, n * 2);
+                    forms = Arrays.copyOf(forms, n * 2);
+                }
+                long uid = rs.getLong(1);
+                messages.add(new StoredMessage(Long.toString(uid), rs.getString(2), rs.getLong(3)));
+                uids[n] = uid;
+                forms[n] = (byte) rs.getShort(4);
+                Timestamp t = rs.getTimestamp(5);
+                if (t != null) {
+                    retrieved.put(n, t.toInstant());
+                }
+                n++;
+            }
+            return new Snapshot(List.copyOf(messages), Arrays.copyOf(uids, n), Arrays.copyOf(forms, n), retrieved);
+        }
+
+        /** The message's index, or -1 if it is not one of these (another maildrop's, or another session's). */
+        int indexOf(StoredMessage m) {
+            long uid;
+            try {
+                uid = Long.parseLong(m.id());
+            } catch (NumberFormatException e) {
+                return -1;
+            }
+            int i = Arrays.binarySearch(uids, uid);
+            return i >= 0 && messages.get(i).equals(m) ? i : -1;
+        }
+
+        MessageForm form(int i) {
+            return FORMS[forms[i]];
+        }
     }
 
     @Override
@@ -62,7 +108,7 @@ final class PgMaildrop implements Maildrop, RetrievalHistory {
 
     @Override
     public List<StoredMessage> messages() {
-        return messages;
+        return snapshot.messages();
     }
 
     @Override
@@ -72,11 +118,11 @@ final class PgMaildrop implements Maildrop, RetrievalHistory {
 
     @Override
     public MessageBody body(StoredMessage message) throws IOException {
-        PgStore.Row row = row(message);
-        if (removed.contains(message.id())) {
+        int i = index(message);
+        if (removed.get(i)) {
             throw new IOException("message " + message.id() + " was removed in this session");
         }
-        return new PgBody(db, row.locator(), MessageForm.valueOf(row.form()), message.size());
+        return new PgBody(db, lease.mailboxId(), snapshot.uids()[i], snapshot.form(i), message.size());
     }
 
     @Override
@@ -84,12 +130,21 @@ final class PgMaildrop implements Maildrop, RetrievalHistory {
             throws LeaseLostException, StorageException {
         List<Long> gone = new ArrayList<>();
         for (StoredMessage m : deletions) {
-            long uid = row(m).uid();
-            if (!removed.contains(m.id())) {
-                gone.add(uid);
+            int i = index(m);
+            if (!removed.get(i)) {
+                gone.add(snapshot.uids()[i]);
             }
         }
-        List<Long> seen = retrieved.stream().filter(m -> !removed.contains(m.id())).map(m -> row(m).uid()).toList();
+        List<Long> seen = new ArrayList<>();
+        for (StoredMessage m : retrieved) {
+            int i = index(m);
+            if (!removed.get(i) && !firstRetrieved.containsKey(i)) {
+                seen.add(snapshot.uids()[i]);
+            }
+        }
+        if (gone.isEmpty() && seen.isEmpty()) {
+            return; // nothing to change: no round trip (QUIT's only statement is then the lease's release)
+        }
         if (!gone.isEmpty()) {
             lease.verify();
         }
@@ -112,8 +167,9 @@ final class PgMaildrop implements Maildrop, RetrievalHistory {
                     + e.getMessage(), true, e);
         }
         for (StoredMessage m : deletions) {
-            removed.add(m.id());
-            firstRetrieved.remove(m.id());
+            int i = index(m);
+            removed.set(i);
+            firstRetrieved.remove(i);
         }
         remember(retrieved, now);
     }
@@ -178,16 +234,16 @@ final class PgMaildrop implements Maildrop, RetrievalHistory {
 
     private void remember(Collection<StoredMessage> retrieved, Instant when) {
         for (StoredMessage m : retrieved) {
-            if (!removed.contains(m.id())) {
-                firstRetrieved.putIfAbsent(m.id(), when);
+            int i = index(m);
+            if (!removed.get(i)) {
+                firstRetrieved.putIfAbsent(i, when);
             }
         }
     }
 
     @Override
     public Optional<Instant> firstRetrieved(StoredMessage message) {
-        row(message);
-        return Optional.ofNullable(firstRetrieved.get(message.id()));
+        return Optional.ofNullable(firstRetrieved.get(index(message)));
     }
 
     @Override
@@ -218,11 +274,11 @@ final class PgMaildrop implements Maildrop, RetrievalHistory {
         lease.close();
     }
 
-    private PgStore.Row row(StoredMessage message) {
-        PgStore.Row row = rows.get(message.id());
-        if (row == null || !inSnapshot.contains(message)) {
+    private int index(StoredMessage message) {
+        int i = snapshot.indexOf(message);
+        if (i < 0) {
             throw new IllegalArgumentException("message " + message.id() + " is not in this maildrop snapshot");
         }
-        return row;
+        return i;
     }
 }

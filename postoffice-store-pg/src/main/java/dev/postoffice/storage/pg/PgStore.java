@@ -17,10 +17,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import javax.sql.DataSource;
 
@@ -47,12 +43,16 @@ public final class PgStore implements MaildropStore, MailDelivery, AutoCloseable
      *                  ({@link #heartbeat()}) pass false, as does a short command ({@code deliver}) that holds no lease
      */
     public PgStore(PgDatabase database, boolean heartbeat) throws StorageException {
-        this.db = database.dataSource();
+        this(database.dataSource(), database.url().toString(), database.url().leaseTtl(), heartbeat);
+    }
+
+    /** A store on {@code db} (a test counting statements wraps the pool); {@code where} names it in messages. */
+    PgStore(DataSource db, String where, java.time.Duration leaseTtl, boolean heartbeat) throws StorageException {
+        this.db = db;
         try {
-            this.liveness = new Liveness(db, database.url().leaseTtl(), heartbeat);
+            this.liveness = new Liveness(db, leaseTtl, heartbeat);
         } catch (SQLException e) {
-            throw new StorageException("cannot register this node in " + database.url() + ": " + e.getMessage(),
-                    true, e);
+            throw new StorageException("cannot register this node in " + where + ": " + e.getMessage(), true, e);
         }
         this.delivery = new PgDelivery(db);
     }
@@ -75,44 +75,49 @@ public final class PgStore implements MaildropStore, MailDelivery, AutoCloseable
         return liveness.id();
     }
 
+    /**
+     * The login, in one round trip: {@code postoffice_login} (schema version 4) checks this node's liveness and takes
+     * the lease, then the snapshot is read by the statement sent with it, in the same implicit transaction; the
+     * rows carry only what a session needs before RETR (UID, UIDL, size, form, first retrieval), not the locator.
+     */
     @Override
     public Maildrop open(MailboxRef ref) throws MaildropBusyException, StorageException {
         checkUser(ref);
         liveness.beforeLogin();
-        try (Connection c = db.getConnection()) {
-            c.setAutoCommit(false);
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(LOGIN)) {
+            ps.setString(1, ref.user());
+            ps.setString(2, liveness.id());
+            ps.setString(3, ref.user());
             try {
-                long mailbox = mailboxId(c, ref.user());
-                PgLease lease = takeLease(c, mailbox, ref.user());
-                List<StoredMessage> messages = new ArrayList<>();
-                Map<String, Row> rows = new HashMap<>();
-                try (PreparedStatement ps = c.prepareStatement("SELECT uid, uidl, size, form, retrieved, body_locator"
-                        + " FROM message WHERE mailbox_id = ? ORDER BY uid")) {
-                    ps.setLong(1, mailbox);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while (rs.next()) {
-                            StoredMessage m = new StoredMessage(Long.toString(rs.getLong(1)), rs.getString(2),
-                                    rs.getLong(3));
-                            messages.add(m);
-                            java.sql.Timestamp retrieved = rs.getTimestamp(5);
-                            rows.put(m.id(), new Row(rs.getLong(1), rs.getString(4), rs.getString(6),
-                                    Optional.ofNullable(retrieved).map(java.sql.Timestamp::toInstant)));
-                        }
-                    }
+                ps.execute();
+            } catch (SQLException e) {
+                if (BUSY.equals(e.getSQLState())) {
+                    throw new MaildropBusyException("the maildrop of " + ref.user() + " is in use by another session");
                 }
-                Optional<Instant> lastLogin;
-                try (PreparedStatement ps = c.prepareStatement("SELECT last_login FROM mailbox WHERE id = ?")) {
-                    ps.setLong(1, mailbox);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        rs.next();
-                        lastLogin = Optional.ofNullable(rs.getTimestamp(1)).map(java.sql.Timestamp::toInstant);
-                    }
+                if (EXPIRED.equals(e.getSQLState())) {
+                    throw new StorageException("this node's liveness has expired; logins wait for its heartbeat", true);
                 }
-                c.commit();
-                liveness.add(lease);
-                return new PgMaildrop(db, ref, lease, List.copyOf(messages), rows, lastLogin);
-            } catch (SQLException | StorageException | RuntimeException e) {
-                c.rollback();
+                throw e;
+            }
+            PgLease lease;
+            Optional<Instant> lastLogin;
+            try (ResultSet rs = ps.getResultSet()) {
+                rs.next();
+                lease = new PgLease(db, liveness, rs.getLong(1), rs.getLong(2), ref.user());
+                lastLogin = Optional.ofNullable(rs.getTimestamp(3)).map(java.sql.Timestamp::toInstant);
+            }
+            liveness.add(lease);
+            try {
+                if (!ps.getMoreResults()) {
+                    throw new SQLException("the login returned no snapshot");
+                }
+                PgMaildrop.Snapshot snapshot;
+                try (ResultSet rs = ps.getResultSet()) {
+                    snapshot = PgMaildrop.Snapshot.read(rs);
+                }
+                return new PgMaildrop(db, ref, lease, snapshot, lastLogin);
+            } catch (SQLException | RuntimeException e) {
+                lease.close();
                 throw e;
             }
         } catch (SQLException e) {
@@ -120,35 +125,13 @@ public final class PgStore implements MaildropStore, MailDelivery, AutoCloseable
         }
     }
 
-    /** A message's row as the snapshot read it. */
-    record Row(long uid, String form, String locator, Optional<Instant> retrieved) {}
-
-    private PgLease takeLease(Connection c, long mailbox, String user) throws SQLException, StorageException {
-        String node = liveness.id();
-        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM node WHERE id = ? AND expires > now()")) {
-            ps.setString(1, node);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    throw new StorageException("this node's liveness has expired; logins wait for its heartbeat", true);
-                }
-            }
-        }
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO lease (mailbox_id, node_id, token)"
-                + " VALUES (?, ?, nextval('lease_token'))"
-                + " ON CONFLICT (mailbox_id) DO UPDATE SET node_id = EXCLUDED.node_id, token = EXCLUDED.token,"
-                + " since = now() WHERE NOT EXISTS"
-                + " (SELECT 1 FROM node n WHERE n.id = lease.node_id AND n.expires > now())"
-                + " RETURNING token")) {
-            ps.setLong(1, mailbox);
-            ps.setString(2, node);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    throw new MaildropBusyException("the maildrop of " + user + " is in use by another session");
-                }
-                return new PgLease(db, liveness, mailbox, rs.getLong(1), user);
-            }
-        }
-    }
+    /** The login's two statements, sent together (one round trip, one implicit transaction). */
+    private static final String LOGIN = "SELECT o_mailbox, o_token, o_last_login FROM postoffice_login(?, ?);"
+            + " SELECT uid, uidl, size, CASE form WHEN 'WIRE' THEN 0 WHEN 'DOTTED' THEN 1 ELSE 2 END::int2, retrieved"
+            + " FROM message WHERE mailbox_id = (SELECT id FROM mailbox WHERE name = ?) ORDER BY uid";
+    /** SQLSTATEs raised by {@code postoffice_login}: the lease is another session's; this node's liveness expired. */
+    private static final String BUSY = "PO001";
+    private static final String EXPIRED = "PO002";
 
     /** The mailbox's id, creating its row at first use (concurrent creators agree on one). */
     static long mailboxId(Connection c, String user) throws SQLException {

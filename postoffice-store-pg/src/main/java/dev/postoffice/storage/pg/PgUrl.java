@@ -14,7 +14,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A store URL {@code postgresql://HOST[:PORT]/DB?user=U[&password=P|&password-file=F][&pool=N][&lease-ttl=15s]},
+ * A store URL
+ * {@code postgresql://HOST[:PORT]/DB?user=U[&password=P|&password-file=F][&pool=N][&lease-ttl=15s][&connect-timeout=2s]},
  * parsed. The password may also come from the environment variable {@value #PASSWORD_VARIABLE}, so that it need
  * never be on a command line. Bad input gives an {@link IllegalArgumentException} with a one-line reason.
  *
@@ -25,13 +26,17 @@ import java.util.regex.Pattern;
  * @param password the password, if one was given
  * @param pool     the most connections this node keeps open
  * @param leaseTtl how long a node's liveness lasts without a heartbeat (docs/postgresql.md, "The lease")
+ * @param connectTimeout how long a session waits for a connection (from the pool, or a new one) before its command
+ *                 fails with a temporary error
  */
 public record PgUrl(String host, int port, String database, String user, Optional<String> password, int pool,
-        Duration leaseTtl) {
+        Duration leaseTtl, Duration connectTimeout) {
     /** The environment variable that may hold the password. */
     public static final String PASSWORD_VARIABLE = "POSTOFFICE_DB_PASSWORD";
     /** The default {@code lease-ttl}. */
     public static final Duration DEFAULT_LEASE_TTL = Duration.ofSeconds(15);
+    /** The default {@code connect-timeout}. */
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
 
     private static final Pattern URL = Pattern.compile(
             "postgresql://(?<host>\\[[0-9A-Fa-f:.]+]|[A-Za-z0-9._-]+)(?::(?<port>[0-9]{1,5}))?/(?<db>[^/?#]+)(?:\\?(?<query>[^#]*))?");
@@ -74,16 +79,17 @@ public record PgUrl(String host, int port, String database, String user, Optiona
             password = Optional.ofNullable(env.apply(PASSWORD_VARIABLE)).filter(p -> !p.isEmpty());
         }
         int pool = intParam(params.remove("pool"), 10, "pool");
-        Duration ttl = duration(params.remove("lease-ttl"));
+        Duration ttl = duration(params.remove("lease-ttl"), DEFAULT_LEASE_TTL, "lease-ttl", 1000);
+        Duration connect = duration(params.remove("connect-timeout"), DEFAULT_CONNECT_TIMEOUT, "connect-timeout", 250);
         if (!params.isEmpty()) {
             throw new IllegalArgumentException("store URL: unknown parameter '" + params.keySet().iterator().next()
-                    + "' (known: user, password, password-file, pool, lease-ttl)");
+                    + "' (known: user, password, password-file, pool, lease-ttl, connect-timeout)");
         }
         int port = m.group("port") == null ? 5432 : Integer.parseInt(m.group("port"));
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("store URL: port " + port + " out of range");
         }
-        return new PgUrl(m.group("host"), port, decode(m.group("db")), user, password, pool, ttl);
+        return new PgUrl(m.group("host"), port, decode(m.group("db")), user, password, pool, ttl, connect);
     }
 
     /** The JDBC URL, without the credentials. */
@@ -138,19 +144,21 @@ public record PgUrl(String host, int port, String database, String user, Optiona
         throw new IllegalArgumentException("store URL: " + name + "=" + value + " is not a number from 1 to 1000");
     }
 
-    private static Duration duration(String value) {
+    /** A duration from {@code minMillis} to 30 s: digits and ms, s (the default) or m. */
+    private static Duration duration(String value, Duration dflt, String name, long minMillis) {
         if (value == null) {
-            return DEFAULT_LEASE_TTL;
+            return dflt;
         }
         Matcher m = Pattern.compile("([0-9]{1,6})(ms|s|m)?").matcher(value);
         if (m.matches()) {
             long n = Long.parseLong(m.group(1));
             Duration d = "ms".equals(m.group(2)) ? Duration.ofMillis(n)
                     : "m".equals(m.group(2)) ? Duration.ofMinutes(n) : Duration.ofSeconds(n);
-            if (d.toMillis() >= 1000 && d.toSeconds() <= 30) {
+            if (d.toMillis() >= minMillis && d.toMillis() <= 30_000) {
                 return d;
             }
         }
-        throw new IllegalArgumentException("store URL: lease-ttl=" + value + " must be a duration from 1s to 30s");
+        throw new IllegalArgumentException("store URL: " + name + "=" + value + " must be a duration from "
+                + (minMillis % 1000 == 0 ? minMillis / 1000 + "s" : minMillis + "ms") + " to 30s");
     }
 }

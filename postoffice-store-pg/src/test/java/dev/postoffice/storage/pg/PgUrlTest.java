@@ -27,10 +27,12 @@ class PgUrlTest {
         assertThat(url.user()).isEqualTo("po");
         assertThat(url.password()).contains("s&cret");
         assertThat(url.leaseTtl()).isEqualTo(Duration.ofSeconds(15));
+        assertThat(url.connectTimeout()).isEqualTo(Duration.ofSeconds(2));
         assertThat(url.jdbcUrl()).isEqualTo("jdbc:postgresql://db.example:6543/mail");
         assertThat(url.toString()).doesNotContain("cret");
 
-        PgUrl plain = PgUrl.parse("postgresql://[::1]/mail?user=po&lease-ttl=5s&pool=3", NO_ENV);
+        PgUrl plain = PgUrl.parse("postgresql://[::1]/mail?user=po&lease-ttl=5s&pool=3&connect-timeout=500ms", NO_ENV);
+        assertThat(plain.connectTimeout()).isEqualTo(Duration.ofMillis(500));
         assertThat(plain.port()).isEqualTo(5432);
         assertThat(plain.password()).isEmpty();
         assertThat(plain.leaseTtl()).isEqualTo(Duration.ofSeconds(5));
@@ -58,6 +60,8 @@ class PgUrlTest {
                 .hasMessageContaining("unknown parameter 'colour'");
         assertThatThrownBy(() -> PgUrl.parse("postgresql://h/d?user=u&lease-ttl=31s", NO_ENV))
                 .hasMessageContaining("1s to 30s");
+        assertThatThrownBy(() -> PgUrl.parse("postgresql://h/d?user=u&connect-timeout=100ms", NO_ENV))
+                .hasMessageContaining("connect-timeout=100ms must be a duration from 250ms to 30s");
         assertThatThrownBy(() -> PgUrl.parse("postgresql://h:70000/d?user=u", NO_ENV))
                 .hasMessageContaining("out of range");
         assertThatThrownBy(() -> PgUrl.parse("postgresql://h/d?user=u&password-file=" + dir.resolve("none"),

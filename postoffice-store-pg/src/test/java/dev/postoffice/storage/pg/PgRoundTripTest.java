@@ -1,0 +1,142 @@
+package dev.postoffice.storage.pg;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.postoffice.auth.pg.SqlUserDirectory;
+import dev.postoffice.storage.Envelope;
+import dev.postoffice.storage.MailboxRef;
+import dev.postoffice.storage.Maildrop;
+import dev.postoffice.storage.StoredMessage;
+import dev.postoffice.testkit.pg.TestPostgres;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The round trips a session costs, counted as the JDBC calls that reach the server (a statement's execution, a
+ * commit or rollback of an open transaction) made by the session's thread (not the heartbeat's), on a real database:
+ * the figures docs/postgresql.md ("Round trips") states. A regression here is a slower login, not a wrong one.
+ */
+class PgRoundTripTest {
+    private static final MailboxRef ALICE = MailboxRef.of("alice");
+    private final AtomicInteger trips = new AtomicInteger();
+    private final Thread session = Thread.currentThread();
+    private PgDatabase database;
+    private PgStore store;
+
+    @BeforeEach
+    void start() throws Exception {
+        database = PgDatabase.open(PgUrl.parse(TestPostgres.newDatabase().url()), true);
+        store = new PgStore(counting(database.dataSource()), "test", Duration.ofSeconds(15), true);
+    }
+
+    @AfterEach
+    void stop() {
+        store.close();
+        database.close();
+    }
+
+    @Test
+    void aLoginIsOneRoundTripAndAQuitWithNothingToChangeIsOne() throws Exception {
+        deliver("Subject: a\r\n\r\none\r\n");
+        deliver("Subject: b\r\n\r\n.two\r\n");
+        SqlUserDirectory users = new SqlUserDirectory(counting(database.dataSource()), "test");
+        users.add("alice", "{PLAIN}secret");
+        for (int round = 0; round < 3; round++) { // the first uses of a statement on a connection, then warm ones
+            trips.set(0);
+            assertThat(users.find("alice")).isPresent();
+            assertThat(trips.get()).as("PASS: the user's row").isEqualTo(1);
+
+            trips.set(0);
+            Maildrop drop = store.open(ALICE);
+            assertThat(trips.get()).as("login: lease, last login and snapshot").isEqualTo(1);
+            assertThat(drop.messages()).hasSize(2);
+
+            trips.set(0);
+            assertThat(read(drop, drop.messages().get(1))).isEqualTo("Subject: b\r\n\r\n.two\r\n");
+            assertThat(trips.get()).as("RETR of a message under 1 MiB").isEqualTo(1);
+
+            trips.set(0);
+            drop.commit(List.of(), List.of(), Instant.now());
+            drop.close();
+            assertThat(trips.get()).as("QUIT with nothing deleted: the lease's release").isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aLargeRetrReadsFourChunksPerQuery() throws Exception {
+        byte[] big = new byte[10 * PgDelivery.CHUNK + 1000]; // 11 chunks: 3 queries
+        Arrays.fill(big, (byte) 'x');
+        for (int i = 99; i < big.length; i += 100) {
+            big[i - 1] = '\r';
+            big[i] = '\n';
+        }
+        big[big.length - 2] = '\r';
+        big[big.length - 1] = '\n';
+        store.deliver(ALICE, Envelope.none(), new ByteArrayInputStream(big));
+        try (Maildrop drop = store.open(ALICE)) {
+            trips.set(0);
+            try (InputStream in = drop.body(drop.messages().get(0)).open()) {
+                assertThat(in.readAllBytes()).isEqualTo(big);
+            }
+            assertThat(trips.get()).isEqualTo(3);
+        }
+    }
+
+    private void deliver(String message) throws Exception {
+        store.deliver(ALICE, Envelope.none(), new ByteArrayInputStream(message.getBytes(StandardCharsets.US_ASCII)));
+    }
+
+    private static String read(Maildrop drop, StoredMessage m) throws Exception {
+        try (InputStream in = drop.body(m).open()) {
+            return new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+        }
+    }
+
+    /** The pool, its connections and their statements wrapped so that the session thread's round trips count. */
+    private DataSource counting(DataSource real) {
+        return wrap(DataSource.class, real);
+    }
+
+    private <T> T wrap(Class<T> type, T real) {
+        InvocationHandler h = (proxy, method, args) -> {
+            String name = method.getName();
+            boolean mine = Thread.currentThread() == session;
+            if (mine && real instanceof Statement && name.startsWith("execute")) {
+                trips.incrementAndGet();
+            }
+            if (mine && real instanceof Connection c && (name.equals("commit") || name.equals("rollback"))
+                    && !c.getAutoCommit()) {
+                trips.incrementAndGet();
+            }
+            Object result;
+            try {
+                result = method.invoke(real, args);
+            } catch (InvocationTargetException e) {
+                throw e.getCause();
+            }
+            Class<?> returns = method.getReturnType();
+            if (result != null && (returns == Connection.class || Statement.class.isAssignableFrom(returns))) {
+                @SuppressWarnings("unchecked")
+                Class<Object> t = (Class<Object>) returns;
+                return wrap(t, result);
+            }
+            return result;
+        };
+        return type.cast(Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {type}, h));
+    }
+}
