@@ -250,12 +250,12 @@ run() { # run ROUND NAME MODE THREADS CORPUS TLS RESUME SERVER SECONDS
   sleep 1
 }
 
-log "warm-up: every maildrop downloaded, TLS handshakes (JIT, page cache, Dovecot's indexes)"
+log "warm-up: every maildrop downloaded, 10 s of TLS handshakes (JIT: the JDK's elliptic-curve code needs it, page cache, Dovecot's indexes)"
 servers=(postoffice dovecot ceiling "${extras[@]}")
 ((pg)) && servers+=(postgresql)
 for server in "${servers[@]}"; do
   [[ $server == postoffice-* ]] || for corpus in real heavy; do run warm warm download 4 "$corpus" 0 0 "$server" 3; done
-  [[ $server == ceiling || $server == postgresql ]] || run warm warm login 4 real 1 0 "$server" 3
+  [[ $server == ceiling || $server == postgresql ]] || run warm warm login 4 real 1 0 "$server" 10
 done
 for round in $(seq "$rounds"); do
   log "round $round of $rounds"
