@@ -1,6 +1,7 @@
 package dev.postoffice.protocol;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.concurrent.ArrayBlockingQueue;
 
 /**
@@ -30,7 +31,7 @@ final class DirectBuffers {
                 CREATED.decrementAndGet();
                 return null;
             }
-            b = ByteBuffer.allocateDirect(SIZE);
+            b = ByteBuffer.allocateDirect(SIZE).order(ByteOrder.LITTLE_ENDIAN); // LineScan.nextLfDot's order
         }
         return b.clear();
     }
