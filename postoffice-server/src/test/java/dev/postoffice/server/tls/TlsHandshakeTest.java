@@ -272,7 +272,7 @@ class TlsHandshakeTest {
     }
 
     /** What the client reads once the server has given up: nothing more, whether as EOF, alert or reset. */
-    private static void assertEndOfStream(InputStream in) throws IOException {
+    static void assertEndOfStream(InputStream in) throws IOException {
         byte[] buffer = new byte[512];
         try {
             int total = 0;

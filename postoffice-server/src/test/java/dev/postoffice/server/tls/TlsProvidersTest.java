@@ -5,10 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.postoffice.server.tls.OpenSsl.KeyForm;
 import dev.postoffice.testkit.TlsClient;
-import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.Socket;
-import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -145,7 +143,7 @@ class TlsProvidersTest {
                 assertThat(server.nextFailure().getMessage()).startsWith("TLS handshake failed: ")
                         .doesNotContain("\n").doesNotContain("no TLS handshake");
                 assertThat(server.nextAccepted().isClosed()).isTrue();
-                assertEndOfStream(client.getInputStream());
+                TlsHandshakeTest.assertEndOfStream(client.getInputStream());
             }
         }
     }
@@ -193,19 +191,5 @@ class TlsProvidersTest {
         String[] all = java.util.Arrays.copyOf(first, first.length + rest.length);
         System.arraycopy(rest, 0, all, first.length, rest.length);
         return all;
-    }
-
-    /** What the client reads once the server has given up: nothing more, whether as EOF, alert or reset. */
-    private static void assertEndOfStream(InputStream in) throws Exception {
-        byte[] buffer = new byte[512];
-        try {
-            int total = 0;
-            for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
-                total += n;
-                assertThat(total).as("bytes after the server gave up").isLessThan(512);
-            }
-        } catch (SocketException e) {
-            assertThat(e).hasMessageContaining("reset");
-        }
     }
 }
