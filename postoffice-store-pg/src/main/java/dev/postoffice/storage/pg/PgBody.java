@@ -2,6 +2,7 @@ package dev.postoffice.storage.pg;
 
 import dev.postoffice.message.MessageBody;
 import dev.postoffice.message.MessageForm;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.sql.Connection;
@@ -12,7 +13,8 @@ import java.util.ArrayDeque;
 import javax.sql.DataSource;
 
 /**
- * A message body behind a {@code pg:} locator: its chunks read {@value #CHUNKS_PER_QUERY} rows per query (one query
+ * A message body behind a {@code pg:} locator: read whole with the messages after it when it is one chunk
+ * ({@link PgMaildrop#whole}, docs/postgresql.md "Read-ahead"), else its chunks read {@value #CHUNKS_PER_QUERY} rows per query (one query
  * for a message of up to 1 MiB), each query on a connection borrowed from the pool for it alone, so a slow client
  * holds no connection and no more than those chunks in memory. The message's row is found by its maildrop and UID
  * in the same query, so the login's snapshot need not carry the locator.
@@ -26,9 +28,16 @@ final class PgBody implements MessageBody {
     private final long uid;
     private final MessageForm form;
     private final long size;
+    private final Whole whole;
 
-    PgBody(DataSource db, long mailbox, long uid, MessageForm form, long size) {
+    /** The body's octets in one array when they can be had that way, else null (then read chunk by chunk). */
+    interface Whole {
+        byte[] read() throws IOException;
+    }
+
+    PgBody(DataSource db, long mailbox, long uid, MessageForm form, long size, Whole whole) {
         this.db = db;
+        this.whole = whole;
         this.mailbox = mailbox;
         this.uid = uid;
         this.form = form;
@@ -46,8 +55,9 @@ final class PgBody implements MessageBody {
     }
 
     @Override
-    public InputStream open() {
-        return new ChunkStream();
+    public InputStream open() throws IOException {
+        byte[] octets = whole.read();
+        return octets != null ? new ByteArrayInputStream(octets) : new ChunkStream();
     }
 
     /** Reads chunk after chunk; a chunk missing before {@link #size} octets came is an error, not an end. */

@@ -30,6 +30,7 @@ public final class PgStore implements MaildropStore, MailDelivery, AutoCloseable
     private final DataSource db;
     private final Liveness liveness;
     private final PgDelivery delivery;
+    private final ReadAhead readAhead;
 
     /** A store on {@code database} with its heartbeat running, as a server node has. */
     public PgStore(PgDatabase database) throws StorageException {
@@ -48,7 +49,14 @@ public final class PgStore implements MaildropStore, MailDelivery, AutoCloseable
 
     /** A store on {@code db} (a test counting statements wraps the pool); {@code where} names it in messages. */
     PgStore(DataSource db, String where, java.time.Duration leaseTtl, boolean heartbeat) throws StorageException {
+        this(db, where, leaseTtl, heartbeat, new ReadAhead(ReadAhead.DEFAULT_BUDGET));
+    }
+
+    /** As above with a given read-ahead budget (tests). */
+    PgStore(DataSource db, String where, java.time.Duration leaseTtl, boolean heartbeat, ReadAhead readAhead)
+            throws StorageException {
         this.db = db;
+        this.readAhead = readAhead;
         try {
             this.liveness = new Liveness(db, leaseTtl, heartbeat);
         } catch (SQLException e) {
@@ -115,7 +123,7 @@ public final class PgStore implements MaildropStore, MailDelivery, AutoCloseable
                 try (ResultSet rs = ps.getResultSet()) {
                     snapshot = PgMaildrop.Snapshot.read(rs);
                 }
-                return new PgMaildrop(db, ref, lease, snapshot, lastLogin);
+                return new PgMaildrop(db, ref, lease, snapshot, lastLogin, readAhead);
             } catch (SQLException | RuntimeException e) {
                 lease.close();
                 throw e;

@@ -35,13 +35,14 @@ class PgRoundTripTest {
     private static final MailboxRef ALICE = MailboxRef.of("alice");
     private final AtomicInteger trips = new AtomicInteger();
     private final Thread session = Thread.currentThread();
+    private final ReadAhead budget = new ReadAhead(ReadAhead.DEFAULT_BUDGET);
     private PgDatabase database;
     private PgStore store;
 
     @BeforeEach
     void start() throws Exception {
         database = PgDatabase.open(PgUrl.parse(TestPostgres.newDatabase().url()), true);
-        store = new PgStore(counting(database.dataSource()), "test", Duration.ofSeconds(15), true);
+        store = new PgStore(counting(database.dataSource()), "test", Duration.ofSeconds(15), true, budget);
     }
 
     @AfterEach
@@ -94,6 +95,66 @@ class PgRoundTripTest {
                 assertThat(in.readAllBytes()).isEqualTo(big);
             }
             assertThat(trips.get()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void messagesRetrievedInOrderAreReadAheadSeveralPerQuery() throws Exception {
+        for (int k = 0; k < 120; k++) {
+            deliver("Subject: " + k + "\r\n\r\n" + (k % 3 == 0 ? ".dot\r\n" : "") + "x".repeat(10_000) + "\r\n");
+        }
+        try (Maildrop drop = store.open(ALICE)) {
+            trips.set(0);
+            for (int k = 0; k < 120; k++) {
+                assertThat(read(drop, drop.messages().get(k))).startsWith("Subject: " + k + "\r\n")
+                        .hasSize((int) drop.messages().get(k).size());
+            }
+            // 120 messages of 10 KB: the first query reads the first and the next 104 (1 MiB), the second the rest
+            assertThat(trips.get()).as("round trips for 120 RETRs").isEqualTo(2);
+            assertThat(budget.available()).as("nothing held once all were sent").isEqualTo(ReadAhead.DEFAULT_BUDGET);
+
+            trips.set(0);
+            assertThat(read(drop, drop.messages().get(3))).startsWith("Subject: 3\r\n\r\n.dot\r\n");
+            assertThat(trips.get()).as("a second RETR reads again (and ahead again)").isEqualTo(1);
+            assertThat(budget.available()).isLessThan(ReadAhead.DEFAULT_BUDGET);
+        }
+        assertThat(budget.available()).as("the session's close gives back what it held").isEqualTo(ReadAhead.DEFAULT_BUDGET);
+    }
+
+    @Test
+    void readAheadSkipsDeletedMessagesAndGivesTheirOctetsBack() throws Exception {
+        for (int k = 0; k < 6; k++) {
+            deliver("Subject: " + k + "\r\n\r\nbody " + k + "\r\n");
+        }
+        try (Maildrop drop = store.open(ALICE)) {
+            List<StoredMessage> all = drop.messages();
+            assertThat(read(drop, all.get(0))).endsWith("body 0\r\n"); // reads 1 to 5 ahead
+            drop.commit(List.of(all.get(2)), List.of(), Instant.now()); // as a QUIT would; the session goes on here
+            trips.set(0);
+            assertThat(read(drop, all.get(1))).endsWith("body 1\r\n");
+            assertThat(read(drop, all.get(3))).endsWith("body 3\r\n");
+            assertThat(trips.get()).as("read ahead: no round trip").isZero();
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> drop.body(all.get(2)))
+                    .isInstanceOf(java.io.IOException.class);
+        }
+        assertThat(budget.available()).isEqualTo(ReadAhead.DEFAULT_BUDGET);
+    }
+
+    @Test
+    void withTheNodesBudgetSpentEachRetrReadsOnlyItsOwnMessage() throws Exception {
+        store.close();
+        ReadAhead small = new ReadAhead(100); // less than any message below
+        store = new PgStore(counting(database.dataSource()), "test", Duration.ofSeconds(15), true, small);
+        for (int k = 0; k < 5; k++) {
+            deliver("Subject: " + k + "\r\n\r\n" + "y".repeat(500) + "\r\n");
+        }
+        try (Maildrop drop = store.open(ALICE)) {
+            trips.set(0);
+            for (StoredMessage m : drop.messages()) {
+                assertThat(read(drop, m)).hasSize((int) m.size());
+            }
+            assertThat(trips.get()).isEqualTo(5);
+            assertThat(small.available()).isEqualTo(100);
         }
     }
 
