@@ -14,7 +14,9 @@
 #   --duration S  seconds per run (default 10)
 #   --keep        keep the working directory; BENCH_WORK=DIR reuses its mail on the next run
 #   --pg          also a Postoffice on the PostgreSQL store (a private Debian PostgreSQL, fsync on, the same mail
-#                 copied with `postoffice migrate`) in the cleartext scenarios: a PostgreSQL column and PG/Maildir
+#                 copied with `postoffice migrate`) in the cleartext scenarios: a PostgreSQL column and PG/Maildir;
+#                 and in the download scenarios PostgreSQL alone (bench/pgread/PgRead.java: one query per maildrop,
+#                 no POP3), the store's own ceiling on these cores
 #   POPLOAD_ONLY="login-2 download-2-real ..."  only these scenarios (names as in the summary)
 #   POPLOAD_TLS_PROVIDERS="conscrypt bouncycastle"  also one Postoffice per TLS provider (tls-provider, the same
 #                 mail), named postoffice-<provider>, in the TLS scenarios; summary.md gets a table of them
@@ -195,6 +197,10 @@ if ((pg)); then
     >"$results/logs/postoffice-pg.log" 2>&1 &
   pg_pid=$!
   wait_port "$PGPO" || die "Postoffice on PostgreSQL did not start (see $results/logs/postoffice-pg.log)"
+  javac="$(dirname "$JAVA")/javac"
+  "$javac" -d "$work/pgread" -cp "$root/postoffice-app/target/postoffice.jar" "$root/bench/pgread/PgRead.java" \
+    || die "bench/pgread/PgRead.java does not compile"
+  PGREAD_URL="jdbc:postgresql://127.0.0.1:$PG_PORT/postoffice?user=postoffice&prepareThreshold=1"
   log "Postoffice on PostgreSQL $PGPO (PostgreSQL $("$pgbin/postgres" --version | awk '{print $3}') on $PG_PORT, fsync on)"
 fi
 
@@ -203,7 +209,7 @@ proc_ticks() { local t=0 p s; for p in "$@"; do s=$(cat "/proc/$p/stat" 2>/dev/n
   read -r -a f <<<"${s##*) }"; t=$((t + f[11] + f[12] + f[13] + f[14])); done; echo "$t"; }
 server_ticks() { case $1 in postoffice) proc_ticks "$po_pid" ;; postoffice-*) proc_ticks "${x_pid[${1#postoffice-}]}" ;;
   dovecot) proc_ticks $(pgrep -u popsrv) ;; ceiling) proc_ticks "${ce_pids[@]}" ;;
-  postgresql) proc_ticks "$pg_pid" $(pgrep -u postgres) ;; esac; }
+  postgresql) proc_ticks "$pg_pid" $(pgrep -u postgres) ;; pgread) proc_ticks $(pgrep -u postgres) ;; esac; }
 HZ=$(getconf CLK_TCK) NCPU=$(nproc)
 printf 'round\tscenario\tserver\tsessions_s\tmb_s\terrors\tp50_ms\tp99_ms\tgen_cpu_s\tserver_cpu_s\twall_s\tload1\n' >"$results/runs.tsv"
 # scenario: name mode threads corpus tls(0, 1 implicit, stls) resume(0/1) servers
@@ -236,9 +242,14 @@ run() { # run ROUND NAME MODE THREADS CORPUS TLS RESUME SERVER SECONDS
   local round=$1 name=$2 mode=$3 threads=$4 corpus=$5 tls=$6 resume=$7 server=$8 secs=$9 load t0 t1 start out gen
   load=$(cut -d' ' -f1 /proc/loadavg)
   t0=$(server_ticks "$server") start=$(date +%s.%N)
+  if [[ $server == pgread ]]; then # PostgreSQL alone: the same result line, the reader's CPU as the generator's
+    out=$( { TIMEFORMAT='%U %S'; time "$JAVA" -cp "$work/pgread:$root/postoffice-app/target/postoffice.jar" PgRead \
+      "$PGREAD_URL" "$corpus" "$threads" "$secs" 2>&1; } 2>&1 ) || true
+  else
   out=$( { TIMEFORMAT='%U %S'; time POPLOAD_TLS=$([[ $tls == 1 ]] && echo 1 || echo 0) POPLOAD_STLS=$([[ $tls == stls ]] && echo 1 || echo 0) \
       POPLOAD_RESUME=$resume "$bin/popload" 127.0.0.1 \
       "$(port_of "$server" "$corpus" "$tls")" "$work/corpus-$corpus/users-mail" "$threads" "$secs" "$mode" 2>&1; } 2>&1 ) || true
+  fi
   t1=$(server_ticks "$server")
   gen=$(tail -n1 <<<"$out" | awk '{print $1 + $2}')
   # popload: sessions/s X MB/s Y errors E p50_ms A p99_ms B sessions N
@@ -250,11 +261,13 @@ run() { # run ROUND NAME MODE THREADS CORPUS TLS RESUME SERVER SECONDS
   sleep 1
 }
 
-log "warm-up: every maildrop downloaded, 10 s of TLS handshakes (JIT: the JDK's elliptic-curve code needs it, page cache, Dovecot's indexes)"
+log "warm-up: every maildrop downloaded, 10 s of cleartext logins, 10 s of TLS handshakes (JIT: a fresh JVM runs at half speed for its first 30 s or so, and the JDK's elliptic-curve code needs its own; page cache, Dovecot's indexes)"
 servers=(postoffice dovecot ceiling "${extras[@]}")
-((pg)) && servers+=(postgresql)
+((pg)) && servers+=(postgresql pgread)
 for server in "${servers[@]}"; do
-  [[ $server == postoffice-* ]] || for corpus in real heavy; do run warm warm download 4 "$corpus" 0 0 "$server" 3; done
+  [[ $server == pgread ]] && continue
+  [[ $server == postoffice-* ]] || for corpus in real heavy; do run warm warm download 4 "$corpus" 0 0 "$server" 5; done
+  [[ $server == ceiling || $server == postoffice-* ]] || run warm warm login 4 real 0 0 "$server" 10
   [[ $server == ceiling || $server == postgresql ]] || run warm warm login 4 real 1 0 "$server" 10
 done
 for round in $(seq "$rounds"); do
@@ -265,7 +278,8 @@ for round in $(seq "$rounds"); do
     [[ $tls == 0 ]] || for x in "${extras[@]}"; do list+=",$x"; done
     for i in "${!servers[@]}"; do
       server=${servers[$(( (i + round - 1) % ${#servers[@]} ))]}
-      [[ ",$list," == *",$server,"* || ($server == postgresql && $tls == 0 && ",$list," == *",postoffice,"*) ]] || continue
+      [[ ",$list," == *",$server,"* || ($server == postgresql && $tls == 0 && ",$list," == *",postoffice,"*)
+         || ($server == pgread && $tls == 0 && $mode == download) ]] || continue
       run "$round" "$name" "$mode" "$threads" "$corpus" "$tls" "$resume" "$server" "$duration"
     done
   done
@@ -331,18 +345,19 @@ rows = [r for r in csv.DictReader(open(sys.argv[1]), delimiter='\t') if r['round
 by = {}
 for r in rows:
     by.setdefault((r['scenario'], r['server']), []).append(r)
-print('\n| scenario | metric | Postoffice, Maildir | Postoffice, PostgreSQL | Dovecot | PG/Maildir | PG/Dovecot | runs (PG) |')
-print('|---|---|---:|---:|---:|---:|---:|---|')
+print('\nPostgreSQL alone: bench/pgread/PgRead.java, one query per maildrop, no POP3 (the store\'s ceiling on these cores).')
+print('\n| scenario | metric | Postoffice, Maildir | Postoffice, PostgreSQL | Dovecot | PostgreSQL alone | PG/Maildir | PG/Dovecot | PG/alone | runs (PG) |')
+print('|---|---|---:|---:|---:|---:|---:|---:|---:|---|')
 for s in dict.fromkeys(r['scenario'] for r in rows if r['server'] == 'postgresql'):
     key = 'mb_s' if 'download' in s else 'sessions_s'
     v = {srv: statistics.median(float(r[key]) for r in by[(s, srv)]) if (s, srv) in by else None
-         for srv in ('postoffice', 'postgresql', 'dovecot')}
+         for srv in ('postoffice', 'postgresql', 'dovecot', 'pgread')}
     fmt = lambda x: '-' if x is None else (f'{x:,.0f}' if x >= 100 else f'{x:.1f}')
     ratio = lambda a, b: '-' if a is None or not b else f'{a / b:.2f}x'
     errors = sum(int(r['errors']) for r in by[(s, 'postgresql')])
     print(f"| {s} | {'MB/s' if key == 'mb_s' else 'logins/s'}{f' ({errors} errors)' if errors else ''} | {fmt(v['postoffice'])} | "
-          f"{fmt(v['postgresql'])} | {fmt(v['dovecot'])} | {ratio(v['postgresql'], v['postoffice'])} | "
-          f"{ratio(v['postgresql'], v['dovecot'])} | {', '.join(fmt(float(r[key])) for r in by[(s, 'postgresql')])} |")
+          f"{fmt(v['postgresql'])} | {fmt(v['dovecot'])} | {fmt(v['pgread'])} | {ratio(v['postgresql'], v['postoffice'])} | "
+          f"{ratio(v['postgresql'], v['dovecot'])} | {ratio(v['postgresql'], v['pgread'])} | {', '.join(fmt(float(r[key])) for r in by[(s, 'postgresql')])} |")
 PGEOF
 fi
 cat "$results/summary.md"
