@@ -8,18 +8,22 @@ import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
+import com.amazon.corretto.crypto.provider.AmazonCorrettoCryptoProvider;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.bouncycastle.jsse.provider.BouncyCastleJsseProvider;
 import org.conscrypt.Conscrypt;
 
 /**
- * Which TLS implementation serves STLS and implicit TLS ({@code tls-provider}): the JDK's own, Conscrypt
- * (BoringSSL through JNI; its native library ships inside the jar for Linux, macOS and Windows on x86-64) or
- * Bouncy Castle's JSSE over Bouncy Castle's cryptography (pure Java). The policy (TLS 1.3 and 1.2, the cipher
+ * Which TLS implementation serves STLS and implicit TLS ({@code tls-provider}): the JDK's own, the JDK's own over
+ * the Amazon Corretto Crypto Provider's cryptography (AWS-LC through JNI, Linux x86-64; installed as the JVM's
+ * first security provider, so every JCA user in the process gets it), Conscrypt (BoringSSL through JNI; its native
+ * library ships inside the jar for Linux, macOS and Windows on x86-64) or Bouncy Castle's JSSE over Bouncy Castle's
+ * cryptography (pure Java). The policy (TLS 1.3 and 1.2, the cipher
  * suites) is the same with each; docs/performance.md has the figures.
  */
 public enum TlsProvider {
     JDK("jdk"),
+    ACCP("accp"),
     CONSCRYPT("conscrypt"),
     BOUNCYCASTLE("bouncycastle");
 
@@ -35,7 +39,8 @@ public enum TlsProvider {
     }
 
     /**
-     * The provider named {@code name} in the configuration ({@code jdk}, {@code conscrypt}, {@code bouncycastle}).
+     * The provider named {@code name} in the configuration ({@code jdk}, {@code accp}, {@code conscrypt},
+     * {@code bouncycastle}).
      *
      * @throws IllegalArgumentException naming the allowed values
      */
@@ -53,12 +58,16 @@ public enum TlsProvider {
     /**
      * A TLS context of this provider.
      *
-     * @throws TlsConfigException if the provider cannot run here (Conscrypt's native library does not load)
+     * @throws TlsConfigException if the provider cannot run here (a native library does not load)
      */
     SSLContext newContext() throws TlsConfigException {
         try {
             return switch (this) {
                 case JDK -> SSLContext.getInstance("TLS");
+                case ACCP -> {
+                    Holder.installAccp();
+                    yield SSLContext.getInstance("TLS");
+                }
                 case CONSCRYPT -> SSLContext.getInstance("TLS", Holder.conscrypt());
                 case BOUNCYCASTLE -> SSLContext.getInstance("TLS", Holder.BOUNCY_CASTLE);
             };
@@ -103,6 +112,27 @@ public enum TlsProvider {
     private static final class Holder {
         static final Provider BOUNCY_CASTLE = new BouncyCastleJsseProvider(new BouncyCastleProvider());
         private static volatile Provider conscrypt;
+
+        /** Puts ACCP first among the JVM's providers (once), after checking that AWS-LC loaded and passes its tests. */
+        static synchronized void installAccp() throws TlsConfigException {
+            AmazonCorrettoCryptoProvider accp = AmazonCorrettoCryptoProvider.INSTANCE;
+            Throwable broken = accp.getLoadingError();
+            if (broken == null) {
+                try {
+                    accp.assertHealthy();
+                } catch (RuntimeException e) {
+                    broken = e;
+                }
+            }
+            if (broken != null) {
+                throw new TlsConfigException("tls-provider = accp: its native library (AWS-LC) cannot be used on "
+                        + System.getProperty("os.name") + " " + System.getProperty("os.arch") + ": "
+                        + KeyMaterial.oneLine(broken) + "; use tls-provider = jdk", broken);
+            }
+            if (java.security.Security.getProviders()[0] != accp) {
+                AmazonCorrettoCryptoProvider.install();
+            }
+        }
 
         static synchronized Provider conscrypt() throws TlsConfigException {
             if (conscrypt == null) {

@@ -53,7 +53,7 @@ class TlsProvidersTest {
         assertThat(TlsProvider.parse("jdk")).isEqualTo(TlsProvider.JDK);
         assertThat(TlsProvider.parse("bouncycastle")).isEqualTo(TlsProvider.BOUNCYCASTLE);
         assertThatThrownBy(() -> TlsProvider.parse("openssl")).isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("unknown TLS provider 'openssl', expected one of jdk, conscrypt, bouncycastle");
+                .hasMessage("unknown TLS provider 'openssl', expected one of jdk, accp, conscrypt, bouncycastle");
     }
 
     @ParameterizedTest
