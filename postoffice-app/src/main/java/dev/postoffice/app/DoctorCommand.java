@@ -253,7 +253,7 @@ final class DoctorCommand implements Callable<Integer> {
             }
             return;
         } catch (IllegalArgumentException e) {
-            finding("tls-provider", e.getMessage(), "set tls-provider to jdk, conscrypt or bouncycastle");
+            finding("tls-provider", e.getMessage(), "set tls-provider to jdk, accp, conscrypt or bouncycastle");
             return;
         }
         List<X509Certificate> chain = new ArrayList<>();

@@ -111,7 +111,7 @@ class ValuesTest {
                 .isInstanceOf(UserError.class).hasMessageStartingWith("local-networks: ");
         assertThatThrownBy(() -> new ServerSettings().set("tls-provider", "openssl").build(ServerConfig.builder()))
                 .isInstanceOf(UserError.class)
-                .hasMessage("tls-provider: unknown TLS provider 'openssl', expected one of jdk, conscrypt, bouncycastle");
+                .hasMessage("tls-provider: unknown TLS provider 'openssl', expected one of jdk, accp, conscrypt, bouncycastle");
     }
 
     @Test
