@@ -246,14 +246,14 @@ final class DoctorCommand implements Callable<Integer> {
             TlsProvider provider = named == null ? TlsProvider.JDK : TlsProvider.parse(named);
             TlsManager.create(new TlsSettings(cert, key, generated, hostname, Duration.ofSeconds(30), provider));
         } catch (TlsConfigException e) {
-            if (e.getMessage().startsWith("tls-provider")) {
+            if (e.aboutProvider()) {
                 finding("tls-provider", e.getMessage(), "set tls-provider = jdk");
             } else {
                 finding(certFile.toString(), e.getMessage(), "install the matching certificate chain and key");
             }
             return;
         } catch (IllegalArgumentException e) {
-            finding("tls-provider", e.getMessage(), "set tls-provider to jdk, accp, conscrypt or bouncycastle");
+            finding("tls-provider", e.getMessage(), "set tls-provider to one of " + TlsProvider.names());
             return;
         }
         List<X509Certificate> chain = new ArrayList<>();

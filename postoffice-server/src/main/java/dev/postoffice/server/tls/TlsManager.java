@@ -122,7 +122,7 @@ public final class TlsManager {
         try {
             loaded = load(certificateFile, keyFile, settings.provider());
         } catch (TlsConfigException e) {
-            if (!generated || e.getMessage().startsWith("tls-provider")) {
+            if (!generated || e.aboutProvider()) {
                 throw e;
             }
             throw new TlsConfigException(e.getMessage() + "; delete " + certificateFile + " and " + keyFile

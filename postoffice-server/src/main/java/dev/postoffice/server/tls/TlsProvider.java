@@ -51,8 +51,12 @@ public enum TlsProvider {
                 return p;
             }
         }
-        throw new IllegalArgumentException("unknown TLS provider '" + name.strip() + "', expected one of "
-                + Arrays.stream(values()).map(TlsProvider::configName).collect(Collectors.joining(", ")));
+        throw new IllegalArgumentException("unknown TLS provider '" + name.strip() + "', expected one of " + names());
+    }
+
+    /** The names the configuration accepts, in order, comma-separated. */
+    public static String names() {
+        return Arrays.stream(values()).map(TlsProvider::configName).collect(Collectors.joining(", "));
     }
 
     /**
@@ -72,7 +76,8 @@ public enum TlsProvider {
                 case BOUNCYCASTLE -> SSLContext.getInstance("TLS", Holder.BOUNCY_CASTLE);
             };
         } catch (java.security.NoSuchAlgorithmException e) {
-            throw new TlsConfigException("tls-provider = " + configName + " offers no TLS: " + e.getMessage(), e);
+            throw TlsConfigException.provider("tls-provider = " + configName + " offers no TLS: " + e.getMessage(),
+                    e);
         }
     }
 
@@ -125,7 +130,7 @@ public enum TlsProvider {
                 }
             }
             if (broken != null) {
-                throw new TlsConfigException("tls-provider = accp: its native library (AWS-LC) cannot be used on "
+                throw TlsConfigException.provider("tls-provider = accp: its native library (AWS-LC) cannot be used on "
                         + System.getProperty("os.name") + " " + System.getProperty("os.arch") + ": "
                         + KeyMaterial.oneLine(broken) + "; use tls-provider = jdk", broken);
             }
@@ -137,9 +142,11 @@ public enum TlsProvider {
         static synchronized Provider conscrypt() throws TlsConfigException {
             if (conscrypt == null) {
                 if (!Conscrypt.isAvailable()) {
-                    throw new TlsConfigException("tls-provider = conscrypt: its native library (BoringSSL) cannot be"
-                            + " loaded on " + System.getProperty("os.name") + " " + System.getProperty("os.arch")
-                            + ": " + KeyMaterial.oneLine(unavailability()) + "; use tls-provider = jdk");
+                    Throwable why = unavailability();
+                    throw TlsConfigException.provider("tls-provider = conscrypt: its native library (BoringSSL)"
+                            + " cannot be loaded on " + System.getProperty("os.name") + " "
+                            + System.getProperty("os.arch") + ": " + KeyMaterial.oneLine(why)
+                            + "; use tls-provider = jdk", why);
                 }
                 conscrypt = Conscrypt.newProvider();
             }

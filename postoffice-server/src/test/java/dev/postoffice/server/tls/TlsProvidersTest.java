@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The same TLS behaviour with every {@link TlsProvider}: the policy, implicit TLS and STLS with OpenSSL's client,
@@ -169,20 +170,23 @@ class TlsProvidersTest {
         }
     }
 
-    @Test
-    void conscryptWithoutItsNativeLibraryIsAClearStartupError() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"conscrypt:BoringSSL", "accp:AWS-LC"})
+    void aProviderWithoutItsNativeLibraryIsAClearStartupError(String providerAndLibrary) throws Exception {
+        String provider = providerAndLibrary.split(":")[0];
+        String library = providerAndLibrary.split(":")[1];
         // The jar's library is copied to a work directory before loading: a plain file there makes it fail.
         Path nowhere = Files.writeString(dir.resolve("not a directory"), "x");
         Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Dorg.conscrypt.native.workdir=" + nowhere, "-Djava.io.tmpdir=" + nowhere,
-                "-cp", System.getProperty("java.class.path"), ConscryptUnavailable.class.getName(),
-                ec.certificate().toString(), ec.key().toString(), dir.resolve("generated").toString())
+                "-cp", System.getProperty("java.class.path"), ProviderUnavailable.class.getName(),
+                ec.certificate().toString(), ec.key().toString(), dir.resolve("generated").toString(), provider)
                 .redirectErrorStream(true).start();
         String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(child.waitFor(EchoServer.PATIENCE_SECONDS, TimeUnit.SECONDS)).isTrue();
         assertThat(output.lines()).as(output).anySatisfy(line -> assertThat(line)
-                .startsWith("error: tls-provider = conscrypt: its native library (BoringSSL) cannot be loaded on "
-                        + System.getProperty("os.name") + " " + System.getProperty("os.arch") + ": ")
+                .startsWith("provider error: tls-provider = " + provider + ": its native library (" + library + ") cannot")
+                .contains(System.getProperty("os.name") + " " + System.getProperty("os.arch") + ": ")
                 .endsWith("; use tls-provider = jdk"));
         assertThat(output).doesNotContain("\tat ");
     }
