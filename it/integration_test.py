@@ -197,6 +197,51 @@ def cli_usage_errors():
 
 
 @test
+def the_launcher_builds_from_clean_when_an_output_has_no_source():
+    # The real launcher and scripts in a fake tree whose mvnw records its arguments: a resource or class left in
+    # target/classes after its source was deleted (a reverted migration) must not reach the jar.
+    tree = os.path.join(WORK, "launcher-tree")
+    shutil.copytree(os.path.join(ROOT, "scripts"), os.path.join(tree, "scripts"))
+    shutil.copy2(LAUNCHER, tree)
+    calls = os.path.join(tree, "mvnw-calls")
+    with open(os.path.join(tree, "mvnw"), "w") as f:
+        f.write(f'#!/bin/sh\necho "$*" >> {calls}\n')
+    os.chmod(os.path.join(tree, "mvnw"), 0o755)
+    module = os.path.join(tree, "postoffice-store-pg")
+    for d in ("src/main/resources/db", "src/main/java/x", "target/classes/db", "target/classes/x"):
+        os.makedirs(os.path.join(module, d))
+    for f in ("src/main/resources/db/V1.sql", "target/classes/db/V1.sql", "src/main/java/x/A.java",
+              "target/classes/x/A.class", "target/classes/x/A$1.class"):
+        open(os.path.join(module, f), "w").close()
+    jar = os.path.join(tree, "postoffice-app", "target", "postoffice.jar")
+    os.makedirs(os.path.dirname(jar))
+
+    def launch():
+        future = time.time() + 60  # the jar newer than every source: only a stale output can trigger a build
+        open(jar, "w").close()
+        os.utime(jar, (future, future))
+        env = dict(os.environ)
+        env.pop("POSTOFFICE_NO_BUILD", None)
+        r = subprocess.run([os.path.join(tree, "postoffice"), "--version"], capture_output=True, env=env)
+        made = open(calls).read() if os.path.exists(calls) else ""
+        if os.path.exists(calls):
+            os.remove(calls)
+        return r, made
+
+    r, made = launch()
+    assert made == "", (made, r.stderr)
+    open(os.path.join(module, "target/classes/db/V2.sql"), "w").close()  # V2's source is gone
+    r, made = launch()
+    assert made.split() == ["-B", "-DskipTests", "clean", "package", "-pl", "postoffice-app", "-am"], made
+    assert b"postoffice-store-pg/target/classes/db/V2.sql has no source any more" in r.stderr, r.stderr
+    os.remove(os.path.join(module, "target/classes/db/V2.sql"))
+    open(os.path.join(module, "target/classes/x/Gone$Inner.class"), "w").close()  # so is Gone.java
+    r, made = launch()
+    assert "clean" in made.split(), made
+    assert b"x/Gone.class has no source" in r.stderr, r.stderr
+
+
+@test
 def deliver_exit_codes():
     r = run(["deliver", "--user", "nobody", "--data", DATA], stdin=b"Subject: x\n\nx\n")
     assert r.returncode == 67 and b"unknown user" in r.stderr, r
