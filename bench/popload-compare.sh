@@ -270,6 +270,33 @@ for server in "${servers[@]}"; do
   [[ $server == ceiling || $server == postoffice-* ]] || run warm warm login 4 real 0 0 "$server" 10
   [[ $server == ceiling || $server == postgresql ]] || run warm warm login 4 real 1 0 "$server" 10
 done
+# A JVM's compiler keeps going long after the warm-up above (about 2 minutes of load here; the first measured round
+# of logins came out 10 to 30 % below the next two): each JVM server gets more of the same load until a repetition
+# compiles fewer than 20 methods (jstat), at most 8 repetitions. The counts go to the log and to jit.tsv.
+jstat_bin="$(dirname "$JAVA")/jstat"
+compiled() { "$jstat_bin" -compiler "$1" 2>/dev/null | awk 'NR == 2 {print $1}'; }
+jvm_pid() { case $1 in postoffice) echo "$po_pid" ;; postoffice-*) echo "${x_pid[${1#postoffice-}]}" ;;
+  postgresql) echo "$pg_pid" ;; esac; }
+printf 'server\trepetition\tcompiled_before\tcompiled_after\n' >"$results/jit.tsv"
+for server in "${servers[@]}"; do
+  pid=$(jvm_pid "$server")
+  [[ -n $pid && -n $(compiled "$pid") ]] || continue
+  for rep in $(seq 8); do
+    before=$(compiled "$pid")
+    if [[ $server != postoffice-* ]]; then
+      for corpus in real heavy; do run warm warm download 16 "$corpus" 0 0 "$server" 5; done
+      run warm warm login 16 real 0 0 "$server" 5
+    fi
+    if [[ $server != postgresql ]]; then
+      run warm warm login 16 real 1 0 "$server" 5
+      run warm warm download 16 real 1 0 "$server" 5
+    fi
+    after=$(compiled "$pid")
+    printf '%s\t%s\t%s\t%s\n' "$server" "$rep" "$before" "$after" >>"$results/jit.tsv"
+    log "  $server: JIT warm-up $rep, $before -> $after methods compiled"
+    (( after - before < 20 )) && break
+  done
+done
 for round in $(seq "$rounds"); do
   log "round $round of $rounds"
   for s in "${SCENARIOS[@]}"; do
