@@ -867,13 +867,15 @@ def scrape(port):
     return samples
 
 
-def wait_for(predicate, what, timeout=30):
+def wait_for(predicate, what, timeout=30, server=None):
     deadline = time.time() + timeout
     while time.time() < deadline:
         if predicate():
             return
         time.sleep(0.05)
-    raise AssertionError("timed out waiting for " + what)
+    # the server's own account of what it did instead, for a failure seen only in CI
+    raise AssertionError("timed out waiting for " + what
+                         + (f"; the server's output ends:\n{server.output()[-4000:]}" if server else ""))
 
 
 def self_signed(directory, name):
@@ -912,7 +914,8 @@ def operations_metrics_who_kick_reload_and_json_logs():
         p.retr(1)
         p.dele(2)
         p.quit()
-        wait_for(lambda: scrape(admin)['postoffice_sessions_active{listener="pop3"}'] == 0, "the session's end")
+        wait_for(lambda: scrape(admin)['postoffice_sessions_active{listener="pop3"}'] == 0, "the session's end",
+                 server=srv)
         after = scrape(admin)
 
         def moved(sample):
@@ -956,7 +959,7 @@ def operations_metrics_who_kick_reload_and_json_logs():
         with open(conf, "w") as f:
             f.write(base.replace(cert1, cert2).replace(key1, key2) + "max-bad-commands = 2\n")
         srv.proc.send_signal(signal.SIGHUP)
-        wait_for(lambda: "max-bad-commands: 10 -> 2" in srv.output(), "the reload's log line")
+        wait_for(lambda: "max-bad-commands: 10 -> 2" in srv.output(), "the reload's log line", server=srv)
         fresh = poplib.POP3_SSL("127.0.0.1", srv.tls_port, context=ssl.create_default_context(cafile=cert2),
                                 timeout=30)
         fresh.user("olga")
