@@ -49,7 +49,7 @@ def canonical(raw: bytes) -> bytes:
 
 
 class Server:
-    def __init__(self, data=DATA, java_opts=None, extra=()):
+    def __init__(self, data=DATA, java_opts=None, extra=(), hangup=signal.SIG_DFL):
         self.port = free_port()
         self.tls_port = free_port()
         env = dict(os.environ)
@@ -59,7 +59,9 @@ class Server:
         self.proc = subprocess.Popen(
             [LAUNCHER, "serve", "--data", data, "--pop3", f"127.0.0.1:{self.port}", "--pop3s",
              f"127.0.0.1:{self.tls_port}", "--auth-failure-delay", "100ms", *extra],
-            stdout=self.log, stderr=subprocess.STDOUT, env=env)
+            stdout=self.log, stderr=subprocess.STDOUT, env=env,
+            # SIGHUP as the test wants it, whatever this process inherited (nohup would make every reload a no-op)
+            preexec_fn=lambda: signal.signal(signal.SIGHUP, hangup))
         deadline = time.time() + 60
         while time.time() < deadline:
             if self.proc.poll() is not None:
@@ -1004,6 +1006,24 @@ def operations_metrics_who_kick_reload_and_json_logs():
     assert any("ended 1 session(s) of olga" in e["msg"] for e in events)
     assert any(e["level"] == "WARN" and "reload rejected" in e["msg"] for e in events)
 
+
+
+@test
+def a_server_started_with_sighup_ignored_says_it_cannot_reload_on_it():
+    # nohup (or a parent ignoring SIGHUP) leaves SIGHUP ignored, and the JVM keeps it so: the server must say so
+    # rather than let an operator's SIGHUP do nothing in silence
+    warning = "SIGHUP is ignored by this process"
+    srv = Server(hangup=signal.SIG_IGN)
+    try:
+        wait_for(lambda: warning in srv.output(), "the warning", server=srv)
+    finally:
+        srv.stop()
+    srv = Server()
+    try:
+        wait_for(lambda: "serving " in srv.output(), "the line after the signal handlers", server=srv)
+        assert warning not in srv.output(), srv.output()
+    finally:
+        srv.stop()
 
 
 @test

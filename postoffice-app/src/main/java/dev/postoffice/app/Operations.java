@@ -10,6 +10,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What {@code serve} runs besides the listeners: the metrics the server does not count itself (hashing queue,
@@ -17,6 +19,8 @@ import java.util.List;
  * endpoint.
  */
 final class Operations implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Operations.class);
+
     private final AdminServer admin;
 
     private Operations(AdminServer admin) {
@@ -29,7 +33,10 @@ final class Operations implements AutoCloseable {
             m.certificateExpiry(() -> service.server().context().tls().map(TlsManager::notAfter).orElse(null));
             m.deliveriesElsewhere(result -> DeliveryCounts.read(dataDir.path()).getOrDefault(result, 0L));
         }
-        Signals.onHangup(reloader::reload);
+        if (!Signals.onHangup(reloader::reload)) {
+            log.warn("SIGHUP is ignored by this process (started with nohup, or by a parent that ignores it), so it"
+                    + " reloads nothing: use postoffice reload (the admin endpoint) or restart");
+        }
         String address = settings.get("admin");
         if (address == null || address.equalsIgnoreCase("off")) {
             return new Operations(null);

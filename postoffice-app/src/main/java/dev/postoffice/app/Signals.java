@@ -1,6 +1,7 @@
 package dev.postoffice.app;
 
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /**
  * SIGTERM and SIGINT handled as a request to stop, so that shutdown is graceful and the process exits
@@ -9,12 +10,15 @@ import sun.misc.Signal;
 final class Signals {
     private Signals() {}
 
-    /** SIGHUP: {@code action} runs (a configuration reload) and the process goes on. */
-    static void onHangup(Runnable action) {
+    /**
+     * SIGHUP: {@code action} runs (a configuration reload) and the process goes on. False when SIGHUP cannot reach
+     * it: the platform has none, or the process was started with SIGHUP ignored (nohup), which the JVM keeps.
+     */
+    static boolean onHangup(Runnable action) {
         try {
-            Signal.handle(new Signal("HUP"), s -> action.run());
+            return Signal.handle(new Signal("HUP"), s -> action.run()) != SignalHandler.SIG_IGN;
         } catch (IllegalArgumentException e) {
-            // no SIGHUP on this platform: reload through the admin endpoint only
+            return false; // no SIGHUP on this platform: reload through the admin endpoint only
         }
     }
 
