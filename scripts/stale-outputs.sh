@@ -5,7 +5,8 @@ stale_outputs() { # stale_outputs ROOT: prints the first such file and returns 0
   local hit
   hit=$(cd "$1" && comm -23 \
     <(find postoffice-*/target/classes -type f 2>/dev/null | grep -v '^postoffice-jmh/' \
-        | sed -E 's#^([^/]+)/target/classes/(.*)\.class$#\1 java \2#; s#^([^/]+)/target/classes/(.*)$#\1 res \2#; s#\$[^/]*$##' \
+        | sed -E 's#^([^/]+)/target/classes/(.*)\.class$#\1 java \2#; s#^([^/]+)/target/classes/(.*)$#\1 res \2#' \
+        | sed -E '/^[^ ]+ java /s#\$[^/]*$##' \
         | LC_ALL=C sort -u) \
     <(find postoffice-*/src/main/java postoffice-*/src/main/resources -type f 2>/dev/null \
         | sed -E 's#^([^/]+)/src/main/java/(.*)\.java$#\1 java \2#; s#^([^/]+)/src/main/resources/(.*)$#\1 res \2#' \
