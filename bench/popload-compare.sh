@@ -207,7 +207,9 @@ fi
 # ---- runs ----
 proc_ticks() { local t=0 p s; for p in "$@"; do s=$(cat "/proc/$p/stat" 2>/dev/null) || continue
   read -r -a f <<<"${s##*) }"; t=$((t + f[11] + f[12] + f[13] + f[14])); done; echo "$t"; }
-server_ticks() { case $1 in postoffice) proc_ticks "$po_pid" ;; postoffice-*) proc_ticks "${x_pid[${1#postoffice-}]}" ;;
+jvm_pid() { case $1 in postoffice) echo "$po_pid" ;; postoffice-*) echo "${x_pid[${1#postoffice-}]}" ;;
+  postgresql) echo "$pg_pid" ;; esac; }
+server_ticks() { case $1 in postoffice|postoffice-*) proc_ticks "$(jvm_pid "$1")" ;;
   dovecot) proc_ticks $(pgrep -u popsrv) ;; ceiling) proc_ticks "${ce_pids[@]}" ;;
   postgresql) proc_ticks "$pg_pid" $(pgrep -u postgres) ;; pgread) proc_ticks $(pgrep -u postgres) ;; esac; }
 HZ=$(getconf CLK_TCK) NCPU=$(nproc)
@@ -275,8 +277,6 @@ done
 # compiles fewer than 20 methods (jstat), at most 8 repetitions. The counts go to the log and to jit.tsv.
 jstat_bin="$(dirname "$JAVA")/jstat"
 compiled() { "$jstat_bin" -compiler "$1" 2>/dev/null | awk 'NR == 2 {print $1}'; }
-jvm_pid() { case $1 in postoffice) echo "$po_pid" ;; postoffice-*) echo "${x_pid[${1#postoffice-}]}" ;;
-  postgresql) echo "$pg_pid" ;; esac; }
 printf 'server\trepetition\tcompiled_before\tcompiled_after\n' >"$results/jit.tsv"
 for server in "${servers[@]}"; do
   pid=$(jvm_pid "$server")
