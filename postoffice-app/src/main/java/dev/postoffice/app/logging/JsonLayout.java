@@ -1,6 +1,5 @@
 package dev.postoffice.app.logging;
 
-import ch.qos.logback.classic.AsyncAppender;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -92,7 +91,7 @@ public final class JsonLayout extends LayoutBase<ILoggingEvent> {
         }
         Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         Appender<ILoggingEvent> async = root.getAppender("ASYNC");
-        Appender<ILoggingEvent> out = async instanceof AsyncAppender a ? a.getAppender("OUT") : root.getAppender("OUT");
+        Appender<ILoggingEvent> out = async instanceof BatchingAppender a ? a.getAppender("OUT") : root.getAppender("OUT");
         if (!(out instanceof OutputStreamAppender<ILoggingEvent> console)) {
             return;
         }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.AsyncAppender;
 import ch.qos.logback.classic.joran.JoranConfigurator;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.LoggingEvent;
@@ -21,7 +20,7 @@ class SafeLogPatternTest {
         configurator.setContext(context);
         configurator.doConfigure(SafeLogPatternTest.class.getResource("/logback.xml"));
         try {
-            AsyncAppender async = (AsyncAppender) context.getLogger("ROOT").getAppender("ASYNC");
+            BatchingAppender async = (BatchingAppender) context.getLogger("ROOT").getAppender("ASYNC");
             @SuppressWarnings("unchecked")
             OutputStreamAppender<ILoggingEvent> out = (OutputStreamAppender<ILoggingEvent>) async.getAppender("OUT");
             return new String(out.getEncoder().encode(event), StandardCharsets.UTF_8);
