@@ -45,7 +45,8 @@ final class MaildirMaildrop implements Maildrop {
     /** The Maildir's directories, held open during each operation; every file is used through them. */
     private final MaildirDirs dirs;
     private final List<StoredMessage> messages;
-    private final Map<String, Location> locations;
+    private final SessionLocations locations;
+    /** The size cache's entries as at open, shared with the kept listing: never changed. */
     private final Map<String, SizeCache.Measure> cachedSizes;
     /** The messages whose files are in canonical form, each with whether a line needs byte-stuffing. */
     private final Map<String, Boolean> canonical;
@@ -64,12 +65,12 @@ final class MaildirMaildrop implements Maildrop {
         this.maildir = maildir;
         this.dirs = dirs;
         this.messages = messages;
-        this.locations = locations;
+        this.locations = new SessionLocations(locations);
         this.cachedSizes = cachedSizes;
         this.canonical = canonical;
         this.ref = ref;
         this.lease = lease;
-        this.remover = new MaildirRemover(dirs, locations, copies, removed);
+        this.remover = new MaildirRemover(dirs, this.locations, copies, removed);
         this.history = new MaildirHistory(dirs, this);
     }
 
@@ -99,8 +100,8 @@ final class MaildirMaildrop implements Maildrop {
         SnapshotCache.Snapshot known = snapshots.lookUp(maildir, state);
         if (known != null) {
             // Nothing was added, removed or renamed since: the listing and the measures still hold.
-            return new MaildirMaildrop(maildir, dirs, known.messages(), new HashMap<>(known.locations()),
-                    known.copies(), new LinkedHashMap<>(known.sizes()), known.canonical(), ref, lease, usage);
+            return new MaildirMaildrop(maildir, dirs, known.messages(), known.locations(), known.copies(),
+                    known.sizes(), known.canonical(), ref, lease, usage);
         }
         Map<String, List<Location>> copies = new HashMap<>();
         Map<String, Location> listed = MaildirListing.list(dirs, null, copies);
@@ -141,10 +142,11 @@ final class MaildirMaildrop implements Maildrop {
         if (!sizes.equals(cache)) {
             storeCache(dirs, sizes);
         }
-        List<StoredMessage> list = Collections.unmodifiableList(messages);
-        snapshots.remember(maildir, listedAt, new SnapshotCache.Snapshot(state, list, Map.copyOf(locations),
-                Map.copyOf(copies), Collections.unmodifiableMap(new LinkedHashMap<>(sizes)), Map.copyOf(canonical)));
-        return new MaildirMaildrop(maildir, dirs, list, locations, copies, sizes, canonical, ref, lease, usage);
+        SnapshotCache.Snapshot fresh = new SnapshotCache.Snapshot(state, Collections.unmodifiableList(messages),
+                Map.copyOf(locations), Map.copyOf(copies), Collections.unmodifiableMap(sizes), Map.copyOf(canonical));
+        snapshots.remember(maildir, listedAt, fresh);
+        return new MaildirMaildrop(maildir, dirs, fresh.messages(), fresh.locations(), fresh.copies(), fresh.sizes(),
+                fresh.canonical(), ref, lease, usage);
     }
 
     private static void storeCache(MaildirDirs dirs, Map<String, SizeCache.Measure> sizes) {
@@ -240,8 +242,10 @@ final class MaildirMaildrop implements Maildrop {
         try {
             remover.remove(targets);
         } finally {
-            if (cachedSizes.keySet().removeAll(removed)) {
-                storeCache(dirs, cachedSizes);
+            if (!Collections.disjoint(cachedSizes.keySet(), removed)) {
+                Map<String, SizeCache.Measure> left = new LinkedHashMap<>(cachedSizes);
+                left.keySet().removeAll(removed);
+                storeCache(dirs, left);
             }
             releaseUsage(held, before, removedBefore);
         }
@@ -292,7 +296,7 @@ final class MaildirMaildrop implements Maildrop {
             if (moved == null) {
                 throw gone(id, "other software removed it");
             }
-            locations.put(id, moved);
+            locations.moved(id, moved);
             return open(moved);
         }
     }
@@ -322,7 +326,7 @@ final class MaildirMaildrop implements Maildrop {
 
     /** Whether a base name is a message of this snapshot. */
     boolean listed(String id) {
-        return locations.containsKey(id);
+        return locations.contains(id);
     }
 
     /** Whether this session removed (or found gone) the message. */

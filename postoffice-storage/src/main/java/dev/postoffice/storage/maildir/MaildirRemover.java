@@ -21,12 +21,12 @@ final class MaildirRemover {
 
     private final MaildirDirs dirs;
     /** The session's locations, updated when a file is found renamed. */
-    private final Map<String, Location> locations;
+    private final SessionLocations locations;
     private final Map<String, List<Location>> copies;
     /** The session's removed messages, added to as files go. */
     private final Set<String> removed;
 
-    MaildirRemover(MaildirDirs dirs, Map<String, Location> locations, Map<String, List<Location>> copies,
+    MaildirRemover(MaildirDirs dirs, SessionLocations locations, Map<String, List<Location>> copies,
             Set<String> removed) {
         this.dirs = dirs;
         this.locations = locations;
@@ -58,7 +58,7 @@ final class MaildirRemover {
                 if (moved == null) {
                     failed.add(id); // cannot tell whether it is gone
                 } else if (moved.containsKey(id)) {
-                    locations.put(id, moved.get(id)); // renamed by other software
+                    locations.moved(id, moved.get(id)); // renamed by other software
                     unlink(id, moved.get(id), touched, null, failed);
                 } else {
                     removed.add(id); // already gone counts as removed

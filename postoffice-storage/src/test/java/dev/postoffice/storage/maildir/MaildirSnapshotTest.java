@@ -114,6 +114,24 @@ class MaildirSnapshotTest {
     }
 
     @Test
+    void aSessionOnTheKeptListingFollowsARenameAndRemovesTheRenamedFile() throws Exception {
+        settle();
+        assertThat(ids()).containsExactly(A, B); // listed and kept
+        try (Maildrop m = store.open(dev.postoffice.storage.MailboxRef.of(USER))) { // served from the kept listing
+            // A mail client moves both files while the session runs (as RFC 1939 allows no one to do, but some do).
+            Files.move(maildir.resolve("new").resolve(A), maildir.resolve("cur").resolve(A + ":2,S"));
+            Files.move(maildir.resolve("cur").resolve(B + ":2,S"), maildir.resolve("cur").resolve(B + ":2,RS"));
+            try (var in = m.body(m.messages().get(0)).open()) {
+                assertThat(new String(in.readAllBytes())).contains("Subject: a");
+            }
+            m.commit(List.of(m.messages().get(1)), List.of(), Instant.now());
+        }
+        assertThat(maildir.resolve("cur").resolve(B + ":2,RS")).doesNotExist();
+        assertThat(maildir.resolve("cur").resolve(A + ":2,S")).exists();
+        assertThat(ids()).containsExactly(A);
+    }
+
+    @Test
     void aReplacedDirectoryIsNotMistakenForTheOldOne() throws Exception {
         FileTime past = settle();
         assertThat(ids()).containsExactly(A, B);
