@@ -107,7 +107,12 @@ public final class BatchingAppender extends UnsynchronizedAppenderBase<ILoggingE
 
     private void write(List<ILoggingEvent> batch) {
         for (ILoggingEvent event : batch) {
-            appenders.appendLoopOnAppenders(event);
+            try {
+                appenders.appendLoopOnAppenders(event);
+            } catch (RuntimeException e) {
+                // A writer that died would leave every logger waiting once the queue fills: lose the line instead.
+                addError("cannot write a log event", e);
+            }
         }
         batch.clear();
         for (Iterator<Appender<ILoggingEvent>> it = appenders.iteratorForAppenders(); it.hasNext(); ) {

@@ -144,6 +144,31 @@ class BatchingAppenderTest {
     }
 
     @Test
+    void anAppenderThatThrowsCostsItsLineNotTheWriter() throws Exception {
+        AppenderBase<ILoggingEvent> throwing = new AppenderBase<>() {
+            @Override
+            public void doAppend(ILoggingEvent e) {
+                if (e.getMessage().equals("boom")) {
+                    throw new IllegalStateException("boom");
+                }
+            }
+
+            @Override
+            protected void append(ILoggingEvent e) {}
+        };
+        throwing.setContext(context);
+        throwing.start();
+        appender.addAppender(throwing);
+        start(4, 0);
+        Thread.ofVirtual().start(() -> { // more lines than the queue holds: a dead writer would leave it waiting
+            for (int i = 0; i < 10; i++) {
+                appender.doAppend(event(i == 3 ? "boom" : "line " + i));
+            }
+        });
+        awaitWritten(9);
+    }
+
+    @Test
     void refusesToStartWithNothingToWriteTo() {
         BatchingAppender lone = new BatchingAppender();
         lone.setContext(context);
