@@ -10,9 +10,10 @@ import java.io.IOException;
 import java.io.OutputStream;
 
 /**
- * The console appender for {@link BatchingAppender}: writes to the process's standard output or error through a
- * 64 KB buffer that the batching appender flushes once per batch, where logback's {@code ConsoleAppender} goes
- * through {@code System.out} and makes one {@code write} per line. Closing it never closes the descriptor.
+ * A console appender that writes to the process's standard output or error through a 64 KB buffer. With
+ * {@code immediateFlush} false (as logback.xml sets it, under a {@link BatchingAppender}, which flushes once per
+ * batch) a batch leaves in one {@code write}, where logback's {@code ConsoleAppender} goes through
+ * {@code System.out} and makes one per line; by itself it flushes every line. Closing it never closes the descriptor.
  */
 public final class StdoutAppender extends OutputStreamAppender<ILoggingEvent> implements Flushable {
     private String target = "System.out";
@@ -33,7 +34,6 @@ public final class StdoutAppender extends OutputStreamAppender<ILoggingEvent> im
                 return;
             }
         }
-        setImmediateFlush(false);
         setOutputStream(new BufferedOutputStream(new Descriptor(fd), 64 * 1024));
         super.start();
     }
