@@ -314,7 +314,11 @@ def curl_and_poplib_read_back_exact_bytes():
             assert str(e).startswith("b'-ERR [AUTH]"), e
     finally:
         assert srv.stop() == 0, "serve must exit 0 on SIGTERM"
-        assert "Exception" not in srv.output(), srv.output()
+        out = srv.output()
+        assert "Exception" not in out, out
+    # the log writer's queue is written out on SIGTERM: the last auth line and the shutdown's own lines are there
+    assert any("auth: " in l and " user=alice " in l and "result=fail" in l for l in out.splitlines()), out[-2000:]
+    assert "listeners stopped" in out, out[-2000:]
 
 
 @test
