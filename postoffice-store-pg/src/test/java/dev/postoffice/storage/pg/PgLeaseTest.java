@@ -144,7 +144,18 @@ class PgLeaseTest {
                 Thread.sleep(50);
             }
         }
-        Maildrop drop = node.open(ALICE);
+        // Right after a loss the node refuses logins until its next heartbeat renews it (1/3 of the TTL): wait for that.
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        Maildrop drop = null;
+        while (drop == null) {
+            try {
+                drop = node.open(ALICE);
+            } catch (StorageException e) {
+                assertThat(e).hasMessageContaining("logins wait for its heartbeat");
+                assertThat(System.nanoTime()).as("the heartbeat renewed the liveness").isLessThan(deadline);
+                Thread.sleep(50);
+            }
+        }
         assertThat(drop.messages()).hasSize(3);
         drop.close();
     }
