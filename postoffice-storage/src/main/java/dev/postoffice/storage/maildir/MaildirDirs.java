@@ -149,6 +149,42 @@ final class MaildirDirs implements Closeable {
         }
     }
 
+    /**
+     * Confirms that {@code new/}, {@code cur/} and {@code tmp/} are still the directories approved (the same device
+     * and inode, so no link): with secure streams, as entries of the Maildir's handle ({@code fstatat}, no path
+     * walked, nothing opened). Every login does this, so an approval {@link MaildirStore} remembers is never used on
+     * a directory swapped since.
+     *
+     * @return the attributes of {@code new/} and {@code cur/}, in that order (for the kept listing's check)
+     * @throws ReplacedException if one of them is not the directory approved
+     * @throws IOException        if one is gone or cannot be read
+     */
+    BasicFileAttributes[] confirm() throws IOException {
+        if (!secure) {
+            MaildirGuard.verify(maildir, keys);
+        }
+        BasicFileAttributes[] found = new BasicFileAttributes[2];
+        for (int dir = NEW; dir <= TMP; dir++) {
+            BasicFileAttributes a;
+            try {
+                a = secure
+                        ? stream(ROOT).getFileAttributeView(Path.of(NAMES[dir]), BasicFileAttributeView.class,
+                                LinkOption.NOFOLLOW_LINKS).readAttributes()
+                        : Files.readAttributes(paths[dir], BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            } catch (NoSuchFileException e) {
+                throw new IOException("the maildir directory " + paths[dir] + " was removed", e); // temporary
+            }
+            if (!a.isDirectory() || !Objects.equals(a.fileKey(), keys[dir + 1])) {
+                throw new ReplacedException("the maildir directory " + paths[dir] + " was replaced after it was"
+                        + " checked");
+            }
+            if (dir != TMP) {
+                found[dir] = a;
+            }
+        }
+        return found;
+    }
+
     /** A directory is not the one {@link MaildirGuard#check} approved: someone replaced it meanwhile. */
     static final class ReplacedException extends IOException {
         ReplacedException(String message) {

@@ -67,6 +67,15 @@ public final class MaildirStore implements MaildropStore, MailDelivery, AutoClos
     private final Path dataDir;
     private final MessageFormat.LineEnd lineEnd;
     private final SnapshotCache snapshots = new SnapshotCache();
+    /**
+     * How long a Maildir's approval is used without checking its owners again: the directories' identities are
+     * confirmed at every login, so this bounds only how late a change by root (another owner for a home) applies.
+     */
+    static final long APPROVAL_TTL_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+    private volatile long approvalTtlNanos = APPROVAL_TTL_NANOS;
+
+    /** Maildir paths and their approvals ({@link #open}); bounded like {@link #realPaths}. */
+    private final Map<Path, Approval> approvals = new ConcurrentHashMap<>();
     /** Maildir paths and the real paths they led to when last resolved ({@link #realPath}). */
     private final Map<Path, Path> realPaths = new ConcurrentHashMap<>();
     private final MaildirUsage usage = new MaildirUsage();
@@ -109,6 +118,11 @@ public final class MaildirStore implements MaildropStore, MailDelivery, AutoClos
         this.locks = Objects.requireNonNull(locks, "locks");
     }
 
+    /** How long an approval is used without a full check (tests: 0 checks every login). */
+    void approvalTtl(java.time.Duration ttl) {
+        approvalTtlNanos = ttl.toNanos();
+    }
+
     /** The store's locks (for tests). */
     Locks locks() {
         return locks;
@@ -134,11 +148,43 @@ public final class MaildirStore implements MaildropStore, MailDelivery, AutoClos
         return this;
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The Maildir's approval ({@link MaildirGuard#check}: no links, owned by the right user) is remembered for up
+     * to {@link #APPROVAL_TTL_NANOS} (a minute) and used while its four directories keep the identities approved,
+     * which every login confirms through the Maildir's handle ({@link MaildirDirs#confirm}); anything that goes
+     * wrong on a remembered approval forgets it and opens once more after a full check. See docs/security.md.
+     */
     @Override
     public Maildrop open(MailboxRef ref) throws MaildropBusyException, StorageException {
         Optional<Path> home = home(ref);
         Path maildir = maildir(ref.user(), home);
+        Approval known = approvals.get(maildir);
+        if (known != null && System.nanoTime() - known.checkedAt() < approvalTtlNanos) {
+            try {
+                return open(ref, maildir, home, known.keys());
+            } catch (MaildropBusyException e) {
+                throw e;
+            } catch (StorageException e) {
+                approvals.remove(maildir, known); // replaced, removed or unreadable: check it all again
+            }
+        }
+        long checkedAt = System.nanoTime();
         Object[] dirKeys = approve(maildir, ref.user(), home);
+        Maildrop maildrop = open(ref, maildir, home, dirKeys);
+        if (approvals.size() >= MAX_REAL_PATHS) {
+            approvals.clear(); // a bound, not a policy: one full check per Maildir again afterwards
+        }
+        approvals.put(maildir, new Approval(dirKeys, checkedAt));
+        return maildrop;
+    }
+
+    /** The keys {@link MaildirGuard#check} returned for a Maildir, and when ({@link System#nanoTime()}). */
+    private record Approval(Object[] keys, long checkedAt) {}
+
+    private Maildrop open(MailboxRef ref, Path maildir, Optional<Path> home, Object[] dirKeys)
+            throws MaildropBusyException, StorageException {
         MaildirDirs dirs = openDirs(maildir, dirKeys);
         Lease lease = null;
         boolean opened = false;
@@ -149,6 +195,8 @@ public final class MaildirStore implements MaildropStore, MailDelivery, AutoClos
             Maildrop maildrop = MaildirMaildrop.open(ref, key, dirs, lease, snapshots, dovecotUidlFormat, usage);
             opened = true;
             return maildrop;
+        } catch (MaildirDirs.ReplacedException e) {
+            throw new StorageException("refusing the maildir: " + e.getMessage(), false, e);
         } catch (IOException e) {
             throw new StorageException("cannot open the maildir " + key + ": " + e.getMessage(), true, e);
         } finally {

@@ -29,9 +29,11 @@ final class SnapshotCache {
     /** The identity and mtime of {@code new/} and {@code cur/}: what any delivery, removal or rename changes. */
     record DirState(Object newKey, long newMtime, Object curKey, long curMtime) {
         static DirState of(MaildirDirs dirs) throws IOException {
-            // As entries of the Maildir (fstatat): a login to an unchanged maildrop opens neither directory.
-            BasicFileAttributes n = dirs.attributes(MaildirDirs.ROOT, MaildirMaildrop.NEW);
-            BasicFileAttributes c = dirs.attributes(MaildirDirs.ROOT, MaildirMaildrop.CUR);
+            // As entries of the Maildir (fstatat), confirmed to be the approved directories: a login to an
+            // unchanged maildrop opens neither.
+            BasicFileAttributes[] found = dirs.confirm();
+            BasicFileAttributes n = found[0];
+            BasicFileAttributes c = found[1];
             return new DirState(n.fileKey(), n.lastModifiedTime().to(TimeUnit.NANOSECONDS),
                     c.fileKey(), c.lastModifiedTime().to(TimeUnit.NANOSECONDS));
         }
