@@ -384,7 +384,7 @@ public final class MaildirStore implements MaildropStore, MailDelivery, AutoClos
 
     /**
      * Checks the user's Maildir ({@link MaildirGuard}), first creating what is missing of it: one stat per directory
-     * at every login and delivery, where all four exist.
+     * at every delivery, and at a login without a remembered approval, where all four exist.
      *
      * @return the approved directories' keys
      */
