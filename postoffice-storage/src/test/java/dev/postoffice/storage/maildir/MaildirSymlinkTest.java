@@ -56,13 +56,23 @@ class MaildirSymlinkTest {
         assertRefused(MailboxRef.of(USER));
     }
 
+    /** Another user's Maildir, with one message in {@code new/}, and empty {@code cur/} and {@code tmp/}. */
+    private Path bobsMaildir() throws IOException {
+        Path bob = emptyMaildir(dataDir.resolve("bob/Maildir"));
+        put(bob, "new", "1600000002.P2.host", "Subject: bob's\n\nmail\n");
+        return bob;
+    }
+
+    private static Path emptyMaildir(Path maildir) throws IOException {
+        for (String sub : List.of("new", "cur", "tmp")) {
+            Files.createDirectories(maildir.resolve(sub));
+        }
+        return maildir;
+    }
+
     @Test
     void aMaildirLinkedToAnotherUsersMaildirIsRefused() throws Exception {
-        Path bob = Files.createDirectories(dataDir.resolve("bob/Maildir"));
-        for (String sub : List.of("new", "cur", "tmp")) {
-            Files.createDirectories(bob.resolve(sub));
-        }
-        put(bob, "new", "1600000002.P2.host", "Subject: bob's\n\nmail\n");
+        Path bob = bobsMaildir();
         Path home = Files.createDirectories(dataDir.resolve("eve"));
         Files.createSymbolicLink(home.resolve("Maildir"), bob);
         assertRefused(home(home));
@@ -102,16 +112,9 @@ class MaildirSymlinkTest {
 
     @Test
     void theMaildirLinkedAfterAnApprovedLoginIsRefusedAtTheNext() throws Exception {
-        Path bob = Files.createDirectories(dataDir.resolve("bob/Maildir"));
-        for (String sub : List.of("new", "cur", "tmp")) {
-            Files.createDirectories(bob.resolve(sub));
-        }
-        put(bob, "new", "1600000002.P2.host", "Subject: bob's\n\nmail\n");
+        Path bob = bobsMaildir();
         Path home = Files.createDirectories(dataDir.resolve("eve"));
-        Path maildir = Files.createDirectories(home.resolve("Maildir"));
-        for (String sub : List.of("new", "cur", "tmp")) {
-            Files.createDirectories(maildir.resolve(sub));
-        }
+        Path maildir = emptyMaildir(home.resolve("Maildir"));
         store.open(home(home)).close();
         Files.move(maildir, home.resolve("Maildir.old"));
         Files.createSymbolicLink(maildir, bob);
