@@ -24,14 +24,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
-import java.nio.file.LinkOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.security.SecureRandom;
 import java.time.Instant;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -62,22 +58,11 @@ public final class MaildirStore implements MaildropStore, MailDelivery, AutoClos
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final long PID = ProcessHandle.current().pid();
 
-    private static final int MAX_REAL_PATHS = 100_000;
-
     private final Path dataDir;
     private final MessageFormat.LineEnd lineEnd;
     private final SnapshotCache snapshots = new SnapshotCache();
-    /**
-     * How long a Maildir's approval is used without checking its owners again: the directories' identities are
-     * confirmed at every login, so this bounds only how late a change by root (another owner for a home) applies.
-     */
-    static final long APPROVAL_TTL_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
-    private volatile long approvalTtlNanos = APPROVAL_TTL_NANOS;
-
-    /** Maildir paths and their approvals ({@link #open}); bounded like {@link #realPaths}. */
-    private final Map<Path, Approval> approvals = new ConcurrentHashMap<>();
-    /** Maildir paths and the real paths they led to when last resolved ({@link #realPath}). */
-    private final Map<Path, Path> realPaths = new ConcurrentHashMap<>();
+    /** Approvals and real paths of the Maildirs logged in to, by the path the user directory gives. */
+    private final KnownMaildirs known = new KnownMaildirs();
     private final MaildirUsage usage = new MaildirUsage();
     private final Locks locks;
     private volatile UidlFormat dovecotUidlFormat = UidlFormat.parse(UidlFormat.DEFAULT);
@@ -118,9 +103,9 @@ public final class MaildirStore implements MaildropStore, MailDelivery, AutoClos
         this.locks = Objects.requireNonNull(locks, "locks");
     }
 
-    /** How long an approval is used without a full check (tests: 0 checks every login). */
+    /** How long an approval is used without a full check (tests: zero checks at every login). */
     void approvalTtl(java.time.Duration ttl) {
-        approvalTtlNanos = ttl.toNanos();
+        known.approvalTtl(ttl);
     }
 
     /** The store's locks (for tests). */
@@ -152,36 +137,30 @@ public final class MaildirStore implements MaildropStore, MailDelivery, AutoClos
      * {@inheritDoc}
      *
      * <p>The Maildir's approval ({@link MaildirGuard#check}: no links, owned by the right user) is remembered for up
-     * to {@link #APPROVAL_TTL_NANOS} (a minute) and used while its four directories keep the identities approved,
-     * which every login confirms through the Maildir's handle ({@link MaildirDirs#confirm}); anything that goes
-     * wrong on a remembered approval forgets it and opens once more after a full check. See docs/security.md.
+     * to {@link KnownMaildirs#APPROVAL_TTL} (a minute) and used while its four directories keep the identities
+     * approved, which every login confirms through the Maildir's handle ({@link MaildirDirs#confirm}); anything that
+     * goes wrong on a remembered approval forgets it and opens once more after a full check. See docs/security.md.
      */
     @Override
     public Maildrop open(MailboxRef ref) throws MaildropBusyException, StorageException {
         Optional<Path> home = home(ref);
         Path maildir = maildir(ref.user(), home);
-        Approval known = approvals.get(maildir);
-        if (known != null && System.nanoTime() - known.checkedAt() < approvalTtlNanos) {
+        KnownMaildirs.Approval approval = known.approval(maildir);
+        if (approval != null) {
             try {
-                return open(ref, maildir, home, known.keys());
+                return open(ref, maildir, home, approval.keys());
             } catch (MaildropBusyException e) {
                 throw e;
             } catch (StorageException e) {
-                approvals.remove(maildir, known); // replaced, removed or unreadable: check it all again
+                known.forget(maildir, approval); // replaced, removed or unreadable: check it all again
             }
         }
         long checkedAt = System.nanoTime();
         Object[] dirKeys = approve(maildir, ref.user(), home);
         Maildrop maildrop = open(ref, maildir, home, dirKeys);
-        if (approvals.size() >= MAX_REAL_PATHS) {
-            approvals.clear(); // a bound, not a policy: one full check per Maildir again afterwards
-        }
-        approvals.put(maildir, new Approval(dirKeys, checkedAt));
+        known.approved(maildir, dirKeys, checkedAt);
         return maildrop;
     }
-
-    /** The keys {@link MaildirGuard#check} returned for a Maildir, and when ({@link System#nanoTime()}). */
-    private record Approval(Object[] keys, long checkedAt) {}
 
     private Maildrop open(MailboxRef ref, Path maildir, Optional<Path> home, Object[] dirKeys)
             throws MaildropBusyException, StorageException {
@@ -190,7 +169,7 @@ public final class MaildirStore implements MaildropStore, MailDelivery, AutoClos
         boolean opened = false;
         Path key = maildir;
         try {
-            key = realPath(maildir, dirKeys[0]);
+            key = known.realPath(maildir, dirKeys[0]);
             lease = locks.lease(key.resolve(LOCK_FILE), home.isEmpty() ? dataDir.resolve("home") : null);
             Maildrop maildrop = MaildirMaildrop.open(ref, key, dirs, lease, snapshots, dovecotUidlFormat, usage);
             opened = true;
@@ -217,38 +196,6 @@ public final class MaildirStore implements MaildropStore, MailDelivery, AutoClos
             throw new StorageException("refusing the maildir: " + e.getMessage(), false, e);
         } catch (IOException e) {
             throw new StorageException("cannot open the maildir " + maildir + ": " + e.getMessage(), true, e);
-        }
-    }
-
-    /**
-     * The Maildir's real path, which names its lock file and its listing kept between sessions: only if it still
-     * leads to the directory opened, whose key is {@code rootKey} (the lock file is used by path, see
-     * docs/security.md). The path found is remembered, so a login resolves no links while it still leads there:
-     * any path to the directory names the same lock file, since the lock lives in the directory itself.
-     */
-    private Path realPath(Path maildir, Object rootKey) throws IOException {
-        Path known = realPaths.get(maildir);
-        if (known != null && leadsTo(known, rootKey)) {
-            return known;
-        }
-        Path real = maildir.toRealPath();
-        if (!leadsTo(real, rootKey)) {
-            realPaths.remove(maildir);
-            throw new IOException("the maildir " + maildir + " was replaced while it was opened");
-        }
-        if (realPaths.size() >= MAX_REAL_PATHS) {
-            realPaths.clear(); // a bound, not a policy: one resolution per Maildir again afterwards
-        }
-        realPaths.put(maildir, real);
-        return real;
-    }
-
-    private static boolean leadsTo(Path path, Object key) {
-        try {
-            Object found = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
-            return key != null && key.equals(found);
-        } catch (IOException e) {
-            return false;
         }
     }
 
