@@ -8,7 +8,6 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 
 /**
  * What a {@link MaildirStore} remembers about each Maildir between logins, so that a login repeats no work that
