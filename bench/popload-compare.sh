@@ -328,19 +328,25 @@ def med(rs, k):
     return statistics.median(float(r[k]) for r in rs)
 def fmt(v):
     return '-' if v is None else (f'{v:,.0f}' if v >= 100 else f'{v:.1f}')
-print('| scenario | metric | Postoffice | Dovecot | ceiling | PO/Dovecot | PO/ceiling | runs (PO) | generator CPU share (PO; ceiling) | load avg (min-max) |')
+print('| scenario | metric | Postoffice | Dovecot | ceiling | PO/Dovecot | PO/ceiling (by round) | runs (PO) | generator CPU share (PO; ceiling) | load avg (min-max) |')
 print('|---|---|---:|---:|---:|---:|---:|---|---|---|')
 for s in order:
     metric = 'MB/s' if 'download' in s else 'logins/s'
     key = 'mb_s' if metric == 'MB/s' else 'sessions_s'
     v = {srv: (med(by[(s, srv)], key) if (s, srv) in by else None) for srv in ('postoffice', 'dovecot', 'ceiling')}
     ratio = lambda a, b: '-' if a is None or not b else f'{a / b:.2f}x'
+    # the ratio of the medians, then the ratio within each round (same load, same minute): on a noisy machine the
+    # two differ, and the per-round ratios show the spread
+    po_round = {r['round']: float(r[key]) for r in by.get((s, 'postoffice'), [])}
+    rounds = [po_round[r['round']] / float(r[key]) for r in by.get((s, 'ceiling'), [])
+              if r['round'] in po_round and float(r[key]) > 0]
+    to_ceiling = ratio(v['postoffice'], v['ceiling']) + (f" ({', '.join(f'{x:.2f}' for x in rounds)})" if rounds else '')
     share = lambda srv: '-' if (s, srv) not in by else f"{100 * med(by[(s, srv)], 'gen_cpu_s') / med(by[(s, srv)], 'wall_s') / ncpu:.0f} %"
     runs = ', '.join(fmt(float(r[key])) for r in by.get((s, 'postoffice'), []))
     loads = [float(r['load1']) for r in rows if r['scenario'] == s]
     errors = sum(int(r['errors']) for r in rows if r['scenario'] == s)
     print(f"| {s} | {metric}{'' if not errors else f' ({errors} errors)'} | {fmt(v['postoffice'])} | {fmt(v['dovecot'])} | {fmt(v['ceiling'])} | "
-          f"{ratio(v['postoffice'], v['dovecot'])} | {ratio(v['postoffice'], v['ceiling'])} | {runs} | {share('postoffice')}; {share('ceiling')} | "
+          f"{ratio(v['postoffice'], v['dovecot'])} | {to_ceiling} | {runs} | {share('postoffice')}; {share('ceiling')} | "
           f"{min(loads):.1f}-{max(loads):.1f} |")
 extra = sorted({r['server'] for r in rows if r['server'].startswith('postoffice-')})
 if extra:
