@@ -151,35 +151,26 @@ final class MaildirDirs implements Closeable {
 
     /**
      * Confirms that {@code new/}, {@code cur/} and {@code tmp/} are still the directories approved (the same device
-     * and inode, so no link): with secure streams, as entries of the Maildir's handle ({@code fstatat}, no path
+     * and inode, so no link), as entries of the Maildir's handle ({@link #attributes}: {@code fstatat}, no path
      * walked, nothing opened). Every login does this, so an approval {@link MaildirStore} remembers is never used on
      * a directory swapped since.
      *
-     * @return the attributes of {@code new/} and {@code cur/}, in that order (for the kept listing's check)
+     * @return the attributes of {@code new/}, {@code cur/} and {@code tmp/}, indexed by {@link #NEW}, {@link #CUR}
+     *         and {@link #TMP}
      * @throws ReplacedException if one of them is not the directory approved
      * @throws IOException        if one is gone or cannot be read
      */
     BasicFileAttributes[] confirm() throws IOException {
-        if (!secure) {
-            MaildirGuard.verify(maildir, keys);
-        }
-        BasicFileAttributes[] found = new BasicFileAttributes[2];
+        BasicFileAttributes[] found = new BasicFileAttributes[3];
         for (int dir = NEW; dir <= TMP; dir++) {
-            BasicFileAttributes a;
             try {
-                a = secure
-                        ? stream(ROOT).getFileAttributeView(Path.of(NAMES[dir]), BasicFileAttributeView.class,
-                                LinkOption.NOFOLLOW_LINKS).readAttributes()
-                        : Files.readAttributes(paths[dir], BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                found[dir] = attributes(ROOT, NAMES[dir]);
             } catch (NoSuchFileException e) {
                 throw new IOException("the maildir directory " + paths[dir] + " was removed", e); // temporary
             }
-            if (!a.isDirectory() || !Objects.equals(a.fileKey(), keys[dir + 1])) {
+            if (!found[dir].isDirectory() || !Objects.equals(found[dir].fileKey(), keys[dir + 1])) {
                 throw new ReplacedException("the maildir directory " + paths[dir] + " was replaced after it was"
                         + " checked");
-            }
-            if (dir != TMP) {
-                found[dir] = a;
             }
         }
         return found;

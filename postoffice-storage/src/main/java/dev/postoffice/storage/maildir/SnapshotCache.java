@@ -32,8 +32,8 @@ final class SnapshotCache {
             // As entries of the Maildir (fstatat), confirmed to be the approved directories: a login to an
             // unchanged maildrop opens neither.
             BasicFileAttributes[] found = dirs.confirm();
-            BasicFileAttributes n = found[0];
-            BasicFileAttributes c = found[1];
+            BasicFileAttributes n = found[MaildirDirs.NEW];
+            BasicFileAttributes c = found[MaildirDirs.CUR];
             return new DirState(n.fileKey(), n.lastModifiedTime().to(TimeUnit.NANOSECONDS),
                     c.fileKey(), c.lastModifiedTime().to(TimeUnit.NANOSECONDS));
         }
