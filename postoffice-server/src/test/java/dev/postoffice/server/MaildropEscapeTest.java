@@ -54,6 +54,19 @@ class MaildropEscapeTest {
         assertThat(outside.resolve(SECRET_NAME)).exists();
     }
 
+    /** The same exploit between two sessions, the second on the approval the store remembers from the first. */
+    @Test
+    void curLinkedBetweenSessionsIsRefusedAtTheNextLogin() throws Exception {
+        RawClient first = login("alice", "secret");
+        assertThat(first.cmd("PASS secret")).startsWith("+OK");
+        assertThat(first.cmd("QUIT")).startsWith("+OK");
+        Files.move(maildir.resolve("cur"), maildir.resolve("cur.old"));
+        Files.createSymbolicLink(maildir.resolve("cur"), outside);
+        RawClient c = login("alice", "secret");
+        assertThat(c.cmd("PASS secret")).startsWith("-ERR [SYS/PERM]");
+        assertThat(outside.resolve(SECRET_NAME)).exists();
+    }
+
     @Test
     void aHomeWhoseMaildirLinksToAnotherUsersMaildirIsRefused() throws Exception {
         Path home = Files.createDirectories(data.resolve("eve-home"));
