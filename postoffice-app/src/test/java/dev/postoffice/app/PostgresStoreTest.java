@@ -56,7 +56,7 @@ class PostgresStoreTest {
         assertThat(list.err).contains("--migrate-schema").doesNotContain("Exception");
 
         assertThat(run(null, "db", "migrate", "--store", database.url()).code).isZero();
-        assertThat(run(null, "db", "status", "--store", database.url()).out).contains("version 4, up to date");
+        assertThat(run(null, "db", "status", "--store", database.url()).out).contains("version 5, up to date");
         assertThat(run(null, "user", "list", "--store", database.url()).code).isZero();
     }
 

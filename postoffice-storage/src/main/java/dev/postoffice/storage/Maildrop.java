@@ -41,6 +41,22 @@ public interface Maildrop extends AutoCloseable {
             throws LeaseLostException, StorageException;
 
     /**
+     * QUIT's UPDATE: {@link #commit} with the same guarantees, then {@link #close()}, whatever the outcome. A store
+     * may release the lease in UPDATE's own transaction (PostgreSQL: one round trip for both).
+     *
+     * @throws LeaseLostException if the lease was lost; nothing was removed
+     * @throws StorageException   if a message could not be removed
+     */
+    default void commitAndClose(Collection<StoredMessage> deletions, Collection<StoredMessage> retrieved,
+            Instant now) throws LeaseLostException, StorageException {
+        try {
+            commit(deletions, retrieved, now);
+        } finally {
+            close();
+        }
+    }
+
+    /**
      * Closes what the maildrop keeps open between operations (Maildir: the directory handles a RETR keeps for the
      * next one), unless an operation is using it; the next operation opens it again. Any thread may call this: the
      * server's watchdog does for sessions waiting for their client, so that idle sessions hold no descriptor.

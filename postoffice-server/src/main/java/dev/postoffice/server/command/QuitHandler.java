@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
 /**
  * QUIT (RFC 1939 sections 4 and 6). From TRANSACTION it is the UPDATE state: the marked messages are removed
  * through the maildrop's lease-fenced commit, retrievals recorded for EXPIRE, and the lease released before the
- * answer, so a client that reconnects at once is not told IN-USE.
+ * answer (in UPDATE's own transaction where the store can), so a client that reconnects at once is not told IN-USE.
  */
 final class QuitHandler implements CommandHandler<Command.Quit> {
     private static final Logger log = LoggerFactory.getLogger(QuitHandler.class);
@@ -45,7 +45,7 @@ final class QuitHandler implements CommandHandler<Command.Quit> {
         List<StoredMessage> retrieved = expire.isPresent() ? marks.retrievedMessages() : List.of();
         Reply reply;
         try {
-            maildrop.commit(marks.markedDeleted(), retrieved, ctx.now());
+            maildrop.commitAndClose(marks.markedDeleted(), retrieved, ctx.now());
             ctx.server().metrics().deleted(marks.deletedCount());
             reply = Reply.ok("Postoffice POP3 server signing off (" + marks.visibleCount() + " messages left)");
         } catch (LeaseLostException e) {
@@ -57,7 +57,6 @@ final class QuitHandler implements CommandHandler<Command.Quit> {
             reply = Reply.err(ResponseCode.SYS_TEMP,
                     "some deleted messages could not be removed; they are still in the maildrop");
         }
-        maildrop.close();
         return reply;
     }
 }

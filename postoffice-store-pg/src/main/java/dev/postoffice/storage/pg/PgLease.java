@@ -13,7 +13,8 @@ import org.slf4j.LoggerFactory;
  * A session's lease row: the maildrop, this node's incarnation and the fencing token from the {@code lease_token}
  * sequence. UPDATE checks the token in its own transaction ({@link PgMaildrop#commit}); this object only remembers
  * whether the node already knows the lease is lost, and deletes the row at close if it is still this token's, in one
- * statement that does not wait for the WAL flush ({@code postoffice_release}, docs/postgresql.md "Round trips").
+ * statement that does not wait for the WAL flush ({@code postoffice_release}, docs/postgresql.md "Round trips"),
+ * unless QUIT's UPDATE deleted it already.
  */
 final class PgLease implements Lease {
     private static final Logger log = LoggerFactory.getLogger(PgLease.class);
@@ -25,6 +26,7 @@ final class PgLease implements Lease {
     private final String user;
     private volatile boolean lost;
     private boolean closed;
+    private boolean released;
 
     PgLease(DataSource db, Liveness liveness, long mailboxId, long token, String user) {
         this.db = db;
@@ -55,6 +57,11 @@ final class PgLease implements Lease {
         }
     }
 
+    /** The row was deleted by QUIT's own transaction ({@code postoffice_update}): {@link #close} has nothing to send. */
+    synchronized void released() {
+        released = true;
+    }
+
     @Override
     public synchronized void close() {
         if (closed) {
@@ -62,6 +69,9 @@ final class PgLease implements Lease {
         }
         closed = true;
         liveness.remove(this);
+        if (released) {
+            return;
+        }
         try (Connection c = db.getConnection();
                 PreparedStatement ps = c.prepareStatement("SELECT postoffice_release(?, ?)")) {
             ps.setLong(1, mailboxId);

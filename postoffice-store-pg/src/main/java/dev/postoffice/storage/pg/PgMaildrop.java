@@ -27,12 +27,14 @@ import java.util.Optional;
 import javax.sql.DataSource;
 
 /**
- * A session on one PostgreSQL maildrop: the snapshot read at login with the lease, and UPDATE as one transaction
- * that first locks the lease row and checks its fencing token and its node's liveness, so a lease lost
+ * A session on one PostgreSQL maildrop: the snapshot read at login with the lease, and UPDATE as one call and one
+ * transaction that first locks the lease row and checks its fencing token and its node's liveness, so a lease lost
  * meanwhile deletes nothing ({@link LeaseLostException}) and a node taking the maildrop over waits for the
  * commit. Used by one session, like every {@link Maildrop}.
  */
 final class PgMaildrop implements Maildrop, RetrievalHistory {
+    /** SQLSTATE of {@code postoffice_update} when the lease is no longer this session's. */
+    private static final String LEASE_LOST = "PO003";
     private final DataSource db;
     private final MailboxRef ref;
     private final PgLease lease;
@@ -207,6 +209,31 @@ final class PgMaildrop implements Maildrop, RetrievalHistory {
     @Override
     public void commit(Collection<StoredMessage> deletions, Collection<StoredMessage> retrieved, Instant now)
             throws LeaseLostException, StorageException {
+        update(deletions, retrieved, now, false);
+    }
+
+    /** QUIT: UPDATE and the lease's release in one call and one transaction, where {@code close} would add another. */
+    @Override
+    public void commitAndClose(Collection<StoredMessage> deletions, Collection<StoredMessage> retrieved,
+            Instant now) throws LeaseLostException, StorageException {
+        try {
+            if (update(deletions, retrieved, now, true)) {
+                lease.released();
+            }
+        } finally {
+            close();
+        }
+    }
+
+    /**
+     * UPDATE in one round trip ({@code postoffice_update}, schema version 5): the lease row locked and its token and
+     * node checked, then the removals, their usage and the first retrievals, and with {@code release} the lease row
+     * deleted, all in one transaction that deletes nothing if the lease is lost. Nothing to change: no round trip.
+     *
+     * @return whether the call was made with {@code release}, so the lease row is gone
+     */
+    private boolean update(Collection<StoredMessage> deletions, Collection<StoredMessage> retrieved, Instant now,
+            boolean release) throws LeaseLostException, StorageException {
         List<Long> gone = new ArrayList<>();
         for (StoredMessage m : deletions) {
             int i = index(m);
@@ -222,26 +249,29 @@ final class PgMaildrop implements Maildrop, RetrievalHistory {
             }
         }
         if (gone.isEmpty() && seen.isEmpty()) {
-            return; // nothing to change: no round trip (QUIT's only statement is then the lease's release)
+            return false; // nothing to change: QUIT's only statement is then the lease's release
         }
         if (!gone.isEmpty()) {
             lease.verify();
+            // test hook (the kill -9 matrix): in UPDATE, nothing sent yet. The call is one transaction, so a kill
+            // while PostgreSQL runs it leaves every removal or none.
+            CrashPoint.reach("update-removed");
         }
-        try (Connection c = db.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                if (!gone.isEmpty()) {
-                    checkLease(c);
-                    remove(c, gone);
-                    CrashPoint.reach("update-removed"); // test hook: deleted, not committed (the kill -9 matrix)
-                }
-                markRetrieved(c, seen, now);
-                c.commit();
-            } catch (SQLException | StorageException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            }
+        try (Connection c = db.getConnection();
+                PreparedStatement ps = c.prepareStatement("SELECT postoffice_update(?, ?, ?, ?, ?, ?)")) {
+            ps.setLong(1, lease.mailboxId());
+            ps.setLong(2, lease.token());
+            ps.setArray(3, c.createArrayOf("bigint", gone.toArray()));
+            ps.setArray(4, c.createArrayOf("bigint", seen.toArray()));
+            ps.setTimestamp(5, Timestamp.from(now));
+            ps.setBoolean(6, release);
+            ps.execute();
         } catch (SQLException e) {
+            if (LEASE_LOST.equals(e.getSQLState())) {
+                lease.lost();
+                throw new LeaseLostException("the lease on the maildrop of " + ref.user()
+                        + " was lost (another node may hold it): nothing removed");
+            }
             throw new StorageException("UPDATE of the maildrop of " + ref.user() + " failed, nothing removed: "
                     + e.getMessage(), true, e);
         }
@@ -252,64 +282,7 @@ final class PgMaildrop implements Maildrop, RetrievalHistory {
             dropAhead(i);
         }
         remember(retrieved, now);
-    }
-
-    /** Locks the lease row, checking it is still this session's token on a live node. */
-    private void checkLease(Connection c) throws SQLException, LeaseLostException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM lease l JOIN node n ON n.id = l.node_id"
-                + " WHERE l.mailbox_id = ? AND l.token = ? AND n.expires > now() FOR UPDATE OF l")) {
-            ps.setLong(1, lease.mailboxId());
-            ps.setLong(2, lease.token());
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    lease.lost();
-                    throw new LeaseLostException("the lease on the maildrop of " + ref.user()
-                            + " was lost (another node may hold it): nothing removed");
-                }
-            }
-        }
-    }
-
-    private void remove(Connection c, List<Long> uids) throws SQLException {
-        long bytes = 0;
-        long count = 0;
-        List<String> locators = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM message WHERE mailbox_id = ? AND uid = ANY (?)"
-                + " RETURNING size, body_locator")) {
-            ps.setLong(1, lease.mailboxId());
-            ps.setArray(2, c.createArrayOf("bigint", uids.toArray()));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    bytes += rs.getLong(1);
-                    count++;
-                    locators.add(rs.getString(2));
-                }
-            }
-        }
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM body_chunk WHERE locator = ANY (?)")) {
-            ps.setArray(1, c.createArrayOf("text", locators.toArray()));
-            ps.executeUpdate();
-        }
-        try (PreparedStatement ps = c.prepareStatement("UPDATE mailbox SET bytes = greatest(0, bytes - ?),"
-                + " messages = greatest(0, messages - ?) WHERE id = ?")) {
-            ps.setLong(1, bytes);
-            ps.setLong(2, count);
-            ps.setLong(3, lease.mailboxId());
-            ps.executeUpdate();
-        }
-    }
-
-    private void markRetrieved(Connection c, List<Long> uids, Instant when) throws SQLException {
-        if (uids.isEmpty()) {
-            return;
-        }
-        try (PreparedStatement ps = c.prepareStatement("UPDATE message SET retrieved = ?"
-                + " WHERE mailbox_id = ? AND uid = ANY (?) AND retrieved IS NULL")) {
-            ps.setTimestamp(1, Timestamp.from(when));
-            ps.setLong(2, lease.mailboxId());
-            ps.setArray(3, c.createArrayOf("bigint", uids.toArray()));
-            ps.executeUpdate();
-        }
+        return release;
     }
 
     private void remember(Collection<StoredMessage> retrieved, Instant when) {

@@ -72,9 +72,71 @@ class PgRoundTripTest {
             assertThat(trips.get()).as("RETR of a message under 1 MiB").isEqualTo(1);
 
             trips.set(0);
-            drop.commit(List.of(), List.of(), Instant.now());
-            drop.close();
+            drop.commitAndClose(List.of(), List.of(), Instant.now());
             assertThat(trips.get()).as("QUIT with nothing deleted: the lease's release").isEqualTo(1);
+        }
+    }
+
+    @Test
+    void anUpdateIsOneRoundTripAndAtQuitTheLeaseGoesWithIt() throws Exception {
+        for (int k = 0; k < 8; k++) {
+            deliver("Subject: " + k + "\r\n\r\nbody " + k + "\r\n");
+        }
+        Maildrop drop = store.open(ALICE);
+        List<StoredMessage> all = drop.messages();
+        trips.set(0);
+        drop.commit(List.of(all.get(0)), List.of(), Instant.now()); // EXPIRE at login: the session goes on
+        assertThat(trips.get()).as("a removal without the release").isEqualTo(1);
+        assertThat(leases()).isEqualTo(1);
+
+        trips.set(0);
+        drop.commitAndClose(all.subList(1, 5), all.subList(1, 7), Instant.now());
+        assertThat(trips.get()).as("QUIT with DELE and retrievals: removals, EXPIRE's record and the release")
+                .isEqualTo(1);
+        assertThat(leases()).as("released in UPDATE's transaction").isZero();
+        try (Maildrop next = store.open(ALICE)) {
+            assertThat(next.messages()).hasSize(3);
+            assertThat(next.history().firstRetrieved(next.messages().get(0))).isPresent();
+            assertThat(next.history().firstRetrieved(next.messages().get(2))).isEmpty();
+            trips.set(0);
+        }
+        assertThat(trips.get()).as("close alone: the release").isEqualTo(1);
+    }
+
+    @Test
+    void aQuitWhoseUpdateFailsStillReleasesTheLeaseAndTheReadAhead() throws Exception {
+        for (int k = 0; k < 4; k++) {
+            deliver("Subject: " + k + "\r\n\r\nbody " + k + "\r\n");
+        }
+        Maildrop drop = store.open(ALICE);
+        List<StoredMessage> all = drop.messages();
+        assertThat(read(drop, all.get(0))).endsWith("body 0\r\n"); // reads the other three ahead
+        assertThat(budget.available()).isLessThan(ReadAhead.DEFAULT_BUDGET);
+        try (Connection c = database.dataSource().getConnection(); Statement s = c.createStatement()) {
+            // a removal PostgreSQL refuses mid-call: the function's earlier work must be rolled back with it
+            s.execute("CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                    + " RAISE EXCEPTION 'refused'; END $$");
+            s.execute("CREATE TRIGGER refuse BEFORE DELETE ON body_chunk FOR EACH ROW EXECUTE FUNCTION refuse()");
+        }
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                () -> drop.commitAndClose(all.subList(0, 2), List.of(), Instant.now()))
+                .isInstanceOf(dev.postoffice.storage.StorageException.class)
+                .isNotInstanceOf(dev.postoffice.storage.LeaseLostException.class);
+        assertThat(budget.available()).as("the read-ahead given back").isEqualTo(ReadAhead.DEFAULT_BUDGET);
+        assertThat(leases()).as("released by the close that follows the failed call").isZero();
+        try (Connection c = database.dataSource().getConnection(); Statement s = c.createStatement()) {
+            s.execute("DROP TRIGGER refuse ON body_chunk");
+        }
+        try (Maildrop next = store.open(ALICE)) {
+            assertThat(next.messages()).as("nothing removed").hasSize(4);
+        }
+    }
+
+    private int leases() throws Exception {
+        try (Connection c = database.dataSource().getConnection(); Statement s = c.createStatement();
+                java.sql.ResultSet rs = s.executeQuery("SELECT count(*) FROM lease")) {
+            rs.next();
+            return rs.getInt(1);
         }
     }
 

@@ -244,6 +244,51 @@ public abstract class MaildropStoreContract {
         }
     }
 
+    @Test
+    void quitsUpdateRemovesRecordsAndFreesTheMaildrop() throws Exception {
+        List<String> sent = deliverNumbered(mailbox(), "message", 3);
+        Maildrop drop = store().open(mailbox());
+        List<StoredMessage> ms = drop.messages();
+        drop.commitAndClose(List.of(ms.get(0)), List.of(ms.get(0), ms.get(1)), T1);
+        drop.close(); // idempotent after it
+
+        try (Maildrop next = store().open(mailbox())) { // not busy: the lease went with UPDATE
+            assertThat(next.messages()).hasSize(2);
+            assertThat(next.history().firstRetrieved(next.messages().get(0))).contains(T1);
+            assertThat(next.history().firstRetrieved(next.messages().get(1))).isEmpty();
+        }
+        assertThat(bodies(mailbox())).containsExactly(sent.get(1), sent.get(2));
+        assertThat(delivery().usage(mailbox())).isEqualTo(
+                new Usage(bytes(sent.get(1)).length + bytes(sent.get(2)).length, 2));
+    }
+
+    @Test
+    void quitsUpdateWithNothingToChangeFreesTheMaildrop() throws Exception {
+        deliverNumbered(mailbox(), "message", 1);
+        Maildrop drop = store().open(mailbox());
+        drop.commitAndClose(List.of(), List.of(), T1);
+
+        store().open(mailbox()).close();
+        assertThat(uidls(mailbox())).hasSize(1);
+    }
+
+    @Test
+    void quitsUpdateOnALostLeaseRemovesNothingAndLeavesTheNewHolderItsLease() throws Exception {
+        deliverNumbered(mailbox(), "message", 2);
+        Maildrop drop = store().open(mailbox());
+        breakLease(mailbox());
+        MaildropStore other = reopen().orElse(store());
+        try (Maildrop taker = other.open(mailbox())) { // another server that judged the lease stale
+            assertThatThrownBy(() -> drop.commitAndClose(drop.messages(), drop.messages(), T1))
+                    .isInstanceOf(LeaseLostException.class);
+            assertThatThrownBy(() -> other.open(mailbox()))
+                    .as("the lost session's close must not free the taker's lease")
+                    .isInstanceOf(MaildropBusyException.class);
+            assertThat(taker.messages()).hasSize(2);
+        }
+        assertThat(bodies(mailbox())).hasSize(2);
+    }
+
     // ---- retrieval history ----
 
     @Test
