@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# UPDATE on the PostgreSQL store (docs/performance.md "QUIT with DELE on PostgreSQL"): what a session that deletes
+# UPDATE on the PostgreSQL store (docs/performance.md, "QUIT with DELE"): what a session that deletes
 # its mail costs, the case of most POP3 clients. A private PostgreSQL (Debian's package, fsync on), one node per
 # build on its own database of that cluster, mail delivered over LMTP, then sessions of USER, PASS, STAT, RETR and
 # DELE of every message, QUIT, from one client (Python's poplib, so each round trip is waited for), builds
