@@ -20,6 +20,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -193,6 +194,57 @@ class PgLeaseTest {
         }
         try (Maildrop drop = nodeB.open(ALICE)) {
             assertThat(count("SELECT token FROM lease")).isGreaterThan(first);
+        }
+    }
+
+    /**
+     * What the kill -9 matrix cannot reach on this store: a node cut off while PostgreSQL runs UPDATE's one call. The
+     * call removes the messages and their chunks, then waits for the maildrop's row (held here); its backend is
+     * then terminated, as a crash of the node's connection or of the database would end it. Nothing may be removed.
+     */
+    @Test
+    void anUpdateCutOffMidwayInsidePostgresRemovesNothing() throws Exception {
+        Maildrop drop = nodeA.open(ALICE);
+        AtomicReference<Throwable> failed = new AtomicReference<>();
+        Thread quit;
+        try (Connection blocker = DriverManager.getConnection(database.jdbcUrl())) {
+            blocker.setAutoCommit(false);
+            try (PreparedStatement ps = blocker.prepareStatement("SELECT 1 FROM mailbox WHERE name = ? FOR UPDATE")) {
+                ps.setString(1, ALICE.user());
+                ps.executeQuery().close();
+            }
+            quit = Thread.ofPlatform().start(() -> {
+                try {
+                    drop.commitAndClose(drop.messages(), drop.messages(), Instant.now());
+                } catch (Throwable t) {
+                    failed.set(t);
+                }
+            });
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (count("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                    + " AND query LIKE 'SELECT postoffice_update%'") == 0) {
+                assertThat(System.nanoTime()).as("UPDATE reached the maildrop's row").isLessThan(deadline);
+                Thread.sleep(10);
+            }
+            assertThat(count("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                    + " WHERE query LIKE 'SELECT postoffice_update%'")).isEqualTo(1);
+            blocker.rollback();
+        }
+        quit.join(30_000);
+        assertThat(quit.isAlive()).isFalse();
+        assertThat(failed.get()).isInstanceOf(StorageException.class).isNotInstanceOf(LeaseLostException.class);
+        assertThat(((StorageException) failed.get()).temporary()).isTrue();
+
+        assertThat(count("SELECT count(*) FROM message")).isEqualTo(3);
+        assertThat(count("SELECT messages FROM mailbox")).isEqualTo(3);
+        assertThat(count("SELECT count(*) FROM lease")).as("the close after the failed call released it").isZero();
+        try (Maildrop next = nodeB.open(ALICE)) {
+            assertThat(next.messages()).hasSize(3);
+            for (var m : next.messages()) {
+                try (var in = next.body(m).open()) {
+                    assertThat(in.readAllBytes()).hasSize((int) m.size());
+                }
+            }
         }
     }
 
