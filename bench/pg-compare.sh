@@ -32,13 +32,14 @@ chmod 755 "$work"
 log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "pg-compare.sh: $*"; exit 1; }
 
-pids=() pgdata="$work/pg" pgbin=""
+source "$root/bench/pg-cluster.sh"
+pids=()
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
   for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  [[ -n $pgbin && -f $pgdata/postmaster.pid ]] && runuser -u postgres -- "$pgbin/pg_ctl" -D "$pgdata" -m fast stop >/dev/null 2>&1 || true
+  pg_cluster_stop
   if ((keep)); then log "working directory kept: $work"; else rm -rf "$work"; fi
   exit $rc
 }
@@ -46,11 +47,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 [[ $(id -u) == 0 ]] || die "run as root: PostgreSQL runs as its own user"
-if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
-  log "installing postgresql"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
-fi
-pgbin=$(dirname "$(ls -d /usr/lib/postgresql/*/bin/initdb | sort -V | tail -1)")
+pg_cluster_install || die "cannot install postgresql"
 
 log "building"
 ./postoffice --version >"$results/build.log" 2>&1 || { tail -20 "$results/build.log" >&2; die "the application does not build"; }
@@ -80,13 +77,8 @@ grep '^many' "$corpus/manifest" | cut -f2- | tr ' \t' '\n\n' | grep . \
   | (cd "$corpus" && xargs -n 5000 "$root/postoffice" deliver --data "$data" --user many)
 
 log "PostgreSQL: a private cluster"
-PG_PORT=$(free_port 25432)
-mkdir -p "$pgdata" "$work/pgsock" && chown postgres: "$pgdata" "$work/pgsock" && chmod 700 "$pgdata"
-runuser -u postgres -- "$pgbin/initdb" -D "$pgdata" -U postgres --auth-local=trust --auth-host=trust -E UTF8 --locale=C >"$results/initdb.log"
-runuser -u postgres -- "$pgbin/pg_ctl" -D "$pgdata" -w -l "$work/pgsock/log" \
-  -o "-p $PG_PORT -k $work/pgsock -c listen_addresses=127.0.0.1 -c shared_buffers=256MB" start >/dev/null
-runuser -u postgres -- "$pgbin/psql" -X -q -h "$work/pgsock" -p "$PG_PORT" -U postgres -c "CREATE ROLE postoffice LOGIN" \
-  -c "CREATE DATABASE postoffice OWNER postoffice"
+pg_cluster_start "$work" "$results/initdb.log" 25432
+pg_psql -c "CREATE DATABASE postoffice OWNER postoffice"
 URL="postgresql://127.0.0.1:$PG_PORT/postoffice?user=postoffice&pool=20"
 ./postoffice db migrate --store "$URL" >>"$results/build.log"
 log "copying the corpus with postoffice migrate"

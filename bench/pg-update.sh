@@ -33,13 +33,14 @@ chmod 755 "$work"
 log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "pg-update.sh: $*"; exit 1; }
 
-pids=() pgdata="$work/pg" pgbin=""
+source "$root/bench/pg-cluster.sh"
+pids=()
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
   for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  [[ -n $pgbin && -f $pgdata/postmaster.pid ]] && runuser -u postgres -- "$pgbin/pg_ctl" -D "$pgdata" -m fast stop >/dev/null 2>&1 || true
+  pg_cluster_stop
   rm -rf "$work"
   exit $rc
 }
@@ -47,11 +48,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 [[ $(id -u) == 0 ]] || die "run as root: PostgreSQL runs as its own user"
-if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
-  log "installing postgresql"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
-fi
-pgbin=$(dirname "$(ls -d /usr/lib/postgresql/*/bin/initdb | sort -V | tail -1)")
+pg_cluster_install || die "cannot install postgresql"
 free_port() { local p=$1; while ss -Hltn "sport = :$p" | grep -q .; do p=$((p + 1)); done; echo "$p"; }
 wait_port() { for _ in $(seq 600); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 
@@ -61,24 +58,18 @@ for b in "${builds[@]}"; do
 done
 
 log "PostgreSQL: a private cluster"
-PG_PORT=$(free_port 26432)
-mkdir -p "$pgdata" "$work/pgsock" && chown postgres: "$pgdata" "$work/pgsock" && chmod 700 "$pgdata"
-runuser -u postgres -- "$pgbin/initdb" -D "$pgdata" -U postgres --auth-local=trust --auth-host=trust -E UTF8 --locale=C >"$results/initdb.log"
-runuser -u postgres -- "$pgbin/pg_ctl" -D "$pgdata" -w -l "$work/pgsock/log" \
-  -o "-p $PG_PORT -k $work/pgsock -c listen_addresses=127.0.0.1 -c shared_buffers=256MB" start >/dev/null
-psql() { runuser -u postgres -- "$pgbin/psql" -X -q -h "$work/pgsock" -p "$PG_PORT" -U postgres "$@"; }
-psql -c "CREATE ROLE postoffice LOGIN"
+pg_cluster_start "$work" "$results/initdb.log" 26432
 
 conf="$work/postoffice.conf"
 printf 'max-connections = 100000\nmax-connections-per-address = 100000\npop3s = off\nallow-plaintext-auth = yes\n' >"$conf"
 ports=() lmtps=() dbs=() i=0
 for b in "${builds[@]}"; do
   db="build$i" url="postgresql://127.0.0.1:$PG_PORT/build$i?user=postoffice&pool=20"
-  psql -c "CREATE DATABASE $db OWNER postoffice"
+  pg_psql -c "CREATE DATABASE $db OWNER postoffice"
   (cd "$b" && ./postoffice db migrate --store "$url") >>"$results/build.log" 2>&1 || die "migrate failed for $b"
   for u in $(seq "$users"); do echo "INSERT INTO users (name, secret) VALUES ('u$u', '{PLAIN}pw$u');"; done \
-    | psql -d "$db" >/dev/null
-  port=$(free_port $((23110 + 10 * i))) lmtp=$(free_port $((23111 + 10 * i)))
+    | pg_psql -d "$db" >/dev/null
+  port=$(free_port $((23110 + 10 * i))) && lmtp=$(free_port $((port + 1)))
   mkdir -p "$work/node$i"
   (cd "$b" && POSTOFFICE_NO_BUILD=1 exec ./postoffice serve --data "$work/node$i" --store "$url" \
     --pop3 "127.0.0.1:$port" --lmtp "127.0.0.1:$lmtp" --config "$conf") >"$results/server$i.log" 2>&1 &
@@ -89,8 +80,8 @@ for b in "${builds[@]}"; do
   i=$((i + 1))
 done
 
-python3 - "$results" "$rounds" "$users" "$messages" "$work/pgsock" "$PG_PORT" "${ports[*]}" "${lmtps[*]}" "${dbs[*]}" <<'EOF'
-import poplib, smtplib, statistics, subprocess, sys, time
+PSQL="$PG_BIN/psql" python3 - "$results" "$rounds" "$users" "$messages" "$PG_SOCK" "$PG_PORT" "${ports[*]}" "${lmtps[*]}" "${dbs[*]}" <<'EOF'
+import os, poplib, smtplib, statistics, subprocess, sys, time
 results, rounds, users, messages, sock, pgport = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6]
 ports, lmtps, dbs = ([int(x) for x in sys.argv[7].split()], [int(x) for x in sys.argv[8].split()], sys.argv[9].split())
 
@@ -112,7 +103,7 @@ def deliver(port):
     c.quit()
 
 def stats(db):
-    out = subprocess.run(["runuser", "-u", "postgres", "--", "psql", "-X", "-At", "-h", sock, "-p", pgport, "-U", "postgres",
+    out = subprocess.run(["runuser", "-u", "postgres", "--", os.environ["PSQL"], "-X", "-At", "-h", sock, "-p", pgport, "-U", "postgres",
                           "-d", db, "-c", "SELECT xact_commit, tup_deleted FROM pg_stat_database WHERE datname = current_database();"
                           " SELECT pg_current_wal_lsn() - '0/0'::pg_lsn"], capture_output=True, text=True, check=True).stdout.split()
     c, d = out[0].split("|")

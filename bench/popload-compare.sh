@@ -52,7 +52,8 @@ ln -sfn "popload-$stamp" "$root/bench/results/popload-latest"
 log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "popload-compare.sh: $*"; exit 1; }
 
-po_pid="" ce_pids=() dc_dir="$work/dovecot" pg_pid="" pgbin="" pgdata="$work/pg"
+source "$root/bench/pg-cluster.sh"
+po_pid="" ce_pids=() dc_dir="$work/dovecot" pg_pid=""
 declare -A x_pid=() x_port=() x_ports=() # the extra Postoffice servers, by TLS provider
 stop_pid() {
   local pid=$1
@@ -67,7 +68,7 @@ cleanup() {
   stop_pid "$po_pid"
   stop_pid "$pg_pid"
   for p in "${x_pid[@]}"; do stop_pid "$p"; done
-  [[ -n $pgbin && -f $pgdata/postmaster.pid ]] && runuser -u postgres -- "$pgbin/pg_ctl" -D "$pgdata" -m fast stop >/dev/null 2>&1 || true
+  pg_cluster_stop
   for p in "${ce_pids[@]}"; do stop_pid "$p"; done
   [[ -f $dc_dir/dovecot.pid ]] && "$shared/dovecot.sh" stop "$dc_dir" || true
   if ((keep)); then log "working directory kept: $work"; else rm -rf "$work"; fi
@@ -180,15 +181,10 @@ done
 # ---- the PostgreSQL store (--pg): a private cluster as bench/pg-compare.sh starts it, the same mail migrated ----
 PGPO=""
 if ((pg)); then
-  pgbin=$(dirname "$(ls -d /usr/lib/postgresql/*/bin/initdb | sort -V | tail -1)")
-  PG_PORT=$(free_port 25432) PGPO=$(free_port $((CEH + 1)))
-  rm -rf "$pgdata" "$work/pgnode" && mkdir -p "$pgdata" "$work/pgsock" "$work/pgnode"
-  chown postgres: "$pgdata" "$work/pgsock" && chmod 700 "$pgdata"
-  runuser -u postgres -- "$pgbin/initdb" -D "$pgdata" -U postgres --auth-local=trust --auth-host=trust -E UTF8 --locale=C >"$results/logs/initdb.log"
-  runuser -u postgres -- "$pgbin/pg_ctl" -D "$pgdata" -w -l "$work/pgsock/postgresql.log" \
-    -o "-p $PG_PORT -k $work/pgsock -c listen_addresses=127.0.0.1 -c shared_buffers=256MB" start >/dev/null
-  runuser -u postgres -- "$pgbin/psql" -X -q -h "$work/pgsock" -p "$PG_PORT" -U postgres -c "CREATE ROLE postoffice LOGIN" \
-    -c "CREATE DATABASE postoffice OWNER postoffice"
+  rm -rf "$work/pg" "$work/pgsock" "$work/pgnode" && mkdir -p "$work/pgnode"
+  pg_cluster_start "$work" "$results/logs/initdb.log" 25432
+  pg_psql -c "CREATE DATABASE postoffice OWNER postoffice"
+  PGPO=$(free_port $((CEH + 1)))
   PG_URL="postgresql://127.0.0.1:$PG_PORT/postoffice?user=postoffice&pool=20"
   ./postoffice migrate --from "maildir:$po_data" --to "$PG_URL" --migrate-schema >"$results/logs/migrate.log" 2>&1 \
     || die "postoffice migrate failed (see $results/logs/migrate.log)"
@@ -201,7 +197,7 @@ if ((pg)); then
   "$javac" -d "$work/pgread" -cp "$root/postoffice-app/target/postoffice.jar" "$root/bench/pgread/PgRead.java" \
     || die "bench/pgread/PgRead.java does not compile"
   PGREAD_URL="jdbc:postgresql://127.0.0.1:$PG_PORT/postoffice?user=postoffice&prepareThreshold=1"
-  log "Postoffice on PostgreSQL $PGPO (PostgreSQL $("$pgbin/postgres" --version | awk '{print $3}') on $PG_PORT, fsync on)"
+  log "Postoffice on PostgreSQL $PGPO (PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on $PG_PORT, fsync on)"
 fi
 
 # ---- runs ----
