@@ -1,20 +1,25 @@
 package dev.postoffice.storage.pg;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.postoffice.auth.pg.SqlUserDirectory;
 import dev.postoffice.storage.Envelope;
+import dev.postoffice.storage.LeaseLostException;
 import dev.postoffice.storage.MailboxRef;
 import dev.postoffice.storage.Maildrop;
+import dev.postoffice.storage.StorageException;
 import dev.postoffice.storage.StoredMessage;
 import dev.postoffice.testkit.pg.TestPostgres;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
@@ -118,10 +123,9 @@ class PgRoundTripTest {
                     + " RAISE EXCEPTION 'refused'; END $$");
             s.execute("CREATE TRIGGER refuse BEFORE DELETE ON body_chunk FOR EACH ROW EXECUTE FUNCTION refuse()");
         }
-        org.assertj.core.api.Assertions.assertThatThrownBy(
-                () -> drop.commitAndClose(all.subList(0, 2), List.of(), Instant.now()))
-                .isInstanceOf(dev.postoffice.storage.StorageException.class)
-                .isNotInstanceOf(dev.postoffice.storage.LeaseLostException.class);
+        assertThatThrownBy(() -> drop.commitAndClose(all.subList(0, 2), List.of(), Instant.now()))
+                .isInstanceOf(StorageException.class)
+                .isNotInstanceOf(LeaseLostException.class);
         assertThat(budget.available()).as("the read-ahead given back").isEqualTo(ReadAhead.DEFAULT_BUDGET);
         assertThat(leases()).as("released by the close that follows the failed call").isZero();
         try (Connection c = database.dataSource().getConnection(); Statement s = c.createStatement()) {
@@ -134,7 +138,7 @@ class PgRoundTripTest {
 
     private int leases() throws Exception {
         try (Connection c = database.dataSource().getConnection(); Statement s = c.createStatement();
-                java.sql.ResultSet rs = s.executeQuery("SELECT count(*) FROM lease")) {
+                ResultSet rs = s.executeQuery("SELECT count(*) FROM lease")) {
             rs.next();
             return rs.getInt(1);
         }
@@ -196,8 +200,7 @@ class PgRoundTripTest {
             assertThat(read(drop, all.get(1))).endsWith("body 1\r\n");
             assertThat(read(drop, all.get(3))).endsWith("body 3\r\n");
             assertThat(trips.get()).as("read ahead: no round trip").isZero();
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> drop.body(all.get(2)))
-                    .isInstanceOf(java.io.IOException.class);
+            assertThatThrownBy(() -> drop.body(all.get(2))).isInstanceOf(IOException.class);
         }
         assertThat(budget.available()).isEqualTo(ReadAhead.DEFAULT_BUDGET);
     }
