@@ -3,8 +3,8 @@
 # its mail costs, the case of most POP3 clients. A private PostgreSQL (Debian's package, fsync on), one node per
 # build on its own database of that cluster, mail delivered over LMTP, then sessions of USER, PASS, STAT, RETR and
 # DELE of every message, QUIT, from one client (Python's poplib, so each round trip is waited for), builds
-# alternating in every round. Reports QUIT's latency (the UPDATE) and the whole session's, and what PostgreSQL
-# counted per session (commits, rows deleted, WAL octets).
+# alternating in every round, a CHECKPOINT before each measured batch. Reports QUIT's latency (the UPDATE) and the whole session's, and what PostgreSQL
+# counted per session (commits, rows deleted, WAL octets), and the CPU per session of the node and of PostgreSQL.
 # Usage: bench/pg-update.sh [--users N] [--messages M] [--rounds R] [--build DIR]...; run as root. Each --build is a
 # checkout with its application built (`./postoffice --version` once); the default is this one. Results:
 # bench/results/pg-update-STAMP/summary.txt.
@@ -80,10 +80,29 @@ for b in "${builds[@]}"; do
   i=$((i + 1))
 done
 
-PSQL="$PG_BIN/psql" python3 - "$results" "$rounds" "$users" "$messages" "$PG_SOCK" "$PG_PORT" "${ports[*]}" "${lmtps[*]}" "${dbs[*]}" <<'EOF'
-import os, poplib, smtplib, statistics, subprocess, sys, time
+PSQL="$PG_BIN/psql" python3 - "$results" "$rounds" "$users" "$messages" "$PG_SOCK" "$PG_PORT" "${ports[*]}" "${lmtps[*]}" "${dbs[*]}" "${pids[*]}" <<'EOF'
+import glob, os, poplib, pwd, smtplib, statistics, subprocess, sys, time
 results, rounds, users, messages, sock, pgport = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6]
 ports, lmtps, dbs = ([int(x) for x in sys.argv[7].split()], [int(x) for x in sys.argv[8].split()], sys.argv[9].split())
+nodes = [int(x) for x in sys.argv[10].split()]
+HZ, PG_UID = os.sysconf("SC_CLK_TCK"), pwd.getpwnam("postgres").pw_uid
+
+def ticks(pid):  # user and system CPU of a process and its reaped children, in clock ticks
+    try:
+        f = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        return sum(int(x) for x in f[11:15])
+    except (OSError, IndexError):
+        return 0
+
+def owner(d):
+    try:
+        return os.stat(d).st_uid
+    except OSError:  # ended meanwhile
+        return None
+
+def cpu(node):  # seconds of CPU so far: the node's JVM, and every PostgreSQL process (both builds' databases)
+    pg = sum(ticks(int(d.rsplit("/", 1)[1])) for d in glob.glob("/proc/[0-9]*") if owner(d) == PG_UID)
+    return ticks(node) / HZ, pg / HZ
 
 def body(u, k):  # 2 to 40 KB, some lines starting with a dot
     size = 2000 + (u * 7919 + k * 104729) % 38000
@@ -102,10 +121,13 @@ def deliver(port):
             c.sendmail("bench@example.org", [f"u{u}@example.org"], body(u, k))
     c.quit()
 
+def psql(db, sql):
+    return subprocess.run(["runuser", "-u", "postgres", "--", os.environ["PSQL"], "-X", "-At", "-h", sock, "-p", pgport,
+                           "-U", "postgres", "-d", db, "-c", sql], capture_output=True, text=True, check=True).stdout
+
 def stats(db):
-    out = subprocess.run(["runuser", "-u", "postgres", "--", os.environ["PSQL"], "-X", "-At", "-h", sock, "-p", pgport, "-U", "postgres",
-                          "-d", db, "-c", "SELECT xact_commit, tup_deleted FROM pg_stat_database WHERE datname = current_database();"
-                          " SELECT pg_current_wal_lsn() - '0/0'::pg_lsn"], capture_output=True, text=True, check=True).stdout.split()
+    out = psql(db, "SELECT xact_commit, tup_deleted FROM pg_stat_database WHERE datname = current_database();"
+                   " SELECT pg_current_wal_lsn() - '0/0'::pg_lsn").split()
     c, d = out[0].split("|")
     return int(c), int(d), int(out[1])
 
@@ -131,26 +153,37 @@ def sessions(port):
         retr_ms.append((t1 - ts) * 1000)
     return quit_ms, total_ms, login_ms, retr_ms
 
-rows = {i: {"quit": [], "total": [], "login": [], "retr": [], "xact": [], "deleted": [], "wal": []} for i in range(len(ports))}
-for i in range(len(ports)):  # warm-up: the JIT, the pools' connections and their prepared statements
-    deliver(lmtps[i])
-    sessions(ports[i])
+rows = {i: {"quit": [], "total": [], "login": [], "retr": [], "xact": [], "deleted": [], "wal": [], "node_ms": [], "pg_ms": []}
+        for i in range(len(ports))}
+for _ in range(3):  # warm-up: the JIT, the pools' connections and their prepared statements
+    for i in range(len(ports)):
+        deliver(lmtps[i])
+        sessions(ports[i])
 for r in range(rounds):
     order = list(range(len(ports)))
     if r % 2:
         order.reverse()
     for i in order:
         deliver(lmtps[i])
+        # a checkpoint now rather than during the sessions: its writes and the full-page images after it would
+        # land on whichever build runs then
+        psql(dbs[i], "CHECKPOINT")
         time.sleep(11)  # an idle backend reports its counters to pg_stat_database within 10 s
         c0, d0, w0 = stats(dbs[i])
+        n0, p0 = cpu(nodes[i])
         q, t, lg, rt = sessions(ports[i])
+        n1, p1 = cpu(nodes[i])
         time.sleep(11)
         c1, d1, w1 = stats(dbs[i])
         rows[i]["quit"] += q; rows[i]["total"] += t; rows[i]["login"] += lg; rows[i]["retr"] += rt
         rows[i]["xact"].append((c1 - c0) / users); rows[i]["deleted"].append((d1 - d0) / users)
         rows[i]["wal"].append((w1 - w0) / users)
-        print(f"round {r + 1} build{i}: QUIT p50 {statistics.median(q):.2f} ms, session p50 {statistics.median(t):.1f} ms",
-              file=sys.stderr)
+        rows[i]["node_ms"].append((n1 - n0) * 1000 / users); rows[i]["pg_ms"].append((p1 - p0) * 1000 / users)
+        line = (f"round {r + 1} build{i}: QUIT p50 {statistics.median(q):.2f} ms, session p50 {statistics.median(t):.1f} ms,"
+                f" node CPU {rows[i]['node_ms'][-1]:.2f} ms, PostgreSQL CPU {rows[i]['pg_ms'][-1]:.2f} ms per session")
+        print(line, file=sys.stderr)
+        with open(f"{results}/rounds.txt", "a") as f:
+            f.write(line + "\n")
 
 def pct(xs, p):
     xs = sorted(xs)
@@ -159,12 +192,12 @@ def pct(xs, p):
 with open(f"{results}/summary.txt", "w") as f:
     f.write(f"{users} sessions per round x {rounds} rounds; each: USER, PASS, STAT, RETR and DELE of {messages} messages, QUIT\n")
     f.write(f"{'build':<7} {'QUIT p50':>9} {'p90':>7} {'max':>7} {'session p50':>12} {'login p50':>10} {'RETR+DELE p50':>14}"
-            f" {'commits/session':>16} {'rows deleted':>13} {'WAL octets':>11}\n")
+            f" {'commits/session':>16} {'rows deleted':>13} {'WAL octets':>11} {'node CPU':>9} {'PG CPU':>8}\n")
     for i, x in rows.items():
         f.write(f"build{i:<2} {statistics.median(x['quit']):>7.2f}ms {pct(x['quit'], 90):>5.2f}ms {max(x['quit']):>5.1f}ms"
                 f" {statistics.median(x['total']):>10.1f}ms {statistics.median(x['login']):>8.2f}ms {statistics.median(x['retr']):>12.1f}ms"
                 f" {statistics.median(x['xact']):>16.1f} {statistics.median(x['deleted']):>13.1f}"
-                f" {statistics.median(x['wal']):>11.0f}\n")
+                f" {statistics.median(x['wal']):>11.0f} {statistics.median(x['node_ms']):>7.2f}ms {statistics.median(x['pg_ms']):>6.2f}ms\n")
 print(open(f"{results}/builds.txt").read() + open(f"{results}/summary.txt").read())
 EOF
 log "results in $results"
