@@ -3,11 +3,11 @@
 # its mail costs, the case of most POP3 clients. A private PostgreSQL (Debian's package, fsync on), one node per
 # build on its own database of that cluster, mail delivered over LMTP, then sessions of USER, PASS, STAT, RETR and
 # DELE of every message, QUIT, from one client (Python's poplib, so each round trip is waited for), builds
-# alternating in every round, a CHECKPOINT before each measured batch. Reports QUIT's latency (the UPDATE) and the whole session's, and what PostgreSQL
-# counted per session (commits, rows deleted, WAL octets), and the CPU per session of the node and of PostgreSQL.
+# alternating in every round, a CHECKPOINT before each measured batch. Reports QUIT's latency (the UPDATE) and the
+# session's; per session, PostgreSQL's commits, deleted rows and WAL, and the CPU of the node and of PostgreSQL.
 # Usage: bench/pg-update.sh [--users N] [--messages M] [--rounds R] [--build DIR]...; run as root. Each --build is a
 # checkout with its application built (`./postoffice --version` once); the default is this one. Results:
-# bench/results/pg-update-STAMP/summary.txt.
+# bench/results/pg-update-STAMP/summary.txt and rounds.txt.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
