@@ -84,9 +84,7 @@ class PgRoundTripTest {
 
     @Test
     void anUpdateIsOneRoundTripAndAtQuitTheLeaseGoesWithIt() throws Exception {
-        for (int k = 0; k < 8; k++) {
-            deliver("Subject: " + k + "\r\n\r\nbody " + k + "\r\n");
-        }
+        deliverNumbered(8);
         Maildrop drop = store.open(ALICE);
         List<StoredMessage> all = drop.messages();
         trips.set(0);
@@ -110,9 +108,7 @@ class PgRoundTripTest {
 
     @Test
     void aQuitWhoseUpdateFailsStillReleasesTheLeaseAndTheReadAhead() throws Exception {
-        for (int k = 0; k < 4; k++) {
-            deliver("Subject: " + k + "\r\n\r\nbody " + k + "\r\n");
-        }
+        deliverNumbered(4);
         Maildrop drop = store.open(ALICE);
         List<StoredMessage> all = drop.messages();
         assertThat(read(drop, all.get(0))).endsWith("body 0\r\n"); // reads the other three ahead
@@ -189,9 +185,7 @@ class PgRoundTripTest {
 
     @Test
     void readAheadSkipsDeletedMessagesAndGivesTheirOctetsBack() throws Exception {
-        for (int k = 0; k < 6; k++) {
-            deliver("Subject: " + k + "\r\n\r\nbody " + k + "\r\n");
-        }
+        deliverNumbered(6);
         try (Maildrop drop = store.open(ALICE)) {
             List<StoredMessage> all = drop.messages();
             assertThat(read(drop, all.get(0))).endsWith("body 0\r\n"); // reads 1 to 5 ahead
@@ -220,6 +214,13 @@ class PgRoundTripTest {
             }
             assertThat(trips.get()).isEqualTo(5);
             assertThat(small.available()).isEqualTo(100);
+        }
+    }
+
+    /** Messages "Subject: K" with body "body K", K from 0. */
+    private void deliverNumbered(int count) throws Exception {
+        for (int k = 0; k < count; k++) {
+            deliver("Subject: " + k + "\r\n\r\nbody " + k + "\r\n");
         }
     }
 
