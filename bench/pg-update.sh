@@ -5,14 +5,14 @@
 # DELE of every message, QUIT, from one client (Python's poplib, so each round trip is waited for), builds
 # alternating in every round, a CHECKPOINT before each measured batch. Reports QUIT's latency (the UPDATE) and the
 # session's; per session, PostgreSQL's commits, deleted rows and WAL, and the CPU of the node and of PostgreSQL.
-# Usage: bench/pg-update.sh [--users N] [--messages M] [--rounds R] [--build DIR]...; run as root. Each --build is a
-# checkout with its application built (`./postoffice --version` once); the default is this one. Results:
-# bench/results/pg-update-STAMP/summary.txt and rounds.txt.
+# Usage: bench/pg-update.sh [--users N (100)] [--messages M (20)] [--rounds R (5)] [--build DIR]...; as root.
+# Each --build is a checkout with its application built (`./postoffice --version` once); the default is this one.
+# Results: bench/results/pg-update-STAMP/summary.txt and rounds.txt.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-users=40 messages=20 rounds=3 builds=()
+users=100 messages=20 rounds=5 builds=()
 while [[ $# -gt 0 ]]; do
   case $1 in
     --users) users=$2; shift ;;
@@ -106,7 +106,7 @@ def cpu(node):  # seconds of CPU so far: the node's JVM, and every PostgreSQL pr
 
 def body(u, k):  # 2 to 40 KB, some lines starting with a dot
     size = 2000 + (u * 7919 + k * 104729) % 38000
-    lines = [f"From: bench@example.org", f"To: u{u}@example.org", f"Subject: message {k}", ""]
+    lines = ["From: bench@example.org", f"To: u{u}@example.org", f"Subject: message {k}", ""]
     n = 0
     while n < size:
         line = (".dotted line %d" if (n // 70) % 40 == 7 else "line %d of the body, some words to fill it") % n
