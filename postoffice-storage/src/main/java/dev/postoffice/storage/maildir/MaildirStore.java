@@ -30,6 +30,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Maildrops kept as Maildirs, in the layout Postfix ({@code home_mailbox = Maildir/}) and Dovecot write:
@@ -52,6 +54,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class MaildirStore implements MaildropStore, MailDelivery, AutoCloseable {
     static final String LOCK_FILE = "postoffice-pop3.lock";
+    private static final Logger log = LoggerFactory.getLogger(MaildirStore.class);
 
     private static final int BUFFER_SIZE = 1 << 16;
     private static final AtomicLong DELIVERIES = new AtomicLong();
@@ -152,7 +155,10 @@ public final class MaildirStore implements MaildropStore, MailDelivery, AutoClos
             } catch (MaildropBusyException e) {
                 throw e;
             } catch (StorageException e) {
-                known.forget(maildir, approval); // replaced, removed or unreadable: check it all again
+                // replaced, removed or unreadable: check it all again; the full check refuses what it must
+                log.warn("the remembered approval of {} no longer holds ({}): checking it in full again", maildir,
+                        e.getMessage());
+                known.forget(maildir, approval);
             }
         }
         long checkedAt = System.nanoTime();

@@ -104,9 +104,13 @@ class MaildirSymlinkTest {
         store.open(MailboxRef.of(USER)).close();
         Files.move(maildir.resolve(sub), maildir.resolve(sub + ".old"));
         Files.createSymbolicLink(maildir.resolve(sub), outside);
-        assertThatThrownBy(() -> store.open(MailboxRef.of(USER))).isInstanceOf(StorageException.class)
-                .hasMessageContaining("symbolic link")
-                .satisfies(e -> assertThat(((StorageException) e).temporary()).isFalse());
+        try (Warnings warnings = new Warnings()) {
+            assertThatThrownBy(() -> store.open(MailboxRef.of(USER))).isInstanceOf(StorageException.class)
+                    .hasMessageContaining("symbolic link")
+                    .satisfies(e -> assertThat(((StorageException) e).temporary()).isFalse());
+            assertThat(warnings.messages()).as("the operator learns why the remembered approval was dropped")
+                    .singleElement().asString().contains("remembered approval of " + maildir).contains(sub);
+        }
         assertThat(outside.resolve("1600000001.P1.host")).exists();
     }
 
@@ -127,10 +131,41 @@ class MaildirSymlinkTest {
         Path maildir = Fixtures.maildir(dataDir);
         store.open(MailboxRef.of(USER)).close();
         Files.delete(maildir.resolve("tmp"));
-        try (Maildrop drop = store.open(MailboxRef.of(USER))) {
+        try (Warnings warnings = new Warnings(); Maildrop drop = store.open(MailboxRef.of(USER))) {
             assertThat(drop.messages()).isEmpty();
+            assertThat(warnings.messages()).singleElement().asString().contains("remembered approval of " + maildir);
         }
         assertThat(maildir.resolve("tmp")).isDirectory();
+        try (Warnings warnings = new Warnings()) {
+            store.open(MailboxRef.of(USER)).close();
+            assertThat(warnings.messages()).as("approved again: nothing to say").isEmpty();
+        }
+    }
+
+    /** What {@link MaildirStore} logs at WARN while open (postoffice-testkit's LogCapture depends on this module). */
+    private static final class Warnings implements AutoCloseable {
+        private final ch.qos.logback.classic.Logger logger =
+                (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(MaildirStore.class);
+        private final ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender =
+                new ch.qos.logback.core.read.ListAppender<>();
+
+        Warnings() {
+            appender.start();
+            logger.addAppender(appender);
+        }
+
+        List<String> messages() {
+            synchronized (appender) {
+                return appender.list.stream().filter(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN)
+                        .map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage).toList();
+            }
+        }
+
+        @Override
+        public void close() {
+            logger.detachAppender(appender);
+            appender.stop();
+        }
     }
 
     /**
