@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# bench/popload-compare.sh: Postoffice, Dovecot (fast mode, tuned read path) and the C ceiling responder,
-# measured with the neutral C load generator (bench/popload/popload.c, an extended copy of
-# ../shared/bench/popload.c that adds STLS, built here with gcc -O2), at low and
+# bench/popload-compare.sh: Postoffice, Dovecot (fast mode, tuned read path) and two C ceiling responders that
+# do no work: "ceiling" (bench/popload/popceiling.c, an extended copy of ../shared/bench/popceiling.c that keeps
+# its threads and makes one system call per reply) and "ceiling-shared" (../shared/bench/popceiling.c itself, a
+# thread per connection: the responder issue 18's targets were set against), measured with the neutral C load
+# generator (bench/popload/popload.c, an extended copy of ../shared/bench/popload.c that adds STLS), all built
+# here with gcc -O2, at low and
 # high concurrency: cleartext login and download (a corpus with a realistic share of lines to byte-stuff, and
 # today's dot-heavy one), and over implicit TLS (TLS 1.3, the same EC P-256 certificate for both servers):
 # full-handshake logins, resumed-session logins, download MB/s; and the same over STLS on the cleartext port.
@@ -36,7 +39,7 @@ while [[ $# -gt 0 ]]; do
     --duration) duration=$2; shift ;;
     --keep) keep=1 ;;
     --pg) pg=1 ;;
-    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "popload-compare.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -53,7 +56,7 @@ log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "popload-compare.sh: $*"; exit 1; }
 
 source "$root/bench/pg-cluster.sh"
-po_pid="" ce_pids=() dc_dir="$work/dovecot" pg_pid=""
+po_pid="" ce_pids=() cs_pids=() dc_dir="$work/dovecot" pg_pid=""
 declare -A x_pid=() x_port=() x_ports=() # the extra Postoffice servers, by TLS provider
 stop_pid() {
   local pid=$1
@@ -69,7 +72,7 @@ cleanup() {
   stop_pid "$pg_pid"
   for p in "${x_pid[@]}"; do stop_pid "$p"; done
   pg_cluster_stop
-  for p in "${ce_pids[@]}"; do stop_pid "$p"; done
+  for p in "${ce_pids[@]}" "${cs_pids[@]}"; do stop_pid "$p"; done
   [[ -f $dc_dir/dovecot.pid ]] && "$shared/dovecot.sh" stop "$dc_dir" || true
   if ((keep)); then log "working directory kept: $work"; else rm -rf "$work"; fi
   exit $rc
@@ -99,9 +102,10 @@ JAVA=$(find_java) || die "needs a JDK 21 or newer"
 # ---- build: the C generator and ceiling, the application, the corpus writer ----
 bin="$root/target/bench-c"
 mkdir -p "$bin"
-log "building popload and popceiling (gcc -O2) into $bin"
+log "building popload and the two popceilings (gcc -O2) into $bin"
 gcc -O2 -pthread -o "$bin/popload" "$root/bench/popload/popload.c" -lssl -lcrypto
-gcc -O2 -pthread -o "$bin/popceiling" "$shared/popceiling.c"
+gcc -O2 -pthread -o "$bin/popceiling" "$root/bench/popload/popceiling.c"
+gcc -O2 -pthread -o "$bin/popceiling-shared" "$shared/popceiling.c"
 log "building the application (log in $results/logs/build.log)"
 ./postoffice --version >"$results/logs/build.log" 2>&1 || die "the application does not build"
 mvn_cp=(-B -q -pl postoffice-bench -am package -DskipTests dependency:build-classpath
@@ -146,13 +150,13 @@ mean_size() { # the mean stored size of a corpus's messages (CRLF, as both serve
 free_port() { local p=$1; while ss -Hltn "sport = :$p" | grep -q .; do p=$((p + 1)); done; echo "$p"; }
 wait_port() { for _ in $(seq 300); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 PO=$(free_port 22110); POS=$(free_port $((PO + 1))); DC=$(free_port $((POS + 1))); DCS=$(free_port $((DC + 1)))
-CER=$(free_port $((DCS + 1))); CEH=$(free_port $((CER + 1)))
+CER=$(free_port $((DCS + 1))); CEH=$(free_port $((CER + 1))); CSR=$(free_port $((CEH + 1))); CSH=$(free_port $((CSR + 1)))
 printf 'max-connections = 100000\nmax-connections-per-address = 100000\nmax-connections-per-user = 100\nauth-cache-ttl = 0\n' >"$work/postoffice.conf"
 POSTOFFICE_JAVA_OPTS="${POSTOFFICE_JAVA_OPTS:-}" ./postoffice serve --data "$po_data" --pop3 "127.0.0.1:$PO" --pop3s "127.0.0.1:$POS" \
   --tls-cert "$work/cert.pem" --tls-key "$work/key.pem" --config "$work/postoffice.conf" >"$results/logs/postoffice.log" 2>&1 &
 po_pid=$!
 wait_port "$PO" || die "Postoffice did not start (see $results/logs/postoffice.log)"
-extras=() next=$((CEH + 1))
+extras=() next=$((CSH + 1))
 for tp in ${POPLOAD_TLS_PROVIDERS:-}; do
   x_port[$tp]=$(free_port "$next"); x_ports[$tp]=$(free_port $((x_port[$tp] + 1))); next=$((x_ports[$tp] + 1))
   { cat "$work/postoffice.conf"; echo "tls-provider = $tp"; } >"$work/postoffice-$tp.conf"
@@ -171,8 +175,10 @@ for p in $(pgrep -u popsrv); do runuser -u popsrv -- prlimit --pid "$p" --nofile
 MEAN_REAL=$(mean_size real) MEAN_HEAVY=$(mean_size heavy)
 "$bin/popceiling" "$CER" 20 "$MEAN_REAL" >"$results/logs/ceiling-real.log" 2>&1 & ce_pids+=($!)
 "$bin/popceiling" "$CEH" 20 "$MEAN_HEAVY" >"$results/logs/ceiling-heavy.log" 2>&1 & ce_pids+=($!)
-wait_port "$CER" && wait_port "$CEH" || die "popceiling did not start"
-log "Postoffice $PO (POP3S $POS), Dovecot $DC (POP3S $DCS), ceilings $CER and $CEH (20 x $MEAN_REAL and 20 x $MEAN_HEAVY octets)"
+"$bin/popceiling-shared" "$CSR" 20 "$MEAN_REAL" >"$results/logs/ceiling-shared-real.log" 2>&1 & cs_pids+=($!)
+"$bin/popceiling-shared" "$CSH" 20 "$MEAN_HEAVY" >"$results/logs/ceiling-shared-heavy.log" 2>&1 & cs_pids+=($!)
+wait_port "$CER" && wait_port "$CEH" && wait_port "$CSR" && wait_port "$CSH" || die "popceiling did not start"
+log "Postoffice $PO (POP3S $POS), Dovecot $DC (POP3S $DCS), ceilings $CER and $CEH, shared ceilings $CSR and $CSH (20 x $MEAN_REAL and 20 x $MEAN_HEAVY octets)"
 for port in "$POS" "$DCS"; do
   v=$(echo | openssl s_client -connect "127.0.0.1:$port" 2>/dev/null | sed -n 's/^ *Protocol *: *//p; s/^New, \(TLSv[0-9.]*\), .*/\1/p' | head -n1)
   log "  TLS on $port: ${v:-unknown}"
@@ -184,7 +190,7 @@ if ((pg)); then
   rm -rf "$work/pg" "$work/pgsock" "$work/pgnode" && mkdir -p "$work/pgnode"
   pg_cluster_start "$work" "$results/logs/initdb.log" 25432
   pg_psql -c "CREATE DATABASE postoffice OWNER postoffice"
-  PGPO=$(free_port $((CEH + 1)))
+  PGPO=$(free_port $((CSH + 1)))
   PG_URL="postgresql://127.0.0.1:$PG_PORT/postoffice?user=postoffice&pool=20"
   ./postoffice migrate --from "maildir:$po_data" --to "$PG_URL" --migrate-schema >"$results/logs/migrate.log" 2>&1 \
     || die "postoffice migrate failed (see $results/logs/migrate.log)"
@@ -207,18 +213,19 @@ jvm_pid() { case $1 in postoffice) echo "$po_pid" ;; postoffice-*) echo "${x_pid
   postgresql) echo "$pg_pid" ;; esac; }
 server_ticks() { case $1 in postoffice|postoffice-*) proc_ticks "$(jvm_pid "$1")" ;;
   dovecot) proc_ticks $(pgrep -u popsrv) ;; ceiling) proc_ticks "${ce_pids[@]}" ;;
+  ceiling-shared) proc_ticks "${cs_pids[@]}" ;;
   postgresql) proc_ticks "$pg_pid" $(pgrep -u postgres) ;; pgread) proc_ticks $(pgrep -u postgres) ;; esac; }
 HZ=$(getconf CLK_TCK) NCPU=$(nproc)
 printf 'round\tscenario\tserver\tsessions_s\tmb_s\terrors\tp50_ms\tp99_ms\tgen_cpu_s\tserver_cpu_s\twall_s\tload1\n' >"$results/runs.tsv"
 # scenario: name mode threads corpus tls(0, 1 implicit, stls) resume(0/1) servers
 SCENARIOS=(
-  "login-2 login 2 real 0 0 postoffice,dovecot,ceiling"
-  "login-16 login 16 real 0 0 postoffice,dovecot,ceiling"
-  "login-32 login 32 real 0 0 postoffice,dovecot,ceiling"
-  "download-2-real download 2 real 0 0 postoffice,dovecot,ceiling"
-  "download-16-real download 16 real 0 0 postoffice,dovecot,ceiling"
-  "download-2-heavy download 2 heavy 0 0 postoffice,dovecot,ceiling"
-  "download-16-heavy download 16 heavy 0 0 postoffice,dovecot,ceiling"
+  "login-2 login 2 real 0 0 postoffice,dovecot,ceiling,ceiling-shared"
+  "login-16 login 16 real 0 0 postoffice,dovecot,ceiling,ceiling-shared"
+  "login-32 login 32 real 0 0 postoffice,dovecot,ceiling,ceiling-shared"
+  "download-2-real download 2 real 0 0 postoffice,dovecot,ceiling,ceiling-shared"
+  "download-16-real download 16 real 0 0 postoffice,dovecot,ceiling,ceiling-shared"
+  "download-2-heavy download 2 heavy 0 0 postoffice,dovecot,ceiling,ceiling-shared"
+  "download-16-heavy download 16 heavy 0 0 postoffice,dovecot,ceiling,ceiling-shared"
   "pop3s-login-16 login 16 real 1 0 postoffice,dovecot"
   "pop3s-resume-16 login 16 real 1 1 postoffice,dovecot"
   "pop3s-download-2 download 2 real 1 0 postoffice,dovecot"
@@ -233,6 +240,7 @@ port_of() { # server corpus tls
     postoffice-*) [[ $3 == 1 ]] && echo "${x_ports[${1#postoffice-}]}" || echo "${x_port[${1#postoffice-}]}" ;;
     dovecot) [[ $3 == 1 ]] && echo "$DCS" || echo "$DC" ;;
     ceiling) [[ $2 == real ]] && echo "$CER" || echo "$CEH" ;;
+    ceiling-shared) [[ $2 == real ]] && echo "$CSR" || echo "$CSH" ;;
     postgresql) echo "$PGPO" ;;
   esac
 }
@@ -260,13 +268,13 @@ run() { # run ROUND NAME MODE THREADS CORPUS TLS RESUME SERVER SECONDS
 }
 
 log "warm-up: every maildrop downloaded, 10 s of cleartext logins, 10 s of TLS handshakes (JIT: a fresh JVM runs at half speed for its first 30 s or so, and the JDK's elliptic-curve code needs its own; page cache, Dovecot's indexes)"
-servers=(postoffice dovecot ceiling "${extras[@]}")
+servers=(postoffice dovecot ceiling ceiling-shared "${extras[@]}")
 ((pg)) && servers+=(postgresql pgread)
 for server in "${servers[@]}"; do
   [[ $server == pgread ]] && continue
   [[ $server == postoffice-* ]] || for corpus in real heavy; do run warm warm download 4 "$corpus" 0 0 "$server" 5; done
-  [[ $server == ceiling || $server == postoffice-* ]] || run warm warm login 4 real 0 0 "$server" 10
-  [[ $server == ceiling || $server == postgresql ]] || run warm warm login 4 real 1 0 "$server" 10
+  [[ $server == ceiling* || $server == postoffice-* ]] || run warm warm login 4 real 0 0 "$server" 10
+  [[ $server == ceiling* || $server == postgresql ]] || run warm warm login 4 real 1 0 "$server" 10
 done
 # A JVM's compiler keeps going long after the warm-up above (about 2 minutes of load here; the first measured round
 # of logins came out 10 to 30 % below the next two): each JVM server gets more of the same load until a repetition
@@ -324,12 +332,12 @@ def med(rs, k):
     return statistics.median(float(r[k]) for r in rs)
 def fmt(v):
     return '-' if v is None else (f'{v:,.0f}' if v >= 100 else f'{v:.1f}')
-print('| scenario | metric | Postoffice | Dovecot | ceiling | PO/Dovecot | PO/ceiling (by round) | runs (PO) | generator CPU share (PO; ceiling) | load avg (min-max) |')
-print('|---|---|---:|---:|---:|---:|---:|---|---|---|')
+print('| scenario | metric | Postoffice | Dovecot | ceiling | shared ceiling | PO/Dovecot | PO/ceiling (by round) | PO/shared ceiling | runs (PO) | generator CPU share (PO; ceiling) | load avg (min-max) |')
+print('|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|---|')
 for s in order:
     metric = 'MB/s' if 'download' in s else 'logins/s'
     key = 'mb_s' if metric == 'MB/s' else 'sessions_s'
-    v = {srv: (med(by[(s, srv)], key) if (s, srv) in by else None) for srv in ('postoffice', 'dovecot', 'ceiling')}
+    v = {srv: (med(by[(s, srv)], key) if (s, srv) in by else None) for srv in ('postoffice', 'dovecot', 'ceiling', 'ceiling-shared')}
     ratio = lambda a, b: '-' if a is None or not b else f'{a / b:.2f}x'
     # the ratio of the medians, then the ratio within each round (same load, same minute): on a noisy machine the
     # two differ, and the per-round ratios show the spread
@@ -342,7 +350,8 @@ for s in order:
     loads = [float(r['load1']) for r in rows if r['scenario'] == s]
     errors = sum(int(r['errors']) for r in rows if r['scenario'] == s)
     print(f"| {s} | {metric}{'' if not errors else f' ({errors} errors)'} | {fmt(v['postoffice'])} | {fmt(v['dovecot'])} | {fmt(v['ceiling'])} | "
-          f"{ratio(v['postoffice'], v['dovecot'])} | {to_ceiling} | {runs} | {share('postoffice')}; {share('ceiling')} | "
+          f"{fmt(v['ceiling-shared'])} | {ratio(v['postoffice'], v['dovecot'])} | {to_ceiling} | {ratio(v['postoffice'], v['ceiling-shared'])} | "
+          f"{runs} | {share('postoffice')}; {share('ceiling')} | "
           f"{min(loads):.1f}-{max(loads):.1f} |")
 extra = sorted({r['server'] for r in rows if r['server'].startswith('postoffice-')})
 if extra:
