@@ -68,18 +68,10 @@ mkdir -p "$results"/{runs,targets,charts,logs,cpu} "$work"
 chmod 755 "$work"  # Dovecot's service user must reach its directory below
 ln -sfn "$stamp" "$root/bench/results/latest"
 
-log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { log "compare.sh: $*"; exit 1; }
+source "$root/bench/lib.sh" # log, die, stop_pid, free_port, wait_port, proc_ticks
 
 # ---- cleanup: every server started here goes, whatever happens ----
 po_pid="" ce_pid="" bg_pid="" dc_dir="$work/dovecot"
-stop_pid() { # stop_pid PID: TERM, wait up to 30 s, then KILL
-  local pid=$1
-  [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 300); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-}
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
@@ -190,8 +182,6 @@ fi
 cp "$work/corpus.txt" "$results/logs/corpus.txt"
 
 # ---- servers ----
-free_port() { local p=$1; while ss -Hltn "sport = :$p" | grep -q .; do p=$((p + 1)); done; echo "$p"; }
-wait_port() { for _ in $(seq 300); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 PO_PORT=$(free_port 21110); DC_PORT=$(free_port $((PO_PORT + 1))); CE_PORT=$(free_port $((DC_PORT + 1)))
 declare -A PORT=([postoffice]=$PO_PORT [dovecot]=$DC_PORT [ceiling]=$CE_PORT)
 
@@ -223,15 +213,6 @@ ce_pid=$!  # the JVM itself (a function or subshell here would leave the JVM beh
 wait_port "$CE_PORT" || die "the ceiling did not start"
 
 # ---- runs ----
-proc_ticks() { # CPU clock ticks used so far by these processes and the children they reaped
-  local total=0 p stat
-  for p in "$@"; do
-    stat=$(cat "/proc/$p/stat" 2>/dev/null) || continue
-    read -r -a f <<<"${stat##*) }"  # fields from the 3rd on: utime is f[11], stime f[12], cutime f[13], cstime f[14]
-    total=$((total + f[11] + f[12] + f[13] + f[14]))
-  done
-  echo "$total"
-}
 server_ticks() {
   case $1 in
     postoffice) proc_ticks "$po_pid" ;;

@@ -34,8 +34,7 @@ while [[ $# -gt 0 ]]; do
   shift
 done
 
-log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { log "lmtp-compare.sh: $*"; exit 1; }
+source "$root/bench/lib.sh" # log, die, stop_pid, free_port, wait_port, proc_ticks
 [[ $(id -u) == 0 ]] || die "run as root: Dovecot runs as its service user"
 
 stamp=$(date +%Y%m%d-%H%M%S)
@@ -44,13 +43,6 @@ work="/tmp/postoffice-lmtp-bench-$stamp"
 mkdir -p "$results" "$work"
 chmod 755 "$work"
 po_pid="" dc_pid="" dc="$work/dovecot"
-stop_pid() {
-  local pid=$1
-  [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 300); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-}
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
@@ -74,8 +66,8 @@ log "building"
 ./postoffice --version >"$results/build.log" 2>&1 || { tail -20 "$results/build.log" >&2; die "the application does not build"; }
 export POSTOFFICE_NO_BUILD=1
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 300); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+free_port() { # an ephemeral port, chosen by the kernel (instead of bench/lib.sh's free_port FROM)
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 # ---- users: the same names in both; the generator's file is "name password" ----
 mkdir -p "$work/po" "$dc/mail" "$dc/run" "$dc/state"

@@ -29,8 +29,7 @@ stamp=$(date +%Y%m%d-%H%M%S)
 results="$root/bench/results/pg-$stamp" work="/tmp/postoffice-pgbench-$stamp"
 mkdir -p "$results/runs" "$work"
 chmod 755 "$work"
-log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { log "pg-compare.sh: $*"; exit 1; }
+source "$root/bench/lib.sh" # log, die, stop_pid, free_port, wait_port, proc_ticks
 
 source "$root/bench/pg-cluster.sh"
 pids=()
@@ -58,8 +57,6 @@ source "$root/scripts/find-java.sh"
 JAVA=$(find_java) || die "needs a JDK 21 or newer"
 CP="$root/postoffice-bench/target/classes:$(cat "$work/bench.classpath")"
 
-free_port() { local p=$1; while ss -Hltn "sport = :$p" | grep -q .; do p=$((p + 1)); done; echo "$p"; }
-wait_port() { for _ in $(seq 600); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 
 log "corpus: 40 users x 10 messages, one of 10 MB, and 'many' with $many"
 "$JAVA" -cp "$CP" dev.postoffice.bench.Corpus --out "$work/corpus" --users 40 --messages 10 --pool 80 --big-mb 10 \

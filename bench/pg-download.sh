@@ -49,19 +49,11 @@ results="$root/bench/results/pg-download-$stamp" work="/tmp/postoffice-pgdownloa
 mkdir -p "$results/logs" "$work"
 chmod 755 "$work"
 ln -sfn "pg-download-$stamp" "$root/bench/results/pg-download-latest"
-log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { log "pg-download.sh: $*"; exit 1; }
+source "$root/bench/lib.sh" # log, die, stop_pid, free_port, wait_port, proc_ticks
 
 # shellcheck source=bench/pg-cluster.sh
 source "$root/bench/pg-cluster.sh"
 node_pids=()
-stop_pid() {
-  local pid=$1
-  [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 300); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-}
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
@@ -146,15 +138,6 @@ PG_VERSION=$("$PG_BIN/postgres" --version | awk '{print $3}')
 log "  $n_msgs messages, $mb_corpus MB, PostgreSQL $PG_VERSION on $PG_PORT"
 
 # ---- nodes: one per build, the same database ----
-free_port() { local p=$1; while ss -Hltn "sport = :$p" | grep -q .; do p=$((p + 1)); done; echo "$p"; }
-wait_port() { # wait_port PORT PID: until PORT accepts, or PID ended
-  for _ in $(seq 600); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    kill -0 "$2" 2>/dev/null || return 1
-    sleep 0.1
-  done
-  return 1
-}
 conf="$work/postoffice-pg.conf"
 printf 'max-connections = 100000\nmax-connections-per-address = 100000\nmax-connections-per-user = 100\nauth-cache-ttl = 0\npop3s = off\n' >"$conf"
 ports=() next=24110
@@ -173,8 +156,6 @@ for i in "${!builds[@]}"; do
 done
 
 # ---- runs ----
-proc_ticks() { local t=0 p s f; for p in "$@"; do s=$(cat "/proc/$p/stat" 2>/dev/null) || continue
-  read -r -a f <<<"${s##*) }"; t=$((t + f[11] + f[12] + f[13] + f[14])); done; echo "$t"; }
 pg_ticks() { # the postmaster (with its reaped children) and its live processes
   local pm; pm=$(head -n1 "$PG_DATA/postmaster.pid")
   # shellcheck disable=SC2046 # one pid a word

@@ -30,8 +30,7 @@ stamp=$(date +%Y%m%d-%H%M%S)
 results="$root/bench/results/pg-update-$stamp" work="/tmp/postoffice-pgupdate-$stamp"
 mkdir -p "$results" "$work"
 chmod 755 "$work"
-log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { log "pg-update.sh: $*"; exit 1; }
+source "$root/bench/lib.sh" # log, die, stop_pid, free_port, wait_port, proc_ticks
 
 source "$root/bench/pg-cluster.sh"
 pids=()
@@ -49,8 +48,6 @@ trap 'exit 130' INT TERM
 
 [[ $(id -u) == 0 ]] || die "run as root: PostgreSQL runs as its own user"
 pg_cluster_install || die "cannot install postgresql"
-free_port() { local p=$1; while ss -Hltn "sport = :$p" | grep -q .; do p=$((p + 1)); done; echo "$p"; }
-wait_port() { for _ in $(seq 600); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 
 for b in "${builds[@]}"; do
   log "building $b"

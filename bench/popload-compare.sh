@@ -52,19 +52,11 @@ work="${BENCH_WORK:-/tmp/postoffice-popload-$stamp}"
 mkdir -p "$results/logs" "$work"
 chmod 755 "$work"
 ln -sfn "popload-$stamp" "$root/bench/results/popload-latest"
-log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { log "popload-compare.sh: $*"; exit 1; }
+source "$root/bench/lib.sh" # log, die, stop_pid, free_port, wait_port, proc_ticks
 
 source "$root/bench/pg-cluster.sh"
 po_pid="" ce_pids=() cs_pids=() dc_dir="$work/dovecot" pg_pid=""
 declare -A x_pid=() x_port=() x_ports=() # the extra Postoffice servers, by TLS provider
-stop_pid() {
-  local pid=$1
-  [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 300); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-}
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
@@ -147,8 +139,6 @@ mean_size() { # the mean stored size of a corpus's messages (CRLF, as both serve
 }
 
 # ---- servers ----
-free_port() { local p=$1; while ss -Hltn "sport = :$p" | grep -q .; do p=$((p + 1)); done; echo "$p"; }
-wait_port() { for _ in $(seq 300); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 PO=$(free_port 22110); POS=$(free_port $((PO + 1))); DC=$(free_port $((POS + 1))); DCS=$(free_port $((DC + 1)))
 CER=$(free_port $((DCS + 1))); CEH=$(free_port $((CER + 1))); CSR=$(free_port $((CEH + 1))); CSH=$(free_port $((CSR + 1)))
 printf 'max-connections = 100000\nmax-connections-per-address = 100000\nmax-connections-per-user = 100\nauth-cache-ttl = 0\n' >"$work/postoffice.conf"
@@ -207,8 +197,6 @@ if ((pg)); then
 fi
 
 # ---- runs ----
-proc_ticks() { local t=0 p s; for p in "$@"; do s=$(cat "/proc/$p/stat" 2>/dev/null) || continue
-  read -r -a f <<<"${s##*) }"; t=$((t + f[11] + f[12] + f[13] + f[14])); done; echo "$t"; }
 jvm_pid() { case $1 in postoffice) echo "$po_pid" ;; postoffice-*) echo "${x_pid[${1#postoffice-}]}" ;;
   postgresql) echo "$pg_pid" ;; esac; }
 server_ticks() { case $1 in postoffice|postoffice-*) proc_ticks "$(jvm_pid "$1")" ;;
