@@ -199,17 +199,40 @@ def cli_usage_errors():
     assert r.returncode == 0 and b"67" in r.stdout, r
 
 
-@test
-def the_launcher_builds_from_clean_when_an_output_has_no_source():
-    # The real launcher and scripts in a fake tree whose mvnw records its arguments: a resource or class left in
-    # target/classes after its source was deleted (a reverted migration) must not reach the jar.
-    tree = os.path.join(WORK, "launcher-tree")
+def fake_launcher_tree(name, mvnw_body=""):
+    """The real launcher and scripts in a fake tree whose mvnw records its arguments in mvnw-calls, then runs
+    mvnw_body (sh, in the tree). Returns the tree and the path of its calls file."""
+    tree = os.path.join(WORK, name)
     shutil.copytree(os.path.join(ROOT, "scripts"), os.path.join(tree, "scripts"))
     shutil.copy2(LAUNCHER, tree)
     calls = os.path.join(tree, "mvnw-calls")
     with open(os.path.join(tree, "mvnw"), "w") as f:
-        f.write(f'#!/bin/sh\necho "$*" >> {calls}\n')
+        f.write(f'#!/bin/sh\necho "$*" >> {calls}\n{mvnw_body}\n')
     os.chmod(os.path.join(tree, "mvnw"), 0o755)
+    return tree, calls
+
+
+def launcher_env():
+    env = dict(os.environ)
+    env.pop("POSTOFFICE_NO_BUILD", None)
+    return env
+
+
+def builds_recorded(calls):
+    """The builds the fake mvnw recorded since the last call, and forgets them."""
+    if not os.path.exists(calls):
+        return []
+    with open(calls) as f:
+        made = f.read().splitlines()
+    os.remove(calls)
+    return made
+
+
+@test
+def the_launcher_builds_from_clean_when_an_output_has_no_source():
+    # A resource or class left in target/classes after its source was deleted (a reverted migration) must not
+    # reach the jar.
+    tree, calls = fake_launcher_tree("launcher-tree")
     module = os.path.join(tree, "postoffice-store-pg")
     for d in ("src/main/resources/db", "src/main/java/x", "target/classes/db", "target/classes/x"):
         os.makedirs(os.path.join(module, d))
@@ -223,13 +246,8 @@ def the_launcher_builds_from_clean_when_an_output_has_no_source():
         future = time.time() + 60  # the jar newer than every source: only a stale output can trigger a build
         open(jar, "w").close()
         os.utime(jar, (future, future))
-        env = dict(os.environ)
-        env.pop("POSTOFFICE_NO_BUILD", None)
-        r = subprocess.run([os.path.join(tree, "postoffice"), "--version"], capture_output=True, env=env)
-        made = open(calls).read() if os.path.exists(calls) else ""
-        if os.path.exists(calls):
-            os.remove(calls)
-        return r, made
+        r = subprocess.run([os.path.join(tree, "postoffice"), "--version"], capture_output=True, env=launcher_env())
+        return r, "\n".join(builds_recorded(calls))
 
     r, made = launch()
     assert made == "", (made, r.stderr)
@@ -242,6 +260,51 @@ def the_launcher_builds_from_clean_when_an_output_has_no_source():
     r, made = launch()
     assert "clean" in made.split(), made
     assert b"x/Gone.class has no source" in r.stderr, r.stderr
+
+
+@test
+def the_launcher_rebuilds_after_a_source_edited_during_its_build():
+    # The jar is dated when its build started: a source saved while Maven ran (after javac may have read it) is
+    # newer than the jar, so the next start builds again instead of running the stale jar.
+    source = "postoffice-server/src/main/java/x/A.java"
+    tree, calls = fake_launcher_tree("launcher-edit", f"""
+mkdir -p postoffice-app/target && touch postoffice-app/target/postoffice.jar
+[ -f edit-during-build ] && sleep 1 && touch {source} && rm edit-during-build
+true""")
+    os.makedirs(os.path.join(tree, os.path.dirname(source)))
+    open(os.path.join(tree, source), "w").close()
+    open(os.path.join(tree, "edit-during-build"), "w").close()
+
+    def launch():
+        r = subprocess.run([os.path.join(tree, "postoffice"), "--version"], capture_output=True,
+                           env=launcher_env(), timeout=60)
+        return r, builds_recorded(calls)
+
+    r, made = launch()
+    assert len(made) == 1 and b"building the application" in r.stderr, (made, r.stderr)
+    assert not os.path.exists(os.path.join(tree, "edit-during-build"))
+    r, made = launch()
+    assert len(made) == 1, ("the edit made during the first build was not built", made, r.stderr)
+    r, made = launch()
+    assert made == [] and b"building" not in r.stderr, (made, r.stderr)
+
+
+@test
+def two_launchers_started_together_build_once():
+    # The second waits for the first's build under the lock, then finds the jar current and builds nothing.
+    tree, calls = fake_launcher_tree("launcher-together", """
+sleep 3
+mkdir -p postoffice-app/target && touch postoffice-app/target/postoffice.jar""")
+    source = os.path.join(tree, "postoffice-server", "src", "main", "java", "A.java")
+    os.makedirs(os.path.dirname(source))
+    open(source, "w").close()
+    launchers = [subprocess.Popen([os.path.join(tree, "postoffice"), "--version"], stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, env=launcher_env()) for _ in range(2)]
+    errs = [p.communicate(timeout=60)[1] for p in launchers]
+    made = builds_recorded(calls)
+    assert len(made) == 1, (made, errs)  # without the lock both see no jar and build (the build takes 3 s)
+    assert sum(b"building the application" in e for e in errs) == 1, errs
+    assert sum(b"waiting for another launcher's build to finish" in e for e in errs) <= 1, errs
 
 
 @test
