@@ -45,6 +45,8 @@ final class MaildirDirs implements Closeable {
     private static final Set<OpenOption> READ = Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
     private static final Set<OpenOption> CREATE = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
             LinkOption.NOFOLLOW_LINKS);
+    private static final Set<OpenOption> OPEN_OR_CREATE = Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
+            StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
 
     private final Path maildir;
     /** new, cur, tmp, the Maildir: by path, for messages and the fallback. */
@@ -251,6 +253,16 @@ final class MaildirDirs implements Closeable {
         }
         MaildirGuard.verify(maildir, keys);
         return FileChannel.open(path(dir, name), CREATE, attrs);
+    }
+
+    /** Opens a file for reading and writing, creating it (mode 0600) if missing, not following a link. */
+    FileChannel openOrCreate(int dir, String name) throws IOException {
+        FileAttribute<?>[] attrs = FileOps.privateFile(paths[dir]);
+        if (secure) {
+            return fileChannel(stream(dir).newByteChannel(Path.of(name), OPEN_OR_CREATE, attrs));
+        }
+        MaildirGuard.verify(maildir, keys);
+        return FileChannel.open(path(dir, name), OPEN_OR_CREATE, attrs);
     }
 
     private static FileChannel fileChannel(SeekableByteChannel ch) throws IOException {

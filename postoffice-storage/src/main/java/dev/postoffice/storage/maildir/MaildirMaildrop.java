@@ -253,7 +253,7 @@ final class MaildirMaildrop implements Maildrop {
 
     private MaildirUsage.Held holdUsage() {
         try {
-            return usage.hold(maildir);
+            return usage.hold(dirs);
         } catch (IOException e) {
             log.warn("cannot lock the usage of {}: {}", maildir, e.toString());
             return null;

@@ -266,7 +266,7 @@ public final class MaildirStore implements MaildropStore, MailDelivery, AutoClos
             }
             dev.postoffice.storage.CrashPoint.reach("deliver-tmp-written"); // test hook (issue 15's kill -9 matrix)
             String name = unique + ",S=" + stored + ",W=" + counter.size();
-            try (MaildirUsage.Held held = usage.hold(maildir)) {
+            try (MaildirUsage.Held held = usage.hold(dirs)) {
                 Usage before = held.usage();
                 if (!quota.admits(before, counter.size())) {
                     throw new QuotaExceededException(before, quota, counter.size());
@@ -303,8 +303,8 @@ public final class MaildirStore implements MaildropStore, MailDelivery, AutoClos
         if (!Files.isDirectory(maildir.resolve(MaildirMaildrop.NEW))) {
             return Usage.EMPTY;
         }
-        MaildirGuard.check(maildir, home);
-        try (MaildirUsage.Held held = usage.hold(maildir)) {
+        Object[] keys = MaildirGuard.check(maildir, home);
+        try (MaildirDirs dirs = MaildirDirs.open(maildir, keys); MaildirUsage.Held held = usage.hold(dirs)) {
             return held.usage();
         } catch (IOException e) {
             throw new StorageException("cannot read the usage of " + maildir + ": " + e.getMessage(), true, e);

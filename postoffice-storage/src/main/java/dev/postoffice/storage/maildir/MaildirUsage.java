@@ -5,16 +5,14 @@ import dev.postoffice.storage.Usage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.util.EnumSet;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -22,10 +20,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * under a lock by every delivery and every UPDATE of this store, so quotas never list the Maildir. A missing or
  * unreadable file is rebuilt from a listing of {@code new/} and {@code cur/} (the {@code W=} size in the name, or
  * the file measured); deleting the file is how to resynchronise after other software changed the Maildir. The
- * file is not fsynced: after a crash it may miss the last deliveries until it is rebuilt.
+ * file is not fsynced: after a crash it may miss the last deliveries until it is rebuilt. Like every file of the
+ * Maildir it is used through the approved handles ({@link MaildirDirs}) and never through a link: one planted in
+ * its place is removed (with a warning) and the usage counted again; links and other non-regular entries in
+ * {@code new/} and {@code cur/} are not counted.
  */
 final class MaildirUsage {
     static final String FILE_NAME = "postoffice-usage";
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(MaildirUsage.class);
 
     /** Striped in-process locks (the file lock excludes other processes, not other threads). */
     private final ReentrantLock[] stripes = new ReentrantLock[64];
@@ -36,17 +38,15 @@ final class MaildirUsage {
         }
     }
 
-    /** Locks the Maildir's usage until the returned hold is closed. */
-    Held hold(Path maildir) throws IOException {
-        ReentrantLock stripe = stripes[Math.floorMod(maildir.hashCode(), stripes.length)];
+    /** Locks the usage of an opened Maildir until the returned hold is closed. */
+    Held hold(MaildirDirs dirs) throws IOException {
+        ReentrantLock stripe = stripes[Math.floorMod(dirs.maildir().hashCode(), stripes.length)];
         stripe.lock();
         FileChannel ch = null;
         try {
-            Path file = maildir.resolve(FILE_NAME);
-            ch = FileChannel.open(file, EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
-                    StandardOpenOption.WRITE), FileOps.privateFile(file));
+            ch = open(dirs);
             FileLock lock = lockFile(ch);
-            return new Held(maildir, stripe, ch, lock);
+            return new Held(dirs, stripe, ch, lock);
         } catch (IOException | RuntimeException e) {
             if (ch != null) {
                 ch.close();
@@ -54,6 +54,28 @@ final class MaildirUsage {
             stripe.unlock();
             throw e;
         }
+    }
+
+    /**
+     * The usage file, opened for reading and writing without following a link, made if missing. Anything but a
+     * regular file in its place (a link to another file, which every write would truncate and overwrite; a FIFO)
+     * is unlinked first, so the usage is counted again; one planted between that check and the open is refused by
+     * the open (a link) or by the first write's truncation (a FIFO), and dealt with at the next use.
+     */
+    private static FileChannel open(MaildirDirs dirs) throws IOException {
+        BasicFileAttributes found;
+        try {
+            found = dirs.attributes(MaildirDirs.ROOT, FILE_NAME);
+        } catch (NoSuchFileException e) {
+            found = null;
+        }
+        if (found != null && !found.isRegularFile()) {
+            log.warn("{} is not a regular file ({}): removing it and counting the usage again",
+                    dirs.path(MaildirDirs.ROOT, FILE_NAME), found.isSymbolicLink() ? "a symbolic link"
+                            : found.isDirectory() ? "a directory" : "a special file");
+            dirs.deleteIfExists(MaildirDirs.ROOT, FILE_NAME);
+        }
+        return dirs.openOrCreate(MaildirDirs.ROOT, FILE_NAME);
     }
 
     private static FileLock lockFile(FileChannel ch) throws IOException {
@@ -74,13 +96,13 @@ final class MaildirUsage {
 
     /** The locked usage of one Maildir. */
     static final class Held implements AutoCloseable {
-        private final Path maildir;
+        private final MaildirDirs dirs;
         private final ReentrantLock stripe;
         private final FileChannel ch;
         private final FileLock lock;
 
-        private Held(Path maildir, ReentrantLock stripe, FileChannel ch, FileLock lock) {
-            this.maildir = maildir;
+        private Held(MaildirDirs dirs, ReentrantLock stripe, FileChannel ch, FileLock lock) {
+            this.dirs = dirs;
             this.stripe = stripe;
             this.ch = ch;
             this.lock = lock;
@@ -99,7 +121,7 @@ final class MaildirUsage {
                     return u;
                 }
             }
-            return count(maildir);
+            return count(dirs);
         }
 
         /** Records the usage. */
@@ -138,36 +160,46 @@ final class MaildirUsage {
         }
     }
 
-    /** Lists {@code new/} and {@code cur/} and adds up the canonical sizes. */
-    static Usage count(Path maildir) throws IOException {
+    /**
+     * Lists {@code new/} and {@code cur/} through the Maildir's handles and adds up the canonical sizes of their
+     * regular files (a link or a FIFO is not a message of this maildrop, and is not followed or opened).
+     */
+    static Usage count(MaildirDirs dirs) throws IOException {
         long bytes = 0;
         long messages = 0;
-        for (String dir : new String[] {MaildirMaildrop.NEW, MaildirMaildrop.CUR}) {
-            try (DirectoryStream<Path> stream = Files.newDirectoryStream(maildir.resolve(dir))) {
-                for (Path p : stream) {
-                    String name = p.getFileName().toString();
-                    if (name.isEmpty() || name.charAt(0) == '.') {
+        byte[] buf = null;
+        for (int dir : new int[] {MaildirDirs.NEW, MaildirDirs.CUR}) {
+            List<String> names;
+            try {
+                names = dirs.names(dir);
+            } catch (NoSuchFileException e) {
+                continue; // a Maildir not created yet holds nothing
+            }
+            for (String name : names) {
+                if (name.isEmpty() || name.charAt(0) == '.') {
+                    continue;
+                }
+                try {
+                    if (!dirs.attributes(dir, name).isRegularFile()) {
                         continue;
                     }
                     long w = MaildirNames.sizeField(MaildirNames.baseName(name), 'W');
-                    try {
-                        bytes += w >= 0 ? w : measure(p);
-                        messages++;
-                    } catch (NoSuchFileException e) {
-                        // removed meanwhile by other software
+                    if (w < 0 && buf == null) {
+                        buf = new byte[1 << 16];
                     }
+                    bytes += w >= 0 ? w : measure(dirs, dir, name, buf);
+                    messages++;
+                } catch (NoSuchFileException e) {
+                    // removed meanwhile by other software
                 }
-            } catch (NoSuchFileException e) {
-                // a Maildir not created yet holds nothing
             }
         }
         return new Usage(bytes, messages);
     }
 
-    private static long measure(Path file) throws IOException {
+    private static long measure(MaildirDirs dirs, int dir, String name, byte[] buf) throws IOException {
         MessageFormat.SizeCounter counter = new MessageFormat.SizeCounter();
-        byte[] buf = new byte[1 << 16];
-        try (InputStream in = Files.newInputStream(file)) {
+        try (InputStream in = Channels.newInputStream(dirs.read(dir, name))) {
             for (int n; (n = in.read(buf)) >= 0; ) {
                 counter.update(buf, 0, n);
             }

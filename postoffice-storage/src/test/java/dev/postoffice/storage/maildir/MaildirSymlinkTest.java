@@ -142,14 +142,21 @@ class MaildirSymlinkTest {
         }
     }
 
-    /** What {@link MaildirStore} logs at WARN while open (postoffice-testkit's LogCapture depends on this module). */
+    /**
+     * What a class ({@link MaildirStore} by default) logs at WARN while open (postoffice-testkit's LogCapture depends
+     * on this module).
+     */
     private static final class Warnings implements AutoCloseable {
-        private final ch.qos.logback.classic.Logger logger =
-                (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(MaildirStore.class);
+        private final ch.qos.logback.classic.Logger logger;
         private final ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender =
                 new ch.qos.logback.core.read.ListAppender<>();
 
         Warnings() {
+            this(MaildirStore.class);
+        }
+
+        Warnings(Class<?> of) {
+            logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(of);
             appender.start();
             logger.addAppender(appender);
         }
@@ -204,6 +211,58 @@ class MaildirSymlinkTest {
             assertThat(drop.messages()).isEmpty();
         }
         assertThat(outside.resolve("1600000001.P1.host")).exists();
+    }
+
+    @Test
+    void aLinkedUsageFileIsNeitherFollowedNorWrittenThrough() throws Exception {
+        // Every delivery and UPDATE rewrites postoffice-usage in place: through a planted link, that would truncate
+        // and overwrite whatever file the server may write (another user's message, a system file).
+        Path maildir = Fixtures.maildir(dataDir);
+        Path victim = put(outside.getParent(), "outside", "victim", "precious\n");
+        Path usageFile = maildir.resolve(MaildirUsage.FILE_NAME);
+        Files.createSymbolicLink(usageFile, victim);
+        try (Warnings warnings = new Warnings(MaildirUsage.class)) {
+            store.deliver(MailboxRef.of(USER), Envelope.none(), input("Subject: x\n\nx\n"));
+            assertThat(warnings.messages()).singleElement().asString()
+                    .contains(usageFile.toString(), "is not a regular file");
+        }
+        assertThat(victim).hasContent("precious\n");
+        assertThat(usageFile).isRegularFile();
+        assertThat(store.usage(MailboxRef.of(USER)).messages()).isEqualTo(1);
+
+        Files.delete(usageFile);
+        Files.createSymbolicLink(usageFile, victim);
+        try (Maildrop drop = store.open(MailboxRef.of(USER))) {
+            drop.commit(drop.messages(), List.of(), Instant.now());
+        }
+        assertThat(victim).hasContent("precious\n");
+        assertThat(store.usage(MailboxRef.of(USER)).messages()).isZero();
+
+        Files.delete(usageFile);
+        Files.createSymbolicLink(usageFile, victim);
+        assertThat(store.usage(MailboxRef.of(USER)).messages()).isZero();
+        assertThat(victim).hasContent("precious\n");
+    }
+
+    @Test
+    void neitherTheUsageCountNorTheListingFollowsLinksOrOpensFifos() throws Exception {
+        // Without a usage file the Maildir is listed and measured: a link is not a message of this maildrop (its
+        // target may be anything, /dev/zero included), and opening a FIFO would wait for a writer forever.
+        Path maildir = Fixtures.maildir(dataDir);
+        put(maildir, "cur", "1600000002.P2.host:2,S", "Subject: mine\n\nmine\n");
+        Files.createSymbolicLink(maildir.resolve("cur/1600000003.P3.host:2,S"), outside.resolve("1600000001.P1.host"));
+        Files.createSymbolicLink(maildir.resolve("new/1600000004.P4.host"), Path.of("/dev/zero"));
+        Process mkfifo = new ProcessBuilder("mkfifo", maildir.resolve("new/1600000005.P5.host").toString()).start();
+        assertThat(mkfifo.waitFor()).isZero();
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(30), () -> {
+            dev.postoffice.storage.Usage usage = store.usage(MailboxRef.of(USER));
+            assertThat(usage.messages()).isEqualTo(1);
+            assertThat(usage.bytes()).isEqualTo(Fixtures.canonical("Subject: mine\n\nmine\n"));
+            try (Maildrop drop = store.open(MailboxRef.of(USER))) { // the session's listing skips them likewise
+                assertThat(drop.messages()).singleElement().extracting(StoredMessage::size)
+                        .isEqualTo(usage.bytes());
+            }
+        });
     }
 
     /**
