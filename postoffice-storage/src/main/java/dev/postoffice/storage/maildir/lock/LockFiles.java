@@ -80,21 +80,33 @@ final class LockFiles {
             if (!attrs.isRegularFile()) {
                 throw new IOException(file + " is in the way of the lock and is not a regular file");
             }
-            Owner owner = null;
-            if (attrs.size() <= MAX_BYTES) {
-                try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-                    ByteBuffer b = ByteBuffer.allocate(MAX_BYTES + 1);
-                    while (b.hasRemaining() && ch.read(b) >= 0) {
-                        // fill
-                    }
-                    if (b.hasRemaining()) {
-                        owner = Owner.parse(new String(b.array(), 0, b.position(), StandardCharsets.ISO_8859_1));
-                    }
-                }
-            }
+            Owner owner = attrs.size() <= MAX_BYTES ? owner(file) : null;
             return new Contents(attrs.lastModifiedTime(), attrs.fileKey(), owner);
         } catch (NoSuchFileException e) {
             return null;
+        }
+    }
+
+    /**
+     * The owner line of the file at {@code file}, or null if it holds none (or more than {@value #MAX_BYTES}
+     * octets). Never waits, whatever was swapped in after the caller's check: the file is opened for reading and
+     * writing, so a FIFO opens at once where a read-only open waits for a writer (a mail user can rename one over
+     * the lock in their Maildir; the store's refresher, which checks every lock on the server's shared scheduler,
+     * would wait with it, and every timeout with it), and no more is read than the opened file's size (a FIFO's
+     * is 0). Nothing is written.
+     */
+    static Owner owner(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                LinkOption.NOFOLLOW_LINKS)) {
+            long size = ch.size();
+            if (size > MAX_BYTES) {
+                return null;
+            }
+            ByteBuffer b = ByteBuffer.allocate((int) size);
+            while (b.hasRemaining() && ch.read(b, b.position()) > 0) {
+                // fill
+            }
+            return Owner.parse(new String(b.array(), 0, b.position(), StandardCharsets.ISO_8859_1));
         }
     }
 
