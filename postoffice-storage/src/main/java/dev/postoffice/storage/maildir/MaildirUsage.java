@@ -12,7 +12,11 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -29,29 +33,73 @@ final class MaildirUsage {
     static final String FILE_NAME = "postoffice-usage";
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(MaildirUsage.class);
 
-    /** Striped in-process locks (the file lock excludes other processes, not other threads). */
-    private final ReentrantLock[] stripes = new ReentrantLock[64];
+    /** How long an operation waits for the usage, held by another thread or process, before failing (temporarily). */
+    static final Duration WAIT = Duration.ofSeconds(10);
+
+    /**
+     * One in-process lock per Maildir in use (the file lock excludes other processes, not other threads), so that
+     * a Maildir whose usage is slow to get (its owner holding a lock on a file of theirs put in the usage file's
+     * place, a recount of a huge file) holds up no other Maildir's deliveries and UPDATEs.
+     */
+    private final ConcurrentHashMap<Path, InProcess> inProcess = new ConcurrentHashMap<>();
+    private final Duration wait;
 
     MaildirUsage() {
-        for (int i = 0; i < stripes.length; i++) {
-            stripes[i] = new ReentrantLock();
-        }
+        this(WAIT);
     }
 
-    /** Locks the usage of an opened Maildir until the returned hold is closed. */
+    MaildirUsage(Duration wait) {
+        this.wait = wait;
+    }
+
+    /** A Maildir's in-process lock and how many threads hold or wait for it. */
+    private static final class InProcess {
+        final ReentrantLock lock = new ReentrantLock();
+        int users;
+    }
+
+    /**
+     * Locks the usage of an opened Maildir until the returned hold is closed.
+     *
+     * @throws IOException if it cannot be opened, or is held elsewhere for longer than {@link #WAIT}
+     */
     Held hold(MaildirDirs dirs) throws IOException {
-        ReentrantLock stripe = stripes[Math.floorMod(dirs.maildir().hashCode(), stripes.length)];
-        stripe.lock();
+        long deadline = System.nanoTime() + wait.toNanos();
+        Path key = dirs.maildir();
+        InProcess mine = inProcess.compute(key, (k, v) -> {
+            InProcess e = v == null ? new InProcess() : v;
+            e.users++;
+            return e;
+        });
+        Runnable leave = () -> inProcess.computeIfPresent(key, (k, v) -> --v.users == 0 ? null : v);
+        boolean locked = false;
         FileChannel ch = null;
         try {
+            try {
+                locked = mine.lock.tryLock(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting for the usage of " + key, e);
+            }
+            if (!locked) {
+                throw new IOException("the usage of " + key + " stayed held by another session for " + wait.toSeconds()
+                        + " s");
+            }
             ch = open(dirs);
-            FileLock lock = lockFile(ch);
-            return new Held(dirs, stripe, ch, lock);
+            FileLock lock = lockFile(ch, dirs.path(MaildirDirs.ROOT, FILE_NAME), deadline);
+            InProcess held = mine;
+            return new Held(dirs, () -> {
+                held.lock.unlock();
+                leave.run();
+            }, ch, lock);
         } catch (IOException | RuntimeException e) {
             if (ch != null) {
                 ch.close();
             }
-            stripe.unlock();
+            if (locked) {
+                mine.lock.unlock();
+            }
+            leave.run();
             throw e;
         }
     }
@@ -78,18 +126,29 @@ final class MaildirUsage {
         return dirs.openOrCreate(MaildirDirs.ROOT, FILE_NAME);
     }
 
-    private static FileLock lockFile(FileChannel ch) throws IOException {
-        while (true) {
+    /**
+     * Locks the usage file, waiting until {@code deadline} ({@link System#nanoTime()}) at most: the file may be one
+     * the Maildir's owner put there and holds a lock on (the next use replaces it only if it is not a regular
+     * file), and waiting for them must not hang a delivery.
+     */
+    private FileLock lockFile(FileChannel ch, Path file, long deadline) throws IOException {
+        for (long pause = 1; ; pause = Math.min(pause * 2, 50)) {
             try {
-                return ch.lock();
+                FileLock lock = ch.tryLock();
+                if (lock != null) {
+                    return lock;
+                }
             } catch (OverlappingFileLockException e) {
                 // Another store in this JVM holds it (tests run several): wait for it like another process.
-                try {
-                    Thread.sleep(1);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw new IOException("interrupted while waiting for the usage lock", ie);
-                }
+            }
+            if (System.nanoTime() - deadline >= 0) {
+                throw new IOException(file + " stayed locked by another process for " + wait.toSeconds() + " s");
+            }
+            try {
+                Thread.sleep(pause);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting for the usage lock", ie);
             }
         }
     }
@@ -97,13 +156,13 @@ final class MaildirUsage {
     /** The locked usage of one Maildir. */
     static final class Held implements AutoCloseable {
         private final MaildirDirs dirs;
-        private final ReentrantLock stripe;
+        private final Runnable unlockInProcess;
         private final FileChannel ch;
         private final FileLock lock;
 
-        private Held(MaildirDirs dirs, ReentrantLock stripe, FileChannel ch, FileLock lock) {
+        private Held(MaildirDirs dirs, Runnable unlockInProcess, FileChannel ch, FileLock lock) {
             this.dirs = dirs;
-            this.stripe = stripe;
+            this.unlockInProcess = unlockInProcess;
             this.ch = ch;
             this.lock = lock;
         }
@@ -141,7 +200,7 @@ final class MaildirUsage {
                 lock.release();
                 ch.close();
             } finally {
-                stripe.unlock();
+                unlockInProcess.run();
             }
         }
     }
