@@ -1,6 +1,5 @@
 package dev.postoffice.storage.maildir;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;
@@ -26,8 +25,14 @@ import org.slf4j.LoggerFactory;
  */
 final class DovecotUidList {
     static final String FILE_NAME = "dovecot-uidlist";
-    /** Larger than any real uidlist (about 100 octets a message) would be for millions of messages. */
-    private static final long MAX_BYTES = 1L << 30;
+    /**
+     * Octets allowed per message listed (and for 1,000 more: records of messages expunged since Dovecot last
+     * rewrote the file, which it does once a quarter of them are stale): a record is about 100 octets. A larger
+     * file is ignored, so what a session reads is bounded by its maildrop, not by what the Maildir's owner wrote.
+     */
+    static final long BYTES_PER_MESSAGE = 1024;
+    /** Longer lines are skipped (a record is a number, a few short extensions and a file name of at most 255). */
+    static final int MAX_LINE_CHARS = 8192;
     private static final long MAX_UID = 0xFFFF_FFFEL;
     private static final Logger log = LoggerFactory.getLogger(DovecotUidList.class);
 
@@ -76,13 +81,19 @@ final class DovecotUidList {
 
     /**
      * Reads a Maildir's uidlist: null if there is none, or if it cannot be used (a warning says why).
+     *
+     * @param messages how many messages the Maildir's listing has, which bounds the size accepted
      */
-    static DovecotUidList read(MaildirDirs maildir) {
+    static DovecotUidList read(MaildirDirs maildir, int messages) {
         Path file = maildir.path(MaildirDirs.ROOT, FILE_NAME);
         try {
             BasicFileAttributes attrs = maildir.attributes(MaildirDirs.ROOT, FILE_NAME);
-            if (!attrs.isRegularFile() || attrs.size() > MAX_BYTES) {
-                log.warn("ignoring {}: not a regular file or too large; serving Postoffice's own UIDLs", file);
+            long limit = (messages + 1000L) * BYTES_PER_MESSAGE;
+            if (!attrs.isRegularFile() || attrs.size() > limit) {
+                log.warn("ignoring {}: {}; serving Postoffice's own UIDLs", file, !attrs.isRegularFile()
+                        ? "not a regular file"
+                        : "larger than " + limit + " octets, " + BYTES_PER_MESSAGE + " for each of the " + messages
+                                + " messages listed and 1,000 more");
                 return null;
             }
             var decoder = StandardCharsets.UTF_8.newDecoder()
@@ -111,7 +122,7 @@ final class DovecotUidList {
     }
 
     private static DovecotUidList parse(Reader reader, String name) throws IOException {
-        BufferedReader in = new BufferedReader(reader);
+        Lines in = new Lines(reader, MAX_LINE_CHARS);
         String header = in.readLine();
         long[] hdr = header == null ? null : header(header);
         if (hdr == null) {
@@ -126,7 +137,7 @@ final class DovecotUidList {
         int lineNo = 1;
         for (String line; (line = in.readLine()) != null; ) {
             lineNo++;
-            if (!record(line, v3, entries, byUid)) {
+            if (line == Lines.TOO_LONG || !record(line, v3, entries, byUid)) {
                 if (skipped++ < 3) {
                     log.warn("{}: skipping line {}, not a message record: {}", name, lineNo, abbreviate(line));
                 }
@@ -252,5 +263,70 @@ final class DovecotUidList {
 
     private static String abbreviate(String line) {
         return line.length() <= 80 ? line : line.substring(0, 80) + "...";
+    }
+
+    /**
+     * The lines of a reader (ended by LF, CR LF or the end), none longer than a limit: a longer one is read past and
+     * given as {@link #TOO_LONG}, so no line costs more memory than the limit.
+     */
+    static final class Lines {
+        /** Stands for a line that was too long (compare by identity). */
+        static final String TOO_LONG = new String("(too long)");
+
+        private final Reader in;
+        private final int max;
+        private final char[] buf = new char[8192];
+        private int pos;
+        private int end;
+
+        Lines(Reader in, int max) {
+            this.in = in;
+            this.max = max;
+        }
+
+        /** The next line without its end, {@link #TOO_LONG}, or null at the end. */
+        String readLine() throws IOException {
+            StringBuilder line = null;
+            boolean tooLong = false;
+            while (true) {
+                if (pos == end) {
+                    int n = in.read(buf, 0, buf.length);
+                    if (n <= 0) {
+                        pos = end = 0;
+                        return tooLong ? TOO_LONG : line == null ? null : strip(line);
+                    }
+                    pos = 0;
+                    end = n;
+                }
+                int lf = pos;
+                while (lf < end && buf[lf] != '\n') {
+                    lf++;
+                }
+                if (!tooLong) {
+                    if (line == null) {
+                        line = new StringBuilder(Math.min(lf - pos + 16, max + 1));
+                    }
+                    if (line.length() + (lf - pos) > max + 1) { // + 1: a CR before the LF
+                        tooLong = true;
+                        line = null;
+                    } else {
+                        line.append(buf, pos, lf - pos);
+                    }
+                }
+                if (lf < end) {
+                    pos = lf + 1;
+                    return tooLong ? TOO_LONG : strip(line);
+                }
+                pos = end;
+            }
+        }
+
+        private String strip(StringBuilder line) {
+            int n = line.length();
+            if (n > 0 && line.charAt(n - 1) == '\r') {
+                n--;
+            }
+            return n > max ? TOO_LONG : line.substring(0, n);
+        }
     }
 }

@@ -46,7 +46,7 @@ final class DovecotUidls {
      * @param format  how Dovecot formed UIDLs, or null to read no uidlist (recorded UIDLs still hold)
      */
     static List<Assigned> assign(MaildirDirs maildir, List<MessageMeasurer.Entry> entries, UidlFormat format) {
-        DovecotUidList list = format == null ? null : DovecotUidList.read(maildir);
+        DovecotUidList list = format == null ? null : DovecotUidList.read(maildir, entries.size());
         Map<String, Kept> kept = NameValueFile.load(maildir, FILE_NAME, entries.size(), DovecotUidls::parseKept);
         if (list == null && kept.isEmpty()) {
             return null;

@@ -88,16 +88,64 @@ class DovecotUidListTest {
     }
 
     private void readsTheFileAndNeverWritesIt(MaildirDirs dirs) throws Exception {
-        assertThat(DovecotUidList.read(dirs)).isNull(); // none
+        assertThat(DovecotUidList.read(dirs, 1)).isNull(); // none
         Path file = dir.resolve(DovecotUidList.FILE_NAME);
         Files.writeString(file, "3 V5 N2\n1 :a:2,S\n");
         file.toFile().setReadOnly();
         long mtime = Files.getLastModifiedTime(file).toMillis();
-        DovecotUidList list = DovecotUidList.read(dirs);
+        DovecotUidList list = DovecotUidList.read(dirs, 1);
         assertThat(list.get("a").uid()).isEqualTo(1);
         assertThat(Files.getLastModifiedTime(file).toMillis()).isEqualTo(mtime);
         Files.delete(file);
         Files.createDirectory(file);
-        assertThat(DovecotUidList.read(dirs)).isNull(); // not a regular file
+        assertThat(DovecotUidList.read(dirs, 1)).isNull(); // not a regular file
+    }
+
+    @Test
+    void aFileLargerThanTheListingWarrantsIsIgnoredUnread() throws Exception {
+        // The Maildir's owner writes this file: a sparse gigabyte cost them nothing and the server its heap.
+        Path file = dir.resolve(DovecotUidList.FILE_NAME);
+        try (var ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.CREATE_NEW,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap("3 V5 N2\n1 :a\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+            ch.truncate(1L << 30);
+            ch.write(java.nio.ByteBuffer.wrap(new byte[] {'x'}), (1L << 30) - 1);
+        }
+        try (MaildirDirs dirs = Fixtures.open(dir)) {
+            assertThat(DovecotUidList.read(dirs, 10)).isNull();
+            // the bound: 1,024 octets for each message listed and for 1,000 more
+            try (var ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
+                ch.truncate(1010 * DovecotUidList.BYTES_PER_MESSAGE);
+            }
+            assertThat(DovecotUidList.read(dirs, 10)).isNotNull();
+            assertThat(DovecotUidList.read(dirs, 9)).isNull();
+        }
+    }
+
+    @Test
+    void anOverlongLineIsSkippedWithoutBeingHeld() {
+        String huge = "7 :" + "n".repeat(DovecotUidList.MAX_LINE_CHARS * 40);
+        DovecotUidList list = DovecotUidList.parse("3 V5 N9\r\n1 :a\r\n" + huge + "\n2 :b\n"
+                + "3 :" + "c".repeat(DovecotUidList.MAX_LINE_CHARS - 3) + "\n4 :last");
+        assertThat(list.skipped()).isEqualTo(1);
+        assertThat(list.get("a").uid()).isEqualTo(1);
+        assertThat(list.get("b").uid()).isEqualTo(2);
+        assertThat(list.get("c".repeat(DovecotUidList.MAX_LINE_CHARS - 3)).uid()).as("a line of the limit").isEqualTo(3);
+        assertThat(list.get("last").uid()).as("the last line without its LF").isEqualTo(4);
+        assertThat(list.size()).isEqualTo(4);
+    }
+
+    @Test
+    void linesAreSplitAcrossEveryBufferBoundary() throws Exception {
+        StringBuilder text = new StringBuilder("3 V5 N99999\n");
+        for (int i = 1; i <= 3000; i++) {
+            text.append(i).append(i % 2 == 0 ? " :m" : " P :m").append(i).append(i % 3 == 0 ? "\r\n" : "\n");
+        }
+        DovecotUidList list = DovecotUidList.parse(text.toString());
+        assertThat(list.size()).isEqualTo(3000);
+        assertThat(list.skipped()).isZero();
+        for (int i = 1; i <= 3000; i++) {
+            assertThat(list.get("m" + i).uid()).isEqualTo(i);
+        }
     }
 }
