@@ -88,11 +88,13 @@ final class MaildirGuard {
         } catch (IOException e) {
             throw new StorageException("cannot check " + dir + ": " + e, true, e);
         }
-        if (!strict && !Boolean.TRUE.equals(attrs.get("isDirectory"))) {
-            return MISSING;
-        }
+        // A link is refused before anything else, so that nothing is ever created through it (a Maildir linked to
+        // an empty directory elsewhere would otherwise count as incomplete, and get new/, cur/ and tmp/ there).
         if (Boolean.TRUE.equals(attrs.get("isSymbolicLink"))) {
             throw new StorageException("refusing the maildir: " + dir + " is a symbolic link", false);
+        }
+        if (!strict && !Boolean.TRUE.equals(attrs.get("isDirectory"))) {
+            return MISSING;
         }
         if (!Boolean.TRUE.equals(attrs.get("isDirectory"))) {
             throw new StorageException("refusing the maildir: " + dir + " is not a directory", false);

@@ -214,6 +214,21 @@ class MaildirSymlinkTest {
     }
 
     @Test
+    void aMaildirLinkedToAnEmptyDirectoryGetsNothingCreatedThere() throws Exception {
+        Path target = Files.createDirectories(dataDir.resolve("elsewhere"));
+        Path maildir = dataDir.resolve("home").resolve(USER).resolve("Maildir");
+        Files.createDirectories(maildir.getParent());
+        Files.createSymbolicLink(maildir, target);
+        assertRefused(MailboxRef.of(USER));
+        assertThat(Fixtures.names(target)).as("no new/, cur/ or tmp/ made through the link").isEmpty();
+        Files.delete(maildir);
+        Files.createDirectories(maildir.resolve("new"));
+        Files.createSymbolicLink(maildir.resolve("cur"), target);
+        assertRefused(MailboxRef.of(USER));
+        assertThat(Fixtures.names(target)).isEmpty();
+    }
+
+    @Test
     void aLinkedUsageFileIsNeitherFollowedNorWrittenThrough() throws Exception {
         // Every delivery and UPDATE rewrites postoffice-usage in place: through a planted link, that would truncate
         // and overwrite whatever file the server may write (another user's message, a system file).
