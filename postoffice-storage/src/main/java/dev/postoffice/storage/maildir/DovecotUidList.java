@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;
 import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
@@ -100,8 +101,9 @@ final class DovecotUidList {
                     .onMalformedInput(CodingErrorAction.REPLACE)
                     .onUnmappableCharacter(CodingErrorAction.REPLACE);
             int buffer = NameValueFile.bufferSize(attrs.size());
-            try (Reader in = Channels.newReader(
-                    maildir.read(MaildirDirs.ROOT, FILE_NAME), decoder, buffer)) {
+            // Read no further than the limit, should the file have grown since its size was checked.
+            try (FileChannel ch = maildir.read(MaildirDirs.ROOT, FILE_NAME);
+                    Reader in = Channels.newReader(Channels.newChannel(Lines.upTo(ch, limit)), decoder, buffer)) {
                 return parse(in, file.toString());
             }
         } catch (NoSuchFileException e) {
@@ -265,68 +267,4 @@ final class DovecotUidList {
         return line.length() <= 80 ? line : line.substring(0, 80) + "...";
     }
 
-    /**
-     * The lines of a reader (ended by LF, CR LF or the end), none longer than a limit: a longer one is read past and
-     * given as {@link #TOO_LONG}, so no line costs more memory than the limit.
-     */
-    static final class Lines {
-        /** Stands for a line that was too long (compare by identity). */
-        static final String TOO_LONG = new String("(too long)");
-
-        private final Reader in;
-        private final int max;
-        private final char[] buf = new char[8192];
-        private int pos;
-        private int end;
-
-        Lines(Reader in, int max) {
-            this.in = in;
-            this.max = max;
-        }
-
-        /** The next line without its end, {@link #TOO_LONG}, or null at the end. */
-        String readLine() throws IOException {
-            StringBuilder line = null;
-            boolean tooLong = false;
-            while (true) {
-                if (pos == end) {
-                    int n = in.read(buf, 0, buf.length);
-                    if (n <= 0) {
-                        pos = end = 0;
-                        return tooLong ? TOO_LONG : line == null ? null : strip(line);
-                    }
-                    pos = 0;
-                    end = n;
-                }
-                int lf = pos;
-                while (lf < end && buf[lf] != '\n') {
-                    lf++;
-                }
-                if (!tooLong) {
-                    if (line == null) {
-                        line = new StringBuilder(Math.min(lf - pos + 16, max + 1));
-                    }
-                    if (line.length() + (lf - pos) > max + 1) { // + 1: a CR before the LF
-                        tooLong = true;
-                        line = null;
-                    } else {
-                        line.append(buf, pos, lf - pos);
-                    }
-                }
-                if (lf < end) {
-                    pos = lf + 1;
-                    return tooLong ? TOO_LONG : strip(line);
-                }
-                pos = end;
-            }
-        }
-
-        private String strip(StringBuilder line) {
-            int n = line.length();
-            if (n > 0 && line.charAt(n - 1) == '\r') {
-                n--;
-            }
-            return n > max ? TOO_LONG : line.substring(0, n);
-        }
-    }
 }

@@ -45,6 +45,8 @@ final class MaildirDirs implements Closeable {
     private static final Set<OpenOption> READ = Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
     private static final Set<OpenOption> CREATE = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
             LinkOption.NOFOLLOW_LINKS);
+    private static final Set<OpenOption> READ_OWN = Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE,
+            LinkOption.NOFOLLOW_LINKS);
     private static final Set<OpenOption> OPEN_OR_CREATE = Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
             StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
 
@@ -253,6 +255,20 @@ final class MaildirDirs implements Closeable {
         }
         MaildirGuard.verify(maildir, keys);
         return FileChannel.open(path(dir, name), CREATE, attrs);
+    }
+
+    /**
+     * Opens one of our own files of the Maildir (size cache, history, UIDL record: written by us, mode 0600) for
+     * reading, never waiting and not following a link: opened for reading and writing, so that a FIFO renamed over
+     * it after the caller's check opens at once instead of waiting for a writer (read it up to its size only, a
+     * FIFO's being 0: {@link Lines#upTo}). Nothing is written through it.
+     */
+    FileChannel readOwn(int dir, String name) throws IOException {
+        if (secure) {
+            return fileChannel(stream(dir).newByteChannel(Path.of(name), READ_OWN));
+        }
+        MaildirGuard.verify(maildir, keys);
+        return FileChannel.open(path(dir, name), READ_OWN);
     }
 
     /** Opens a file for reading and writing, creating it (mode 0600) if missing, not following a link. */

@@ -1,6 +1,5 @@
 package dev.postoffice.storage.maildir;
 
-import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.Writer;
@@ -55,8 +54,9 @@ final class NameValueFile {
     static <V> Map<String, V> load(MaildirDirs maildir, String fileName, int expectedEntries, ValueParser<V> parser) {
         Path file = maildir.path(MaildirDirs.ROOT, fileName);
         try {
+            long limit = (expectedEntries + 64L) * MAX_LINE_BYTES;
             BasicFileAttributes attrs = maildir.attributes(MaildirDirs.ROOT, fileName);
-            if (!attrs.isRegularFile() || attrs.size() > (expectedEntries + 64L) * MAX_LINE_BYTES) {
+            if (!attrs.isRegularFile() || attrs.size() > limit) {
                 log.warn("ignoring {}: not a regular file or too large", file);
                 return new HashMap<>();
             }
@@ -66,10 +66,16 @@ final class NameValueFile {
                     .onUnmappableCharacter(CodingErrorAction.REPORT);
             // Buffers sized to the file, capped: most files are small, and a login reads one.
             int buffer = bufferSize(attrs.size());
-            try (BufferedReader in = new BufferedReader(Channels.newReader(
-                    maildir.read(MaildirDirs.ROOT, fileName), decoder, buffer),
-                    buffer)) {
+            // Whatever was renamed over the file since the check, the read never waits (a FIFO: see readOwn) and
+            // stops at the size limit (a file swapped for a larger one), and no line is held past MAX_LINE_BYTES.
+            try (FileChannel ch = maildir.readOwn(MaildirDirs.ROOT, fileName)) {
+                Lines in = new Lines(Channels.newReader(Channels.newChannel(Lines.upTo(ch, Math.min(ch.size(), limit))),
+                        decoder, buffer), (int) MAX_LINE_BYTES, buffer);
                 for (String line; (line = in.readLine()) != null; ) {
+                    if (line == Lines.TOO_LONG) {
+                        log.warn("ignoring corrupt {}", file);
+                        return new HashMap<>();
+                    }
                     int space = line.lastIndexOf(' ');
                     V value = space > 0 ? parser.parse(line, space + 1) : null;
                     if (value == null) {
