@@ -358,6 +358,36 @@ def run_tests(srv):
         cols = r.stdout.decode().splitlines()[1].split()
         assert cols[0] == "bob" and cols[2] == str(BOB_QUOTA) and cols[3] == "1", cols
 
+    @test
+    def a_usage_file_linked_elsewhere_is_replaced_never_written_through():
+        # A mail user can plant Maildir/postoffice-usage -> any file; every delivery and UPDATE rewrites the
+        # usage in place, and used to truncate and overwrite the link's target.
+        maildir = os.path.join(DATA, "home", "carol", "Maildir")
+        usage = os.path.join(maildir, "postoffice-usage")
+        victim = os.path.join(WORK, "victim")
+
+        def plant():
+            with open(victim, "wb") as f:
+                f.write(b"precious\n")
+            if os.path.lexists(usage):
+                os.remove(usage)
+            os.symlink(victim, usage)
+
+        plant()
+        before = len(srv.messages("carol"))
+        r = swaks(srv.lmtp, "--to", "carol@example.org", "--no-data-fixup", data=MESSAGE + b".\r\n")
+        assert r.returncode == 0, r.stdout.decode()
+        assert open(victim, "rb").read() == b"precious\n"
+        assert os.path.isfile(usage) and not os.path.islink(usage)
+        assert len(srv.messages("carol")) == before + 1
+        assert f"{usage} is not a regular file (a symbolic link)" in srv.output(), srv.output()[-2000:]
+        plant()
+        srv.delete_all("carol")  # UPDATE rewrites the usage too
+        assert open(victim, "rb").read() == b"precious\n"
+        assert srv.messages("carol") == []
+        r = run(["quota", "--data", DATA, "carol"])
+        assert r.returncode == 0 and r.stdout.decode().splitlines()[1].split()[3] == "0", r
+
     why = postfix_available()
     if why:
         print(f"SKIP postfix tests: {why}")
