@@ -205,9 +205,12 @@ def fake_launcher_tree(name, mvnw_body=""):
     tree = os.path.join(WORK, name)
     shutil.copytree(os.path.join(ROOT, "scripts"), os.path.join(tree, "scripts"))
     shutil.copy2(LAUNCHER, tree)
+    os.makedirs(os.path.join(tree, ".mvn"))
     calls = os.path.join(tree, "mvnw-calls")
     with open(os.path.join(tree, "mvnw"), "w") as f:
-        f.write(f'#!/bin/sh\necho "$*" >> {calls}\n{mvnw_body}\n')
+        # As Maven does: clean deletes the target directories (where the launcher once kept its build stamp).
+        f.write(f'#!/bin/sh\necho "$*" >> {calls}\ncase " $* " in *" clean "*) rm -rf postoffice-*/target ;; esac\n'
+                f'{mvnw_body}\n')
     os.chmod(os.path.join(tree, "mvnw"), 0o755)
     return tree, calls
 
@@ -232,7 +235,11 @@ def builds_recorded(calls):
 def the_launcher_builds_from_clean_when_an_output_has_no_source():
     # A resource or class left in target/classes after its source was deleted (a reverted migration) must not
     # reach the jar.
-    tree, calls = fake_launcher_tree("launcher-tree")
+    # Its mvnw builds as Maven would: compiles every source into target/classes and writes the jar.
+    tree, calls = fake_launcher_tree("launcher-tree", """
+mkdir -p postoffice-store-pg/target/classes/db postoffice-store-pg/target/classes/x postoffice-app/target
+touch postoffice-store-pg/target/classes/db/V1.sql postoffice-store-pg/target/classes/x/A.class \\
+  'postoffice-store-pg/target/classes/x/A$1.class' postoffice-app/target/postoffice.jar""")
     module = os.path.join(tree, "postoffice-store-pg")
     for d in ("src/main/resources/db", "src/main/java/x", "target/classes/db", "target/classes/x"):
         os.makedirs(os.path.join(module, d))
@@ -255,11 +262,17 @@ def the_launcher_builds_from_clean_when_an_output_has_no_source():
     r, made = launch()
     assert made.split() == ["-B", "-DskipTests", "clean", "package", "-pl", "postoffice-app", "-am"], made
     assert b"postoffice-store-pg/target/classes/db/V2.sql has no source any more" in r.stderr, r.stderr
-    os.remove(os.path.join(module, "target/classes/db/V2.sql"))
+    # The clean build deleted target/ (and the launcher's stamp with it, once): the launcher went on to run the
+    # (fake, empty) jar, so the complaint is java's, not one of the launcher's own; the build log is in place.
+    assert b"Invalid or corrupt jarfile" in r.stderr and b"touch:" not in r.stderr, r.stderr
+    assert os.path.exists(os.path.join(tree, "postoffice-app", "target", "postoffice-build.log"))
+    assert not os.path.exists(os.path.join(module, "target/classes/db/V2.sql"))
     open(os.path.join(module, "target/classes/x/Gone$Inner.class"), "w").close()  # so is Gone.java
     r, made = launch()
     assert "clean" in made.split(), made
     assert b"x/Gone.class has no source" in r.stderr, r.stderr
+    r, made = launch()
+    assert made == "", (made, r.stderr)
 
 
 @test
