@@ -60,4 +60,9 @@ final class FileOps {
             ch.force(true);
         }
     }
+
+    /** Whether an open failed because the file may not be written (permissions, a read-only file system). */
+    static boolean notWritable(java.nio.file.FileSystemException e) {
+        return e instanceof java.nio.file.AccessDeniedException || "Read-only file system".equals(e.getReason());
+    }
 }

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -264,11 +265,23 @@ final class MaildirDirs implements Closeable {
      * FIFO's being 0: {@link Lines#upTo}). Nothing is written through it.
      */
     FileChannel readOwn(int dir, String name) throws IOException {
-        if (secure) {
-            return fileChannel(stream(dir).newByteChannel(Path.of(name), READ_OWN));
+        try {
+            if (secure) {
+                return fileChannel(stream(dir).newByteChannel(Path.of(name), READ_OWN));
+            }
+            MaildirGuard.verify(maildir, keys);
+            return FileChannel.open(path(dir, name), READ_OWN);
+        } catch (FileSystemException e) {
+            if (!FileOps.notWritable(e)) {
+                throw e;
+            }
+            // Ours but not writable now (restored read-only, a read-only mount): read-only, once it is found a
+            // regular file again; only here could a FIFO swapped in since still make the open wait.
+            if (!attributes(dir, name).isRegularFile()) {
+                throw new IOException(path(dir, name) + " is not a regular file");
+            }
+            return read(dir, name);
         }
-        MaildirGuard.verify(maildir, keys);
-        return FileChannel.open(path(dir, name), READ_OWN);
     }
 
     /** Opens a file for reading and writing, creating it (mode 0600) if missing, not following a link. */

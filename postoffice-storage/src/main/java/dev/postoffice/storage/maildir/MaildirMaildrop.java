@@ -260,11 +260,12 @@ final class MaildirMaildrop implements Maildrop {
         }
     }
 
-    /** Subtracts what this UPDATE removed from the usage and releases it. */
+    /**
+     * Subtracts what this UPDATE removed from the usage and releases it; when the usage could not be held, read or
+     * written, removes the usage file instead, so the next use counts it again rather than keep a figure that
+     * still holds the removed messages (and refuse deliveries for it).
+     */
     private void releaseUsage(MaildirUsage.Held held, Usage before, Set<String> removedBefore) {
-        if (held == null) {
-            return;
-        }
         long bytes = 0;
         long count = 0;
         for (StoredMessage m : messages) {
@@ -273,12 +274,19 @@ final class MaildirMaildrop implements Maildrop {
                 count++;
             }
         }
-        try (held) {
-            if (before != null) {
-                held.write(before.plus(-bytes, -count));
+        boolean written = false;
+        if (held != null) {
+            try (held) {
+                if (before != null) {
+                    held.write(before.plus(-bytes, -count));
+                    written = true;
+                }
+            } catch (IOException e) {
+                log.warn("cannot update the usage of {}: {}", maildir, e.toString());
             }
-        } catch (IOException e) {
-            log.warn("cannot update the usage of {}: {}", maildir, e.toString());
+        }
+        if (!written && count > 0) {
+            MaildirUsage.forget(dirs);
         }
     }
 

@@ -1,11 +1,8 @@
 package dev.postoffice.storage.maildir;
 
-import dev.postoffice.message.MessageFormat;
 import dev.postoffice.storage.Usage;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -22,8 +19,8 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * A Maildir's usage (canonical octets and messages) kept in {@code postoffice-usage} ("OCTETS MESSAGES"), updated
  * under a lock by every delivery and every UPDATE of this store, so quotas never list the Maildir. A missing or
- * unreadable file is rebuilt from a listing of {@code new/} and {@code cur/} (the {@code W=} size in the name, or
- * the file measured); deleting the file is how to resynchronise after other software changed the Maildir. The
+ * unreadable file is rebuilt from a listing of {@code new/} and {@code cur/} (the {@code W=} size in the name, else
+ * the {@code S=} size or the size on disk: {@link #count}); deleting the file is how to resynchronise after other software changed the Maildir. The
  * file is not fsynced: after a crash it may miss the last deliveries until it is rebuilt. Like every file of the
  * Maildir it is used through the approved handles ({@link MaildirDirs}) and never through a link: one planted in
  * its place is removed (with a warning) and the usage counted again; links and other non-regular entries in
@@ -101,6 +98,21 @@ final class MaildirUsage {
             }
             leave.run();
             throw e;
+        }
+    }
+
+    /**
+     * Removes the usage file of a Maildir whose usage changed but could not be recorded, so the next use counts it
+     * again; never fails (a warning says why it could not).
+     */
+    static void forget(MaildirDirs dirs) {
+        Path file = dirs.path(MaildirDirs.ROOT, FILE_NAME);
+        try {
+            dirs.deleteIfExists(MaildirDirs.ROOT, FILE_NAME);
+            log.warn("{} could not be updated: removed, the next delivery or login counts the usage again", file);
+        } catch (IOException e) {
+            log.warn("{} could not be updated nor removed, and may overstate the usage until removed: {}", file,
+                    e.toString());
         }
     }
 
@@ -220,13 +232,16 @@ final class MaildirUsage {
     }
 
     /**
-     * Lists {@code new/} and {@code cur/} through the Maildir's handles and adds up the canonical sizes of their
-     * regular files (a link or a FIFO is not a message of this maildrop, and is not followed or opened).
+     * Lists {@code new/} and {@code cur/} through the Maildir's handles and adds up the sizes of their regular files:
+     * the canonical size of the {@code W=} field in the name (all mail delivered here has it), else the {@code S=}
+     * field or the size on disk, which for other software's mail with bare LF line ends is a little less than the
+     * canonical size. No file is opened: this runs under the usage's lock, where a FIFO swapped in for a message
+     * between its check and its open (or a huge sparse file) would hold every later delivery of the Maildir.
+     * Links and FIFOs are not messages of this maildrop and are not counted.
      */
     static Usage count(MaildirDirs dirs) throws IOException {
         long bytes = 0;
         long messages = 0;
-        byte[] buf = null;
         for (int dir : new int[] {MaildirDirs.NEW, MaildirDirs.CUR}) {
             List<String> names;
             try {
@@ -239,14 +254,14 @@ final class MaildirUsage {
                     continue;
                 }
                 try {
-                    if (!dirs.attributes(dir, name).isRegularFile()) {
+                    BasicFileAttributes attrs = dirs.attributes(dir, name);
+                    if (!attrs.isRegularFile()) {
                         continue;
                     }
-                    long w = MaildirNames.sizeField(MaildirNames.baseName(name), 'W');
-                    if (w < 0 && buf == null) {
-                        buf = new byte[1 << 16];
-                    }
-                    bytes += w >= 0 ? w : measure(dirs, dir, name, buf);
+                    String base = MaildirNames.baseName(name);
+                    long w = MaildirNames.sizeField(base, 'W');
+                    long size = MaildirNames.sizeField(base, 'S');
+                    bytes += w >= 0 ? w : size >= 0 ? size : attrs.size();
                     messages++;
                 } catch (NoSuchFileException e) {
                     // removed meanwhile by other software
@@ -254,15 +269,5 @@ final class MaildirUsage {
             }
         }
         return new Usage(bytes, messages);
-    }
-
-    private static long measure(MaildirDirs dirs, int dir, String name, byte[] buf) throws IOException {
-        MessageFormat.SizeCounter counter = new MessageFormat.SizeCounter();
-        try (InputStream in = Channels.newInputStream(dirs.read(dir, name))) {
-            for (int n; (n = in.read(buf)) >= 0; ) {
-                counter.update(buf, 0, n);
-            }
-        }
-        return counter.size();
     }
 }

@@ -272,10 +272,11 @@ class MaildirSymlinkTest {
         org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(30), () -> {
             dev.postoffice.storage.Usage usage = store.usage(MailboxRef.of(USER));
             assertThat(usage.messages()).isEqualTo(1);
-            assertThat(usage.bytes()).isEqualTo(Fixtures.canonical("Subject: mine\n\nmine\n"));
+            // no W= or S= in the name: the size on disk, taken without opening the file
+            assertThat(usage.bytes()).isEqualTo("Subject: mine\n\nmine\n".length());
             try (Maildrop drop = store.open(MailboxRef.of(USER))) { // the session's listing skips them likewise
                 assertThat(drop.messages()).singleElement().extracting(StoredMessage::size)
-                        .isEqualTo(usage.bytes());
+                        .isEqualTo(Fixtures.canonical("Subject: mine\n\nmine\n"));
             }
         });
     }

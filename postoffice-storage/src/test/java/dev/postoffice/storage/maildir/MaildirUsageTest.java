@@ -12,8 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,7 +21,9 @@ class MaildirUsageTest {
     Path dataDir;
 
     private Path maildir(String user) throws IOException {
-        return Fixtures.open(dataDir.resolve("home").resolve(user).resolve("Maildir")).maildir();
+        try (MaildirDirs dirs = Fixtures.open(dataDir.resolve("home").resolve(user).resolve("Maildir"))) {
+            return dirs.maildir();
+        }
     }
 
     /** A Maildir's handles, for the calling thread only (they belong to the thread that opened them). */
@@ -59,14 +59,20 @@ class MaildirUsageTest {
         MaildirUsage usage = new MaildirUsage(Duration.ofSeconds(3));
         Process holder = lockedBySomeoneElse(a.resolve(MaildirUsage.FILE_NAME));
         try {
-            CompletableFuture<Throwable> waiting = CompletableFuture.supplyAsync(() -> {
+            java.util.concurrent.atomic.AtomicReference<Throwable> failed = new java.util.concurrent.atomic.AtomicReference<>();
+            Thread first = Thread.ofPlatform().start(() -> {
                 try (MaildirDirs dirs = open(a); MaildirUsage.Held h = usage.hold(dirs)) {
-                    return null;
+                    failed.set(new AssertionError("got a usage another process holds"));
                 } catch (Throwable t) {
-                    return t;
+                    failed.set(t);
                 }
-            }, r -> Thread.ofPlatform().start(r));
-            Thread.sleep(300); // the first is waiting for the file lock now, holding its in-process lock
+            });
+            // Until it sleeps between its tries for the file lock, holding the Maildir's in-process lock.
+            for (long until = System.nanoTime() + 10_000_000_000L;
+                    first.getState() != Thread.State.TIMED_WAITING && System.nanoTime() < until; ) {
+                Thread.sleep(1);
+            }
+            assertThat(first.getState()).isEqualTo(Thread.State.TIMED_WAITING);
             Path other = b;
             assertTimeoutPreemptively(Duration.ofSeconds(2), () -> {
                 try (MaildirDirs dirs = open(other); MaildirUsage.Held h = usage.hold(dirs)) {
@@ -74,9 +80,10 @@ class MaildirUsageTest {
                     h.write(new Usage(10, 1));
                 }
             }, "another Maildir's usage waits for nobody");
-            assertThat(waiting).as("still waiting for the other process").isNotDone();
-            Throwable failed = waiting.get(20, TimeUnit.SECONDS);
-            assertThat(failed).isInstanceOf(IOException.class).hasMessageContaining("stayed locked by another process");
+            assertThat(first.isAlive()).as("still waiting for the other process").isTrue();
+            first.join(20_000);
+            assertThat(failed.get()).isInstanceOf(IOException.class)
+                    .hasMessageContaining("stayed locked by another process");
         } finally {
             holder.destroyForcibly().waitFor();
         }
@@ -84,5 +91,29 @@ class MaildirUsageTest {
             assertThat(h.usage()).as("free again once the other process let go").isEqualTo(new Usage(0, 0));
         }
         assertThat(Files.readString(b.resolve(MaildirUsage.FILE_NAME))).isEqualTo("10 1\n");
+    }
+
+    @Test
+    void anUpdateThatCannotHoldTheUsageRemovesTheFileSoItIsCountedAgain() throws Exception {
+        // Leaving it would keep the removed messages in the usage for good, and refuse deliveries for them.
+        MaildirStore store = new MaildirStore(dataDir);
+        try {
+            dev.postoffice.storage.MailboxRef ref = dev.postoffice.storage.MailboxRef.of("owner");
+            for (int i = 0; i < 2; i++) {
+                store.deliver(ref, dev.postoffice.storage.Envelope.none(), Fixtures.input("Subject: " + i + "\n\nx\n"));
+            }
+            Path file = dataDir.resolve("home/owner/Maildir").resolve(MaildirUsage.FILE_NAME);
+            assertThat(Files.readString(file)).endsWith(" 2\n");
+            Process holder = lockedBySomeoneElse(file);
+            try (dev.postoffice.storage.Maildrop drop = store.open(ref)) {
+                drop.commit(drop.messages(), java.util.List.of(), java.time.Instant.now()); // after the 10 s wait
+            } finally {
+                holder.destroyForcibly().waitFor();
+            }
+            assertThat(file).doesNotExist();
+            assertThat(store.usage(ref)).isEqualTo(new Usage(0, 0));
+        } finally {
+            store.close();
+        }
     }
 }

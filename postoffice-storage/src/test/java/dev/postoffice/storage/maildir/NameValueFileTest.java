@@ -41,7 +41,6 @@ class NameValueFileTest {
                     FileChannel ch = dirs.readOwn(MaildirDirs.ROOT, "postoffice-test");
                     InputStream in = Lines.upTo(ch, ch.size())) {
                 assertThat(in.read()).isEqualTo(-1);
-                assertThat(NameValueFile.load(dirs, "postoffice-test", 2, NameValueFile::parseNumber)).isEmpty();
             }
         });
     }
@@ -57,5 +56,31 @@ class NameValueFileTest {
         try (FileChannel ch = FileChannel.open(file); InputStream in = Lines.upTo(ch, 4)) {
             assertThat(in.readAllBytes()).isEqualTo("0123".getBytes());
         }
+    }
+
+    @Test
+    void onAReadOnlyFileSystemOurFilesAreStillRead() throws Exception {
+        // Opened read-write to never wait on a FIFO; where that is refused, read-only after checking the type again.
+        Path mnt = Files.createDirectory(dir.resolve("mnt"));
+        org.assertj.core.api.Assumptions.assumeThat(sh("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt.toString()))
+                .as("mounting a tmpfs needs root").isZero();
+        try {
+            Path maildir = mnt.resolve("Maildir");
+            try (MaildirDirs dirs = Fixtures.open(maildir)) {
+                NameValueFile.store(dirs, "postoffice-test", Map.of("a", 1L), (out, v) -> out.write(v.toString()));
+            }
+            assertThat(sh("mount", "-o", "remount,ro", mnt.toString())).isZero();
+            try (MaildirDirs dirs = MaildirDirs.open(maildir, MaildirGuard.check(maildir, java.util.Optional.empty()))) {
+                assertThat(NameValueFile.load(dirs, "postoffice-test", 1, NameValueFile::parseNumber))
+                        .isEqualTo(Map.of("a", 1L));
+            }
+        } finally {
+            sh("umount", "-l", mnt.toString());
+        }
+    }
+
+    private static int sh(String... command) throws Exception {
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start().waitFor();
     }
 }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -96,8 +97,21 @@ final class LockFiles {
      * is 0). Nothing is written.
      */
     static Owner owner(Path file) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE,
-                LinkOption.NOFOLLOW_LINKS)) {
+        FileChannel opened;
+        try {
+            opened = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+        } catch (java.nio.file.FileSystemException e) {
+            if (!(e instanceof AccessDeniedException) && !"Read-only file system".equals(e.getReason())) {
+                throw e;
+            }
+            // Readable but not writable here (another process's lock, a read-only mount): read-only, once it is
+            // found a regular file again; only here could a FIFO swapped in since still make the open wait.
+            if (!Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isRegularFile()) {
+                throw new IOException(file + " is in the way of the lock and is not a regular file");
+            }
+            opened = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+        }
+        try (FileChannel ch = opened) {
             long size = ch.size();
             if (size > MAX_BYTES) {
                 return null;
