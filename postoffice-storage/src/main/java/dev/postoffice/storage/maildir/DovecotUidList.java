@@ -266,5 +266,4 @@ final class DovecotUidList {
     private static String abbreviate(String line) {
         return line.length() <= 80 ? line : line.substring(0, 80) + "...";
     }
-
 }

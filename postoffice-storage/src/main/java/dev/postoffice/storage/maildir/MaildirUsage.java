@@ -20,11 +20,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * A Maildir's usage (canonical octets and messages) kept in {@code postoffice-usage} ("OCTETS MESSAGES"), updated
  * under a lock by every delivery and every UPDATE of this store, so quotas never list the Maildir. A missing or
  * unreadable file is rebuilt from a listing of {@code new/} and {@code cur/} (the {@code W=} size in the name, else
- * the {@code S=} size or the size on disk: {@link #count}); deleting the file is how to resynchronise after other software changed the Maildir. The
- * file is not fsynced: after a crash it may miss the last deliveries until it is rebuilt. Like every file of the
- * Maildir it is used through the approved handles ({@link MaildirDirs}) and never through a link: one planted in
- * its place is removed (with a warning) and the usage counted again; links and other non-regular entries in
- * {@code new/} and {@code cur/} are not counted.
+ * the {@code S=} size or the size on disk: {@link #count}); deleting the file is how to resynchronise after other
+ * software changed the Maildir. The file is not fsynced: after a crash it may miss the last deliveries until it is
+ * rebuilt. Like every file of the Maildir it is used through the approved handles ({@link MaildirDirs}) and never
+ * through a link: one planted in its place is removed (with a warning) and the usage counted again; links and other
+ * non-regular entries in {@code new/} and {@code cur/} are not counted.
  */
 final class MaildirUsage {
     static final String FILE_NAME = "postoffice-usage";

@@ -130,7 +130,8 @@ class DovecotUidListTest {
         assertThat(list.skipped()).isEqualTo(1);
         assertThat(list.get("a").uid()).isEqualTo(1);
         assertThat(list.get("b").uid()).isEqualTo(2);
-        assertThat(list.get("c".repeat(DovecotUidList.MAX_LINE_CHARS - 3)).uid()).as("a line of the limit").isEqualTo(3);
+        assertThat(list.get("c".repeat(DovecotUidList.MAX_LINE_CHARS - 3)).uid()).as("a line of the limit")
+                .isEqualTo(3);
         assertThat(list.get("last").uid()).as("the last line without its LF").isEqualTo(4);
         assertThat(list.size()).isEqualTo(4);
     }

@@ -40,7 +40,8 @@ class MaildirUsageTest {
                 print('locked', flush=True)
                 time.sleep(600)
                 """, file.toString()).redirectErrorStream(true).start();
-        String line = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+        String line = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.US_ASCII))
+                .readLine();
         assertThat(line).isEqualTo("locked");
         return p;
     }
@@ -59,7 +60,7 @@ class MaildirUsageTest {
         MaildirUsage usage = new MaildirUsage(Duration.ofSeconds(3));
         Process holder = lockedBySomeoneElse(a.resolve(MaildirUsage.FILE_NAME));
         try {
-            java.util.concurrent.atomic.AtomicReference<Throwable> failed = new java.util.concurrent.atomic.AtomicReference<>();
+            var failed = new java.util.concurrent.atomic.AtomicReference<Throwable>();
             Thread first = Thread.ofPlatform().start(() -> {
                 try (MaildirDirs dirs = open(a); MaildirUsage.Held h = usage.hold(dirs)) {
                     failed.set(new AssertionError("got a usage another process holds"));

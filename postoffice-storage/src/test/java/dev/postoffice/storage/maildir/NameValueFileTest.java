@@ -23,7 +23,8 @@ class NameValueFileTest {
     @Test
     void readsWhatItStored() throws Exception {
         try (MaildirDirs dirs = Fixtures.open(dir)) {
-            NameValueFile.store(dirs, "postoffice-test", Map.of("a", 1L, "b c", 22L), (out, v) -> out.write(v.toString()));
+            NameValueFile.store(dirs, "postoffice-test", Map.of("a", 1L, "b c", 22L),
+                    (out, v) -> out.write(v.toString()));
             assertThat(NameValueFile.load(dirs, "postoffice-test", 2, NameValueFile::parseNumber))
                     .isEqualTo(Map.of("a", 1L, "b c", 22L));
         }
@@ -62,15 +63,17 @@ class NameValueFileTest {
     void onAReadOnlyFileSystemOurFilesAreStillRead() throws Exception {
         // Opened read-write to never wait on a FIFO; where that is refused, read-only after checking the type again.
         Path mnt = Files.createDirectory(dir.resolve("mnt"));
-        org.assertj.core.api.Assumptions.assumeThat(sh("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt.toString()))
-                .as("mounting a tmpfs needs root").isZero();
+        org.assertj.core.api.Assumptions.assumeThat(
+                sh("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt.toString())).as("mounting a tmpfs needs root")
+                .isZero();
         try {
             Path maildir = mnt.resolve("Maildir");
             try (MaildirDirs dirs = Fixtures.open(maildir)) {
                 NameValueFile.store(dirs, "postoffice-test", Map.of("a", 1L), (out, v) -> out.write(v.toString()));
             }
             assertThat(sh("mount", "-o", "remount,ro", mnt.toString())).isZero();
-            try (MaildirDirs dirs = MaildirDirs.open(maildir, MaildirGuard.check(maildir, java.util.Optional.empty()))) {
+            try (MaildirDirs dirs =
+                    MaildirDirs.open(maildir, MaildirGuard.check(maildir, java.util.Optional.empty()))) {
                 assertThat(NameValueFile.load(dirs, "postoffice-test", 1, NameValueFile::parseNumber))
                         .isEqualTo(Map.of("a", 1L));
             }

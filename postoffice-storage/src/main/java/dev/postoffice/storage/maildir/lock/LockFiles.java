@@ -99,7 +99,8 @@ final class LockFiles {
     static Owner owner(Path file) throws IOException {
         FileChannel opened;
         try {
-            opened = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+            opened = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                    LinkOption.NOFOLLOW_LINKS);
         } catch (java.nio.file.FileSystemException e) {
             if (!(e instanceof AccessDeniedException) && !"Read-only file system".equals(e.getReason())) {
                 throw e;
