@@ -241,21 +241,12 @@ final class MaildirDirs implements Closeable {
 
     /** Opens a file for reading, not following a link. */
     FileChannel read(int dir, String name) throws IOException {
-        if (secure) {
-            return fileChannel(stream(dir).newByteChannel(Path.of(name), READ));
-        }
-        MaildirGuard.verify(maildir, keys);
-        return FileChannel.open(path(dir, name), READ);
+        return channel(dir, name, READ);
     }
 
     /** Creates a new file for writing (mode 0600), failing if the name is taken, also by a link. */
     FileChannel create(int dir, String name) throws IOException {
-        FileAttribute<?>[] attrs = FileOps.privateFile(paths[dir]);
-        if (secure) {
-            return fileChannel(stream(dir).newByteChannel(Path.of(name), CREATE, attrs));
-        }
-        MaildirGuard.verify(maildir, keys);
-        return FileChannel.open(path(dir, name), CREATE, attrs);
+        return channel(dir, name, CREATE, FileOps.privateFile(paths[dir]));
     }
 
     /**
@@ -266,32 +257,29 @@ final class MaildirDirs implements Closeable {
      */
     FileChannel readOwn(int dir, String name) throws IOException {
         try {
-            if (secure) {
-                return fileChannel(stream(dir).newByteChannel(Path.of(name), READ_OWN));
-            }
-            MaildirGuard.verify(maildir, keys);
-            return FileChannel.open(path(dir, name), READ_OWN);
+            return channel(dir, name, READ_OWN);
         } catch (FileSystemException e) {
-            if (!FileOps.notWritable(e)) {
-                throw e;
-            }
             // Ours but not writable now (restored read-only, a read-only mount): read-only, once it is found a
             // regular file again; only here could a FIFO swapped in since still make the open wait.
-            if (!attributes(dir, name).isRegularFile()) {
-                throw new IOException(path(dir, name) + " is not a regular file");
+            if (FileOps.notWritable(e) && attributes(dir, name).isRegularFile()) {
+                return read(dir, name);
             }
-            return read(dir, name);
+            throw e;
         }
     }
 
     /** Opens a file for reading and writing, creating it (mode 0600) if missing, not following a link. */
     FileChannel openOrCreate(int dir, String name) throws IOException {
-        FileAttribute<?>[] attrs = FileOps.privateFile(paths[dir]);
+        return channel(dir, name, OPEN_OR_CREATE, FileOps.privateFile(paths[dir]));
+    }
+
+    private FileChannel channel(int dir, String name, Set<OpenOption> options, FileAttribute<?>... attrs)
+            throws IOException {
         if (secure) {
-            return fileChannel(stream(dir).newByteChannel(Path.of(name), OPEN_OR_CREATE, attrs));
+            return fileChannel(stream(dir).newByteChannel(Path.of(name), options, attrs));
         }
         MaildirGuard.verify(maildir, keys);
-        return FileChannel.open(path(dir, name), OPEN_OR_CREATE, attrs);
+        return FileChannel.open(path(dir, name), options, attrs);
     }
 
     private static FileChannel fileChannel(SeekableByteChannel ch) throws IOException {

@@ -274,19 +274,20 @@ final class MaildirMaildrop implements Maildrop {
                 count++;
             }
         }
-        boolean written = false;
-        if (held != null) {
-            try (held) {
-                if (before != null) {
-                    held.write(before.plus(-bytes, -count));
-                    written = true;
-                }
-            } catch (IOException e) {
-                log.warn("cannot update the usage of {}: {}", maildir, e.toString());
+        if (held == null) {
+            if (count > 0) {
+                MaildirUsage.forget(dirs);
             }
+            return;
         }
-        if (!written && count > 0) {
-            MaildirUsage.forget(dirs);
+        try (held) {
+            if (before != null) {
+                held.recordOrForget(before.plus(-bytes, -count));
+            } else if (count > 0) {
+                MaildirUsage.forget(dirs);
+            }
+        } catch (IOException e) {
+            log.warn("cannot release the usage of {}: {}", maildir, e.toString());
         }
     }
 

@@ -281,14 +281,8 @@ public final class MaildirStore implements MaildropStore, MailDelivery, AutoClos
                     dirs.deleteQuietly(MaildirDirs.NEW, name, e);
                     throw e;
                 }
-                try {
-                    held.write(before.plus(counter.size(), 1));
-                } catch (IOException e) {
-                    // The message is delivered (renamed and fsynced): failing now would make the sender retry and
-                    // deliver it twice. The usage file goes instead, so the next use counts it again.
-                    log.warn("cannot update the usage of {}: {}", maildir, e.toString());
-                    MaildirUsage.forget(dirs);
-                }
+                // Delivered (renamed and fsynced): a failure now must not make the sender retry and deliver twice.
+                held.recordOrForget(before.plus(counter.size(), 1));
             }
             MessageForm form = lineEnd != MessageFormat.LineEnd.CRLF ? MessageForm.RAW
                     : counter.hasDotLines() ? MessageForm.DOTTED : MessageForm.WIRE;

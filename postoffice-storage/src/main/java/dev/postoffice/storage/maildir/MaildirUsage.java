@@ -206,6 +206,19 @@ final class MaildirUsage {
             ch.truncate(pos);
         }
 
+        /**
+         * Records the usage, or, when that fails, removes the file so the next use counts it again: for a change
+         * already made (a message in {@code new/}, messages removed), which must not be reported as failed.
+         */
+        void recordOrForget(Usage usage) {
+            try {
+                write(usage);
+            } catch (IOException e) {
+                log.warn("cannot update the usage of {}: {}", dirs.maildir(), e.toString());
+                forget(dirs);
+            }
+        }
+
         @Override
         public void close() throws IOException {
             try {
