@@ -156,6 +156,17 @@ public final class LmtpServer implements AutoCloseable {
                 if (!closed) {
                     log.warn("lmtp: accept failed: {}", e.toString());
                 }
+            } catch (RuntimeException | OutOfMemoryError e) {
+                // The listener outlives a full heap (which once ended this thread and LMTP with it, until a
+                // restart): say so, pause rather than spin while it lasts, and go on accepting.
+                if (!closed) {
+                    log.error("lmtp: could not accept or start a session: {}", e.toString());
+                    try {
+                        Thread.sleep(100);
+                    } catch (InterruptedException interrupted) {
+                        return;
+                    }
+                }
             }
         }
     }
@@ -289,6 +300,11 @@ public final class LmtpServer implements AutoCloseable {
                 }
             }
         };
+    }
+
+    /** Sessions open right now (tests). */
+    int sessionCount() {
+        return sessions.size();
     }
 
     private void checkDeadlines() {

@@ -39,6 +39,8 @@ final class LmtpSession implements Runnable {
     /** The timeout of what is being read now: a command, or a block of data. */
     private volatile java.time.Duration phase = java.time.Duration.ofMinutes(5);
     private volatile boolean timedOut;
+    private volatile boolean forced; // closed by the watchdog after the deadline's grace
+    private static final long GRACE = 30_000_000_000L;
     private volatile boolean stopping;
 
     LmtpSession(Link link, LmtpConfig config, Recipients recipients, MailDelivery store, DeliveryObserver observer,
@@ -52,11 +54,19 @@ final class LmtpSession implements Runnable {
         this.deliveries = new Deliveries(config, store);
     }
 
-    /** Called by the watchdog: ends a session whose deadline passed. */
+    /**
+     * Called by the watchdog: past the deadline shuts the input (the session answers 421 and ends); if the session
+     * is still there 30 s later (the command timeout, if shorter), blocked writing to a client that never reads,
+     * closes the connection, which ends the write.
+     */
     void checkDeadline(long now) {
         if (now - deadline > 0 && !timedOut) {
             timedOut = true;
             link.shutdownInput();
+        } else if (timedOut && !forced && now - deadline > Math.min(GRACE, config.commandTimeout().toNanos())) {
+            forced = true;
+            log.info("lmtp {}: closing a session still there after its deadline (a client not reading)", link.peer());
+            link.close();
         }
     }
 

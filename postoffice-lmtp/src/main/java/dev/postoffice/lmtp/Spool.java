@@ -21,9 +21,20 @@ import java.util.Arrays;
  */
 final class Spool extends OutputStream {
     static final int MEMORY_LIMIT = 1 << 20;
+    /**
+     * Heap that all spools of the process together may hold beyond their first 8 KB: an eighth of the maximum heap,
+     * at most 64 MiB. A spool that would take more goes to its file at once, so that many connections each
+     * sending a message just under {@link #MEMORY_LIMIT} cannot exhaust the heap (200 of them once took 440 MB).
+     */
+    static final long BUDGET = Math.min(64L << 20, Runtime.getRuntime().maxMemory() / 8);
+    private static final java.util.concurrent.atomic.AtomicLong RESERVED = new java.util.concurrent.atomic.AtomicLong();
+    private static final int FIRST = 8192;
 
     private final Path dir;
-    private byte[] memory = new byte[8192];
+    private final long budget;
+    private byte[] memory = new byte[FIRST];
+    /** Of {@link #RESERVED}, what this spool holds (its memory beyond the first 8 KB). */
+    private long reserved;
     private int used;
     private FileChannel file;
     private OutputStream fileOut;
@@ -31,7 +42,37 @@ final class Spool extends OutputStream {
 
     /** @param dir where a large message is spooled */
     Spool(Path dir) {
+        this(dir, BUDGET);
+    }
+
+    /** With another budget for all spools together (tests). */
+    Spool(Path dir, long budget) {
         this.dir = dir;
+        this.budget = budget;
+    }
+
+    /** What all spools of the process hold in memory beyond their first 8 KB (tests, metrics). */
+    static long reserved() {
+        return RESERVED.get();
+    }
+
+    /** Takes {@code more} octets of the budget, or nothing if that would exceed it. */
+    private boolean reserve(long more) {
+        for (long now = RESERVED.get(); ; now = RESERVED.get()) {
+            if (now + more > budget) {
+                return false;
+            }
+            if (RESERVED.compareAndSet(now, now + more)) {
+                reserved += more;
+                return true;
+            }
+        }
+    }
+
+    private void releaseMemory() {
+        RESERVED.addAndGet(-reserved);
+        reserved = 0;
+        memory = null;
     }
 
     @Override
@@ -41,7 +82,9 @@ final class Spool extends OutputStream {
 
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
-        if (fileOut == null && used + len > MEMORY_LIMIT) {
+        int grown = fileOut == null && used + len > memory.length
+                ? Math.min(MEMORY_LIMIT, Math.max(used + len, memory.length * 2)) : -1;
+        if (fileOut == null && (used + len > MEMORY_LIMIT || grown > 0 && !reserve(grown - memory.length))) {
             Files.createDirectories(dir);
             Path path = Files.createTempFile(dir, "lmtp-", ".spool",
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
@@ -52,13 +95,13 @@ final class Spool extends OutputStream {
             }
             fileOut = new BufferedOutputStream(Channels.newOutputStream(file), 64 * 1024);
             fileOut.write(memory, 0, used);
-            memory = null;
+            releaseMemory();
         }
         if (fileOut != null) {
             fileOut.write(b, off, len);
         } else {
-            if (used + len > memory.length) {
-                memory = Arrays.copyOf(memory, Math.max(used + len, memory.length * 2));
+            if (grown > 0) {
+                memory = Arrays.copyOf(memory, grown); // reserved above
             }
             System.arraycopy(b, off, memory, used, len);
             used += len;
@@ -78,7 +121,7 @@ final class Spool extends OutputStream {
         }
     }
 
-    /** A new stream over the content. */
+    /** A new stream over the content (until {@link #close()}). */
     InputStream open() {
         return file != null ? new Reader(file) : new ByteArrayInputStream(memory, 0, used);
     }
@@ -86,6 +129,9 @@ final class Spool extends OutputStream {
     /** Releases the temporary file, if any (its space goes with its last descriptor). */
     @Override
     public void close() throws IOException {
+        if (memory != null) {
+            releaseMemory();
+        }
         if (file != null) {
             file.close();
         }

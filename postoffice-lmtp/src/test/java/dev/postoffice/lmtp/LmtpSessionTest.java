@@ -7,6 +7,7 @@ import dev.postoffice.server.tls.TlsSettings;
 import dev.postoffice.testkit.RawClient;
 import dev.postoffice.testkit.TlsClient;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -290,6 +291,42 @@ class LmtpSessionTest {
         try (RawClient c = lhlo()) {
             assertThat(c.line()).startsWith("421 4.4.2");
             assertThat(c.closedByServer()).isTrue();
+        }
+    }
+
+    @Test
+    void aClientThatSendsCommandsAndNeverReadsTheRepliesIsCutOff() throws Exception {
+        // The session blocks writing replies nobody reads; shutting its input (the timeout's first step) cannot end
+        // that write, and the session once stayed for good, holding a connection slot.
+        f.close();
+        f = new LmtpFixture(dir, "alice:{PLAIN}a").start(LmtpConfig.defaults("lmtp.test", dir.resolve("spool"))
+                .withTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(1)));
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", f.port())) {
+            s.setReceiveBufferSize(4096);
+            java.io.OutputStream out = s.getOutputStream();
+            byte[] noops = "NOOP\r\n".repeat(1000).getBytes(StandardCharsets.US_ASCII);
+            long until = System.nanoTime() + 5_000_000_000L;
+            Thread sender = Thread.ofPlatform().start(() -> {
+                try {
+                    while (System.nanoTime() < until) {
+                        out.write(noops); // blocks once both sides' buffers are full
+                    }
+                } catch (IOException e) {
+                    // closed by the server: what the test waits for
+                }
+            });
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (f.server.sessionCount() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(f.server.sessionCount()).isEqualTo(1);
+            while (f.server.sessionCount() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(f.server.sessionCount()).as("the session ended within its timeout and the grace after it")
+                    .isZero();
+            s.close();
+            sender.join(10_000);
         }
     }
 

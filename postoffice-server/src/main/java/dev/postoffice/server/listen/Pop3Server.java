@@ -298,16 +298,27 @@ public final class Pop3Server implements AutoCloseable {
                 }
                 continue;
             }
-            ServerContext ctx = this.ctx; // the configuration this connection runs with, even across a reload
-            if (proxies.trusts(ctx.config(), socket.getInetAddress())) {
-                Thread.ofVirtual().name("pop3-proxy-header").start(() -> {
-                    InetAddress client = proxies.client(ctx.config(), socket);
-                    if (client != null) {
-                        admit(ctx, socket, client, implicitTls);
-                    }
-                });
-            } else {
-                admit(ctx, socket, socket.getInetAddress(), implicitTls);
+            try {
+                ServerContext ctx = this.ctx; // the configuration this connection runs with, even across a reload
+                if (proxies.trusts(ctx.config(), socket.getInetAddress())) {
+                    Thread.ofVirtual().name("pop3-proxy-header").start(() -> {
+                        InetAddress client = proxies.client(ctx.config(), socket);
+                        if (client != null) {
+                            admit(ctx, socket, client, implicitTls);
+                        }
+                    });
+                } else {
+                    admit(ctx, socket, socket.getInetAddress(), implicitTls);
+                }
+            } catch (RuntimeException | OutOfMemoryError e) {
+                // The listener outlives a full heap: this connection is dropped, the next ones are served.
+                log.error("could not start a session: {}", e.toString());
+                closeQuietly(socket);
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException interrupted) {
+                    return;
+                }
             }
         }
     }
