@@ -39,7 +39,10 @@ final class MailParams {
                         throw new IllegalArgumentException("555 5.5.4 SMTPUTF8 takes no value");
                     }
                 }
-                default -> throw new IllegalArgumentException("555 5.5.4 Unsupported parameter " + key);
+                // Echoed only when it is a plain keyword: a CR or other control character in a reply line could
+                // make the client read a reply of the client's own making.
+                default -> throw new IllegalArgumentException("555 5.5.4 Unsupported parameter"
+                        + (key.length() <= 64 && key.chars().allMatch(c -> c > ' ' && c < 127) ? " " + key : ""));
             }
         }
         return size;
