@@ -317,7 +317,7 @@ mkdir -p postoffice-app/target && touch postoffice-app/target/postoffice.jar""")
     made = builds_recorded(calls)
     assert len(made) == 1, (made, errs)  # without the lock both see no jar and build (the build takes 3 s)
     assert sum(b"building the application" in e for e in errs) == 1, errs
-    assert sum(b"waiting for another launcher's build to finish" in e for e in errs) <= 1, errs
+    # (both may say they wait: each drops its shared lock to take it exclusive, and may find the other's)
 
 
 @test
