@@ -149,8 +149,9 @@ public final class LmtpServer implements AutoCloseable {
 
     private void acceptLoop() {
         while (!closed) {
+            Link link = null;
             try {
-                Link link = tcp != null ? tcpLink(tcp.accept()) : unixLink(unix.accept());
+                link = tcp != null ? tcpLink(tcp.accept()) : unixLink(unix.accept());
                 start(link);
             } catch (IOException e) {
                 if (!closed) {
@@ -159,6 +160,9 @@ public final class LmtpServer implements AutoCloseable {
             } catch (RuntimeException | OutOfMemoryError e) {
                 // The listener outlives a full heap (which once ended this thread and LMTP with it, until a
                 // restart): say so, pause rather than spin while it lasts, and go on accepting.
+                if (link != null) {
+                    link.close(); // accepted, never started: its connection is not left open
+                }
                 if (!closed) {
                     log.error("lmtp: could not accept or start a session: {}", e.toString());
                     try {
@@ -181,17 +185,27 @@ public final class LmtpServer implements AutoCloseable {
             refuse(link, "421 4.3.2 Too many connections, try again later", "too many connections");
             return;
         }
-        String id = HexFormat.of().formatHex(randomBytes());
-        LmtpSession session = new LmtpSession(link, config, recipients, store, observer, id);
-        sessions.add(session);
-        Thread.ofVirtual().name("lmtp-" + id).start(() -> {
-            try {
-                session.run();
-            } finally {
+        LmtpSession session = null;
+        try {
+            String id = HexFormat.of().formatHex(randomBytes());
+            LmtpSession s = session = new LmtpSession(link, config, recipients, store, observer, id);
+            sessions.add(s);
+            Thread.ofVirtual().name("lmtp-" + id).start(() -> {
+                try {
+                    s.run();
+                } finally {
+                    sessions.remove(s);
+                    connections.decrementAndGet();
+                }
+            });
+        } catch (RuntimeException | OutOfMemoryError e) {
+            // Not started (a full heap): give its slot back; the accept loop closes the connection.
+            if (session != null) {
                 sessions.remove(session);
-                connections.decrementAndGet();
             }
-        });
+            connections.decrementAndGet();
+            throw e;
+        }
     }
 
     private static byte[] randomBytes() {

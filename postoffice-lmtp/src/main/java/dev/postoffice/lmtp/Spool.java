@@ -24,7 +24,7 @@ final class Spool extends OutputStream {
     /**
      * Heap that all spools of the process together may hold beyond their first 8 KB: an eighth of the maximum heap,
      * at most 64 MiB. A spool that would take more goes to its file at once, so that many connections each
-     * sending a message just under {@link #MEMORY_LIMIT} cannot exhaust the heap (200 of them once took 440 MB).
+     * sending a message just under {@link #MEMORY_LIMIT} cannot exhaust the heap (117 of them once filled 256 MB).
      */
     static final long BUDGET = Math.min(64L << 20, Runtime.getRuntime().maxMemory() / 8);
     private static final java.util.concurrent.atomic.AtomicLong RESERVED = new java.util.concurrent.atomic.AtomicLong();
@@ -51,7 +51,7 @@ final class Spool extends OutputStream {
         this.budget = budget;
     }
 
-    /** What all spools of the process hold in memory beyond their first 8 KB (tests, metrics). */
+    /** What all spools of the process hold in memory beyond their first 8 KB (tests). */
     static long reserved() {
         return RESERVED.get();
     }
